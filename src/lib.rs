@@ -1,0 +1,2 @@
+//! accelsim library root.
+pub mod numerics;

@@ -1,0 +1,535 @@
+//! Number formats: identification, naming and storage width.
+//!
+//! A [`Format`] names a number representation (fp16, fp8_e4m3, int4, mxfp4_e2m1, ...).
+//! This file owns the *identity* of formats (parsing names and aliases, bit widths,
+//! exponent/mantissa layout); encoding, decoding and rounding live in sibling modules.
+
+use std::fmt;
+
+/// How a small float format treats the all-ones exponent field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FloatKind {
+    /// IEEE 754 style: all-ones exponent encodes Inf (mantissa 0) and NaN (mantissa != 0).
+    Ieee,
+    /// OCP "fn" style (e.g. E4M3): no Inf; only the all-ones exponent *and* mantissa is NaN.
+    FiniteNan,
+    /// No Inf and no NaN at all (OCP FP6 / FP4): every code is a finite number.
+    FiniteNoNan,
+}
+
+/// A binary floating-point format with `exp_bits` exponent and `man_bits` mantissa bits
+/// (plus one sign bit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FloatFormat {
+    /// Width of the exponent field in bits.
+    pub exp_bits: u32,
+    /// Width of the explicit mantissa (fraction) field in bits.
+    pub man_bits: u32,
+    /// Treatment of the all-ones exponent.
+    pub kind: FloatKind,
+}
+
+impl FloatFormat {
+    /// IEEE binary32.
+    pub const FP32: FloatFormat = FloatFormat::ieee(8, 23);
+    /// IEEE binary16.
+    pub const FP16: FloatFormat = FloatFormat::ieee(5, 10);
+    /// bfloat16.
+    pub const BF16: FloatFormat = FloatFormat::ieee(8, 7);
+    /// OCP FP8 E4M3 (fn variant: max 448, no Inf).
+    pub const FP8_E4M3: FloatFormat = FloatFormat {
+        exp_bits: 4,
+        man_bits: 3,
+        kind: FloatKind::FiniteNan,
+    };
+    /// OCP FP8 E5M2 (IEEE-like, has Inf).
+    pub const FP8_E5M2: FloatFormat = FloatFormat::ieee(5, 2);
+    /// OCP FP6 E2M3.
+    pub const FP6_E2M3: FloatFormat = FloatFormat {
+        exp_bits: 2,
+        man_bits: 3,
+        kind: FloatKind::FiniteNoNan,
+    };
+    /// OCP FP6 E3M2.
+    pub const FP6_E3M2: FloatFormat = FloatFormat {
+        exp_bits: 3,
+        man_bits: 2,
+        kind: FloatKind::FiniteNoNan,
+    };
+    /// OCP FP4 E2M1.
+    pub const FP4_E2M1: FloatFormat = FloatFormat {
+        exp_bits: 2,
+        man_bits: 1,
+        kind: FloatKind::FiniteNoNan,
+    };
+
+    /// An IEEE-like format with the given field widths.
+    pub const fn ieee(exp_bits: u32, man_bits: u32) -> Self {
+        FloatFormat {
+            exp_bits,
+            man_bits,
+            kind: FloatKind::Ieee,
+        }
+    }
+
+    /// Total width in bits (sign + exponent + mantissa).
+    pub const fn bits(&self) -> u32 {
+        1 + self.exp_bits + self.man_bits
+    }
+
+    /// Exponent bias, `2^(exp_bits-1) - 1`.
+    pub const fn bias(&self) -> i32 {
+        (1 << (self.exp_bits - 1)) - 1
+    }
+}
+
+/// A number format known to accelsim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// A scalar floating-point format.
+    Float(FloatFormat),
+    /// A two's-complement (signed) or unsigned integer of `bits` bits.
+    Int {
+        /// Width in bits (2..=32).
+        bits: u32,
+        /// Two's complement when true.
+        signed: bool,
+    },
+    /// Binary ±1 (code 1 = +1, code 0 = -1); products are XNOR-popcount.
+    Binary,
+    /// OCP E8M0 scale format (unsigned power of two, 0xFF = NaN).
+    E8M0,
+    /// OCP Microscaling block format: `block` elements share one E8M0 scale.
+    Mx {
+        /// Element format.
+        elem: MxElem,
+        /// Elements per shared scale (32 in MX v1.0).
+        block: u32,
+    },
+    /// Block floating point: `block` elements share an 8-bit exponent; each element is a
+    /// signed `man_bits`-bit mantissa (QPyTorch's block floating point).
+    BlockFp {
+        /// Mantissa width per element, sign included.
+        man_bits: u32,
+        /// Elements per shared exponent.
+        block: u32,
+    },
+    /// Signed fixed point with `word_bits` total bits and `frac_bits` fractional bits.
+    Fixed {
+        /// Total word length in bits.
+        word_bits: u32,
+        /// Fractional length in bits.
+        frac_bits: u32,
+    },
+}
+
+/// Element type of an MX block format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MxElem {
+    /// A small float element (E4M3, E5M2, E2M3, E3M2, E2M1).
+    Float(FloatFormat),
+    /// MXINT8: 8-bit two's complement with an implied scale of 2^-6.
+    Int8,
+}
+
+/// Error for a name that is not a known format; lists the valid names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown number format '{name}'; expected one of: {}", Format::canonical_names().join(", "))]
+pub struct UnknownFormat {
+    /// The name that failed to parse.
+    pub name: String,
+}
+
+/// Default MX block size (OCP MX v1.0).
+pub const MX_DEFAULT_BLOCK: u32 = 32;
+
+impl Format {
+    /// IEEE binary32.
+    pub const FP32: Format = Format::Float(FloatFormat::FP32);
+    /// IEEE binary16.
+    pub const FP16: Format = Format::Float(FloatFormat::FP16);
+    /// bfloat16.
+    pub const BF16: Format = Format::Float(FloatFormat::BF16);
+    /// OCP FP8 E4M3.
+    pub const FP8_E4M3: Format = Format::Float(FloatFormat::FP8_E4M3);
+    /// OCP FP8 E5M2.
+    pub const FP8_E5M2: Format = Format::Float(FloatFormat::FP8_E5M2);
+    /// Signed 8-bit integer.
+    pub const INT8: Format = Format::Int {
+        bits: 8,
+        signed: true,
+    };
+    /// Signed 4-bit integer.
+    pub const INT4: Format = Format::Int {
+        bits: 4,
+        signed: true,
+    };
+    /// Signed 16-bit integer.
+    pub const INT16: Format = Format::Int {
+        bits: 16,
+        signed: true,
+    };
+    /// Signed 32-bit integer (the usual integer accumulator).
+    pub const INT32: Format = Format::Int {
+        bits: 32,
+        signed: true,
+    };
+
+    /// The canonical names accepted by [`Format::parse`] (parametric families shown as patterns).
+    pub fn canonical_names() -> Vec<&'static str> {
+        vec![
+            "fp32",
+            "fp16",
+            "bf16",
+            "fp8_e4m3",
+            "fp8_e5m2",
+            "fp6_e2m3",
+            "fp6_e3m2",
+            "fp4_e2m1",
+            "e8m0",
+            "int32",
+            "int16",
+            "int8",
+            "uint8",
+            "int4",
+            "uint4",
+            "int2",
+            "uint2",
+            "binary",
+            "mxfp8_e4m3",
+            "mxfp8_e5m2",
+            "mxfp6_e2m3",
+            "mxfp6_e3m2",
+            "mxfp4_e2m1",
+            "mxint8",
+            "fp_e{E}m{M}[_fn]",
+            "int{N}/uint{N}",
+            "mx<elem>_b{N}",
+            "bfp{M}_b{N}",
+            "fixed{W}_{F}",
+        ]
+    }
+
+    /// Parses a canonical name or an ml_dtypes/numpy alias (`float8_e4m3fn`, `float16`, ...).
+    pub fn parse(name: &str) -> Result<Format, UnknownFormat> {
+        let err = || UnknownFormat {
+            name: name.to_string(),
+        };
+        let n = name.trim().to_ascii_lowercase();
+        let simple = match n.as_str() {
+            "fp32" | "float32" | "f32" | "float" => Some(Format::FP32),
+            "fp16" | "float16" | "f16" | "half" => Some(Format::FP16),
+            "bf16" | "bfloat16" => Some(Format::BF16),
+            "fp8_e4m3" | "float8_e4m3fn" | "e4m3" | "fp8_e4m3fn" => Some(Format::FP8_E4M3),
+            "fp8_e5m2" | "float8_e5m2" | "e5m2" => Some(Format::FP8_E5M2),
+            "fp6_e2m3" | "float6_e2m3fn" | "fp6_e2m3fn" => {
+                Some(Format::Float(FloatFormat::FP6_E2M3))
+            }
+            "fp6_e3m2" | "float6_e3m2fn" | "fp6_e3m2fn" => {
+                Some(Format::Float(FloatFormat::FP6_E3M2))
+            }
+            "fp4_e2m1" | "float4_e2m1fn" | "fp4_e2m1fn" => {
+                Some(Format::Float(FloatFormat::FP4_E2M1))
+            }
+            "e8m0" | "float8_e8m0fnu" | "fp8_e8m0" => Some(Format::E8M0),
+            "binary" | "bin" | "int1" => Some(Format::Binary),
+            "mxint8" => Some(Format::Mx {
+                elem: MxElem::Int8,
+                block: MX_DEFAULT_BLOCK,
+            }),
+            _ => None,
+        };
+        if let Some(f) = simple {
+            return Ok(f);
+        }
+        // Integers: int{N} / uint{N}.
+        if let Some(rest) = n.strip_prefix("uint") {
+            let bits: u32 = rest.parse().map_err(|_| err())?;
+            return if (2..=32).contains(&bits) {
+                Ok(Format::Int {
+                    bits,
+                    signed: false,
+                })
+            } else {
+                Err(err())
+            };
+        }
+        if let Some(rest) = n.strip_prefix("int") {
+            let bits: u32 = rest.parse().map_err(|_| err())?;
+            return if (2..=32).contains(&bits) {
+                Ok(Format::Int { bits, signed: true })
+            } else {
+                Err(err())
+            };
+        }
+        // Generic floats: fp_e{E}m{M}[_fn|_fnnonan].
+        if let Some(rest) = n.strip_prefix("fp_e") {
+            let (body, kind) = if let Some(b) = rest.strip_suffix("_fn") {
+                (b, FloatKind::FiniteNan)
+            } else if let Some(b) = rest.strip_suffix("_fnnonan") {
+                (b, FloatKind::FiniteNoNan)
+            } else {
+                (rest, FloatKind::Ieee)
+            };
+            let (e, m) = body.split_once('m').ok_or_else(err)?;
+            let exp_bits: u32 = e.parse().map_err(|_| err())?;
+            let man_bits: u32 = m.parse().map_err(|_| err())?;
+            if !(1..=8).contains(&exp_bits) || man_bits > 23 || (exp_bits == 1 && kind == FloatKind::Ieee)
+            {
+                return Err(err());
+            }
+            return Ok(Format::Float(FloatFormat {
+                exp_bits,
+                man_bits,
+                kind,
+            }));
+        }
+        // MX with explicit block size: mxfp8_e4m3_b16.
+        if let Some(rest) = n.strip_prefix("mx") {
+            let (elem_name, block) = match rest.rsplit_once("_b") {
+                Some((e, b)) if b.chars().all(|c| c.is_ascii_digit()) && !b.is_empty() => {
+                    (e, b.parse::<u32>().map_err(|_| err())?)
+                }
+                _ => (rest, MX_DEFAULT_BLOCK),
+            };
+            if block == 0 {
+                return Err(err());
+            }
+            let elem = match elem_name {
+                "int8" => MxElem::Int8,
+                "fp8_e4m3" => MxElem::Float(FloatFormat::FP8_E4M3),
+                "fp8_e5m2" => MxElem::Float(FloatFormat::FP8_E5M2),
+                "fp6_e2m3" => MxElem::Float(FloatFormat::FP6_E2M3),
+                "fp6_e3m2" => MxElem::Float(FloatFormat::FP6_E3M2),
+                "fp4_e2m1" => MxElem::Float(FloatFormat::FP4_E2M1),
+                _ => return Err(err()),
+            };
+            return Ok(Format::Mx { elem, block });
+        }
+        // Block floating point: bfp{M}_b{N}.
+        if let Some(rest) = n.strip_prefix("bfp") {
+            let (m, b) = rest.split_once("_b").ok_or_else(err)?;
+            let man_bits: u32 = m.parse().map_err(|_| err())?;
+            let block: u32 = b.parse().map_err(|_| err())?;
+            if !(2..=24).contains(&man_bits) || block == 0 {
+                return Err(err());
+            }
+            return Ok(Format::BlockFp { man_bits, block });
+        }
+        // Fixed point: fixed{W}_{F}.
+        if let Some(rest) = n.strip_prefix("fixed") {
+            let (w, f) = rest.split_once('_').ok_or_else(err)?;
+            let word_bits: u32 = w.parse().map_err(|_| err())?;
+            let frac_bits: u32 = f.parse().map_err(|_| err())?;
+            if !(2..=32).contains(&word_bits) || frac_bits >= word_bits + 32 {
+                return Err(err());
+            }
+            return Ok(Format::Fixed {
+                word_bits,
+                frac_bits,
+            });
+        }
+        Err(err())
+    }
+
+    /// Canonical name (round-trips through [`Format::parse`]).
+    pub fn name(&self) -> String {
+        match *self {
+            Format::Float(f) => float_name(f),
+            Format::Int { bits, signed } => {
+                format!("{}int{}", if signed { "" } else { "u" }, bits)
+            }
+            Format::Binary => "binary".into(),
+            Format::E8M0 => "e8m0".into(),
+            Format::Mx { elem, block } => {
+                let e = match elem {
+                    MxElem::Int8 => "int8".to_string(),
+                    MxElem::Float(f) => float_name(f),
+                };
+                if block == MX_DEFAULT_BLOCK {
+                    format!("mx{e}")
+                } else {
+                    format!("mx{e}_b{block}")
+                }
+            }
+            Format::BlockFp { man_bits, block } => format!("bfp{man_bits}_b{block}"),
+            Format::Fixed {
+                word_bits,
+                frac_bits,
+            } => format!("fixed{word_bits}_{frac_bits}"),
+        }
+    }
+
+    /// Bits of one element's own code, excluding any shared block scale.
+    pub fn element_bits(&self) -> u32 {
+        match *self {
+            Format::Float(f) => f.bits(),
+            Format::Int { bits, .. } => bits,
+            Format::Binary => 1,
+            Format::E8M0 => 8,
+            Format::Mx { elem, .. } => match elem {
+                MxElem::Int8 => 8,
+                MxElem::Float(f) => f.bits(),
+            },
+            Format::BlockFp { man_bits, .. } => man_bits,
+            Format::Fixed { word_bits, .. } => word_bits,
+        }
+    }
+
+    /// Storage bits per element, including the amortized shared scale of block formats
+    /// (e.g. mxfp4_e2m1 = 4 + 8/32 = 4.25 bits).
+    pub fn storage_bits(&self) -> f64 {
+        match *self {
+            Format::Mx { block, .. } => self.element_bits() as f64 + 8.0 / block as f64,
+            Format::BlockFp { block, .. } => self.element_bits() as f64 + 8.0 / block as f64,
+            _ => self.element_bits() as f64,
+        }
+    }
+
+    /// Bytes needed to store `elements` values in this format, rounded up to whole bytes
+    /// (block scales included for block formats).
+    pub fn storage_bytes(&self, elements: u64) -> u64 {
+        let elem_bits = (elements as u128) * self.element_bits() as u128;
+        let scale_bits = match *self {
+            Format::Mx { block, .. } | Format::BlockFp { block, .. } => {
+                (elements as u128).div_ceil(block as u128) * 8
+            }
+            _ => 0,
+        };
+        let bytes = (elem_bits + scale_bits).div_ceil(8);
+        u64::try_from(bytes).unwrap_or(u64::MAX)
+    }
+
+    /// True for scalar floats and float-element block formats.
+    pub fn is_float(&self) -> bool {
+        matches!(
+            self,
+            Format::Float(_)
+                | Format::Mx {
+                    elem: MxElem::Float(_),
+                    ..
+                }
+                | Format::BlockFp { .. }
+                | Format::E8M0
+        )
+    }
+
+    /// True for integer, binary, MXINT8 and fixed-point formats (integer datapaths).
+    pub fn is_integer(&self) -> bool {
+        !self.is_float()
+    }
+
+    /// The accumulator format a MAC of this operand format uses by default:
+    /// int32 for integer datapaths, fp32 for float ones.
+    pub fn default_accumulator(&self) -> Format {
+        if self.is_float() {
+            Format::FP32
+        } else {
+            Format::INT32
+        }
+    }
+}
+
+fn float_name(f: FloatFormat) -> String {
+    match f {
+        FloatFormat::FP32 => "fp32".into(),
+        FloatFormat::FP16 => "fp16".into(),
+        FloatFormat::BF16 => "bf16".into(),
+        FloatFormat::FP8_E4M3 => "fp8_e4m3".into(),
+        FloatFormat::FP8_E5M2 => "fp8_e5m2".into(),
+        FloatFormat::FP6_E2M3 => "fp6_e2m3".into(),
+        FloatFormat::FP6_E3M2 => "fp6_e3m2".into(),
+        FloatFormat::FP4_E2M1 => "fp4_e2m1".into(),
+        FloatFormat {
+            exp_bits,
+            man_bits,
+            kind,
+        } => {
+            let suffix = match kind {
+                FloatKind::Ieee => "",
+                FloatKind::FiniteNan => "_fn",
+                FloatKind::FiniteNoNan => "_fnnonan",
+            };
+            format!("fp_e{exp_bits}m{man_bits}{suffix}")
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::parse(s)
+    }
+}
+
+impl serde::Serialize for Format {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Format {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Format::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for Format {
+    fn schema_name() -> String {
+        "Format".into()
+    }
+    fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        let mut s = String::json_schema(gen).into_object();
+        s.metadata().description = Some(format!(
+            "A number format name, e.g. {}",
+            Format::canonical_names().join(", ")
+        ));
+        s.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for n in [
+            "fp32", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "fp6_e2m3", "fp6_e3m2", "fp4_e2m1",
+            "e8m0", "int8", "uint8", "int4", "uint4", "int2", "uint2", "binary", "mxfp8_e4m3",
+            "mxfp4_e2m1", "mxint8", "mxfp6_e3m2_b16", "fp_e3m4", "fp_e4m2_fn", "bfp8_b16",
+            "fixed16_8",
+        ] {
+            let f = Format::parse(n).unwrap();
+            assert_eq!(f.name(), n);
+        }
+    }
+
+    #[test]
+    fn aliases() {
+        assert_eq!(Format::parse("float8_e4m3fn").unwrap(), Format::FP8_E4M3);
+        assert_eq!(Format::parse("bfloat16").unwrap(), Format::BF16);
+        assert_eq!(Format::parse("fp_e5m10").unwrap(), Format::FP16);
+    }
+
+    #[test]
+    fn storage() {
+        assert_eq!(Format::INT4.storage_bytes(3), 2);
+        assert_eq!(Format::Binary.storage_bytes(16), 2);
+        assert_eq!(Format::parse("mxfp4_e2m1").unwrap().storage_bytes(64), 34);
+        assert_eq!(Format::parse("mxfp4_e2m1").unwrap().storage_bits(), 4.25);
+    }
+
+    #[test]
+    fn unknown_lists_valid() {
+        let e = Format::parse("int9x").unwrap_err().to_string();
+        assert!(e.contains("fp8_e4m3") && e.contains("int9x"));
+    }
+}
