@@ -1,2 +1,3 @@
 //! accelsim library root.
 pub mod numerics;
+pub mod tensor;
