@@ -1,3 +1,4 @@
 //! accelsim library root.
+pub mod import;
 pub mod numerics;
 pub mod tensor;
