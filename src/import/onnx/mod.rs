@@ -22,6 +22,8 @@ mod convert;
 mod error;
 pub mod infer;
 mod load;
+#[cfg(test)]
+mod load_tests;
 mod model;
 mod ops;
 mod proto;
