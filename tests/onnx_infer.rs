@@ -567,3 +567,53 @@ fn graph_level_errors() {
         Err(OnnxError::Cycle { .. })
     ));
 }
+
+#[test]
+fn absurd_sizes_give_errors_not_overflows() {
+    let big = 1usize << 40;
+    // Broadcasting two large vectors would overflow the element count.
+    let m = model(
+        vec![
+            input("a", DType::F32, &[big, 1]),
+            input("b", DType::F32, &[1, big]),
+        ],
+        vec![node("Add", &["a", "b"], &["y"], vec![])],
+        vec![],
+        13,
+    );
+    assert!(error(&m).contains("overflows"));
+    // Enormous pads, strides and dilations.
+    let w = Tensor::zeros(DType::F32, vec![1, 1, 3, 3]).unwrap();
+    for (attr, v) in [
+        ("pads", vec![i64::MAX, i64::MAX, i64::MAX, i64::MAX]),
+        ("strides", vec![i64::MAX, i64::MAX]),
+        ("dilations", vec![i64::MAX, i64::MAX]),
+    ] {
+        let m = model(
+            vec![input("x", DType::F32, &[1, 1, 5, 5])],
+            vec![node("Conv", &["x", "w"], &["y"], vec![(attr, ints(&v))])],
+            vec![("w", w.clone())],
+            13,
+        );
+        let _ = m.infer_shapes();
+    }
+    // A reshape target whose product overflows.
+    let m = model(
+        vec![input("x", DType::F32, &[4])],
+        vec![node("Reshape", &["x", "s"], &["y"], vec![])],
+        vec![(
+            "s",
+            Tensor::from_i64(vec![3], vec![i64::MAX, i64::MAX, 0]).unwrap(),
+        )],
+        13,
+    );
+    assert!(m.infer_shapes().is_err());
+    // A declared input shape whose element count overflows.
+    let m = model(
+        vec![input("x", DType::F32, &[big, big])],
+        vec![node("Relu", &["x"], &["y"], vec![])],
+        vec![],
+        13,
+    );
+    assert!(error(&m).contains("overflows"));
+}

@@ -133,7 +133,9 @@ pub fn concat(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
                 first.shape, info.shape
             )));
         }
-        shape[axis] += info.shape[axis];
+        shape[axis] = shape[axis]
+            .checked_add(info.shape[axis])
+            .ok_or_else(|| cx.err("the concatenated dimension overflows"))?;
     }
     Ok(TensorInfo::new(first.dtype, shape))
 }

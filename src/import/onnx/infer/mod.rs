@@ -138,6 +138,14 @@ pub fn infer_shapes(
         if node.outputs.iter().all(|o| o.is_empty()) {
             return Err(cx.err("has no outputs"));
         }
+        for (name, info) in node.outputs.iter().zip(&outputs) {
+            if crate::tensor::numel(&info.shape).is_err() {
+                return Err(cx.err(format!(
+                    "output '{name}' would have shape {:?}, whose element count overflows",
+                    info.shape
+                )));
+            }
+        }
         if op == Op::Constant {
             if let (Some(name), Some(tensor)) = (node.output(0), elementwise::constant_value(node)?)
             {
@@ -224,6 +232,12 @@ fn input_state(input: &ValueInfo, given: Option<&Vec<usize>>) -> Result<ValueSta
         )));
     };
     if let Some(shape) = given {
+        if crate::tensor::numel(shape).is_err() {
+            return Err(OnnxError::ValueInfo {
+                value: input.name.clone(),
+                detail: format!("given shape {shape:?} has too many elements"),
+            });
+        }
         if let Some(declared) = &input.shape {
             let fits = declared.len() == shape.len()
                 && declared
@@ -243,6 +257,10 @@ fn input_state(input: &ValueInfo, given: Option<&Vec<usize>>) -> Result<ValueSta
         return Ok(ValueState::Known(TensorInfo::new(dtype, shape.clone())));
     }
     Ok(match input.static_shape() {
+        Some(shape) if crate::tensor::numel(&shape).is_err() => ValueState::Unresolved(format!(
+            "graph input '{}' has shape {shape:?}, whose element count overflows",
+            input.name
+        )),
         Some(shape) => ValueState::Known(TensorInfo::new(dtype, shape)),
         None => ValueState::Unresolved(format!(
             "graph input '{}' has shape {}; give a concrete shape for it",

@@ -110,19 +110,22 @@ pub fn resolve_geometry(
         pads_end: vec![0; n],
         output: vec![0; n],
     };
+    // All size arithmetic is done in u128, so absurd attribute values from a corrupt
+    // file give an error instead of an overflow.
+    let too_big = |what: &str| OnnxError::Node {
+        node: node.label(),
+        detail: format!("{what} is too large"),
+    };
     for i in 0..n {
-        let stride = geometry.strides[i];
-        let effective_kernel = geometry.dilations[i]
-            .checked_mul(kernel[i] - 1)
-            .and_then(|v| v.checked_add(1))
-            .ok_or_else(|| node.attr_error("dilations", "effective kernel size overflows"))?;
+        let (size, stride) = (input[i] as u128, geometry.strides[i] as u128);
+        let effective_kernel = geometry.dilations[i] as u128 * (kernel[i] as u128 - 1) + 1;
         let (begin, end) = match auto_pad {
-            AutoPad::NotSet => (pads[i], pads[n + i]),
+            AutoPad::NotSet => (pads[i] as u128, pads[n + i] as u128),
             AutoPad::Valid => (0, 0),
             AutoPad::SameUpper | AutoPad::SameLower => {
-                let out = input[i].div_ceil(stride);
+                let out = size.div_ceil(stride);
                 let needed =
-                    (out.saturating_sub(1) * stride + effective_kernel).saturating_sub(input[i]);
+                    (out.saturating_sub(1) * stride + effective_kernel).saturating_sub(size);
                 let small = needed / 2;
                 if auto_pad == AutoPad::SameUpper {
                     (small, needed - small)
@@ -131,7 +134,7 @@ pub fn resolve_geometry(
                 }
             }
         };
-        let padded = input[i] + begin + end;
+        let padded = size + begin + end;
         if padded < effective_kernel {
             return Err(OnnxError::Node {
                 node: node.label(),
@@ -148,12 +151,14 @@ pub fn resolve_geometry(
             span / stride
         } + 1;
         // A window that would start inside the end padding is dropped (ONNX/PyTorch).
-        if ceil_mode && (out - 1) * stride >= input[i] + begin {
+        if ceil_mode && (out - 1) * stride >= size + begin {
             out -= 1;
         }
-        geometry.pads_begin[i] = begin;
-        geometry.pads_end[i] = end;
-        geometry.output[i] = out;
+        let fit = |v: u128, what: &str| usize::try_from(v).map_err(|_| too_big(what));
+        geometry.pads_begin[i] = fit(begin, "the padding")?;
+        geometry.pads_end[i] = fit(end, "the padding")?;
+        geometry.output[i] = fit(out, "the output size")?;
+        fit(effective_kernel, "the effective kernel size")?;
     }
     Ok(geometry)
 }
