@@ -4,6 +4,8 @@
 use clap::{Parser, Subcommand};
 
 mod cast;
+mod run;
+mod schema;
 
 /// Exit code for bad input (malformed files, unknown names, invalid values).
 pub const EXIT_BAD_INPUT: i32 = 2;
@@ -37,7 +39,11 @@ impl CliError {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "accelsim", version, about = "Fast, numerically exact AI-accelerator simulator")]
+#[command(
+    name = "accelsim",
+    version,
+    about = "Fast, numerically exact AI-accelerator simulator"
+)]
 struct Cli {
     /// More log output (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -48,6 +54,10 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Simulate a workload on an architecture and report latency, throughput and energy.
+    Run(run::RunArgs),
+    /// Print the JSON Schema of the arch or workload file.
+    Schema(schema::SchemaArgs),
     /// Cast f32 values (one per line on stdin) to a format; prints one JSON object per line.
     Cast(cast::CastArgs),
     /// Print a table of every number format.
@@ -82,6 +92,8 @@ pub fn main() -> i32 {
     };
     init_tracing(cli.verbose);
     let result = match cli.command {
+        Command::Run(a) => run::run(&a),
+        Command::Schema(a) => schema::run(&a),
         Command::Cast(a) => cast::run_cast(&a),
         Command::Formats(a) => cast::run_formats(&a),
     };
@@ -92,4 +104,24 @@ pub fn main() -> i32 {
             e.exit_code
         }
     }
+}
+
+/// Writes a file atomically (temporary file in the same folder, then rename), so a failed
+/// run never leaves a half-written output.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            CliError::failure(format!("{}: cannot write: {e}", path.display()))
+        })
 }

@@ -274,7 +274,9 @@ impl Format {
             let (e, m) = body.split_once('m').ok_or_else(err)?;
             let exp_bits: u32 = e.parse().map_err(|_| err())?;
             let man_bits: u32 = m.parse().map_err(|_| err())?;
-            if !(1..=8).contains(&exp_bits) || man_bits > 23 || (exp_bits == 1 && kind == FloatKind::Ieee)
+            if !(1..=8).contains(&exp_bits)
+                || man_bits > 23
+                || (exp_bits == 1 && kind == FloatKind::Ieee)
             {
                 return Err(err());
             }
@@ -502,9 +504,29 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for n in [
-            "fp32", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "fp6_e2m3", "fp6_e3m2", "fp4_e2m1",
-            "e8m0", "int8", "uint8", "int4", "uint4", "int2", "uint2", "binary", "mxfp8_e4m3",
-            "mxfp4_e2m1", "mxint8", "mxfp6_e3m2_b16", "fp_e3m4", "fp_e4m2_fn", "bfp8_b16",
+            "fp32",
+            "fp16",
+            "bf16",
+            "fp8_e4m3",
+            "fp8_e5m2",
+            "fp6_e2m3",
+            "fp6_e3m2",
+            "fp4_e2m1",
+            "e8m0",
+            "int8",
+            "uint8",
+            "int4",
+            "uint4",
+            "int2",
+            "uint2",
+            "binary",
+            "mxfp8_e4m3",
+            "mxfp4_e2m1",
+            "mxint8",
+            "mxfp6_e3m2_b16",
+            "fp_e3m4",
+            "fp_e4m2_fn",
+            "bfp8_b16",
             "fixed16_8",
         ] {
             let f = Format::parse(n).unwrap();

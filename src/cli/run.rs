@@ -1,0 +1,67 @@
+//! `accelsim run ARCH WORKLOAD`: simulate and print a report.
+
+use std::path::PathBuf;
+
+use accelsim::arch::Arch;
+use accelsim::report::{layers_csv, render_table};
+use accelsim::sim::Engine;
+use accelsim::workload::Workload;
+
+use super::CliError;
+
+/// Arguments of `accelsim run`.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Architecture file (JSON).
+    pub arch: PathBuf,
+    /// Workload file (JSON).
+    pub workload: PathBuf,
+    /// Print the full report as JSON instead of tables.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print the per-layer table as CSV instead of tables.
+    #[arg(long)]
+    pub csv: bool,
+    /// Scheduler: analytic (per-op roofline).
+    #[arg(long, value_enum, default_value = "analytic")]
+    pub engine: EngineArg,
+    /// Also write the report to this file (format from --json/--csv, else text).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+/// Engine choice on the command line.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum EngineArg {
+    /// Per-op roofline, ops one after another.
+    Analytic,
+}
+
+impl From<EngineArg> for Engine {
+    fn from(e: EngineArg) -> Engine {
+        match e {
+            EngineArg::Analytic => Engine::Analytic,
+        }
+    }
+}
+
+/// Runs `accelsim run`.
+pub fn run(args: &RunArgs) -> Result<(), CliError> {
+    let arch = Arch::load(&args.arch).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let workload =
+        Workload::load(&args.workload).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let report = accelsim::run(&workload, &arch, args.engine.into())
+        .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;
+    let text = if args.json {
+        report.to_json() + "\n"
+    } else if args.csv {
+        layers_csv(&report)
+    } else {
+        render_table(&report)
+    };
+    if let Some(path) = &args.output {
+        super::write_atomic(path, text.as_bytes())?;
+    }
+    print!("{text}");
+    Ok(())
+}

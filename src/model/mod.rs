@@ -1,0 +1,501 @@
+//! Pure cost functions: what one op costs on one architecture with ideal memory (array
+//! folds or tensor-core blocks, vector-unit cycles), the buffer and DRAM traffic of its
+//! tiling, and the energy of those events. Deterministic and independent of scheduling:
+//! the simulation engine ([`crate::sim`]) only schedules these costs.
+
+pub mod systolic;
+pub mod tensor_core;
+pub mod tiling;
+pub mod vector;
+
+use serde::Serialize;
+
+use crate::arch::{Arch, ArrayConfig, CoreBuffers, EnergyTable, MacMode};
+use crate::error::{InputError, InputResult};
+use crate::numerics::Format;
+use crate::workload::{GemmView, Op, OpKind, Workload};
+
+/// Which unit executes an op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// The MAC array.
+    Array,
+    /// The vector unit.
+    Vector,
+    /// Nothing (a view such as reshape).
+    None,
+}
+
+/// How a compute op maps onto the array.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ArrayMapping {
+    /// Systolic folds of the per-core GEMM.
+    Systolic(systolic::SystolicCost),
+    /// Tensor-core blocks of the per-core GEMM.
+    TensorCore(tensor_core::TensorCoreCost),
+}
+
+impl ArrayMapping {
+    /// Ideal-memory cycles.
+    pub fn cycles(&self) -> u64 {
+        match self {
+            ArrayMapping::Systolic(s) => s.cycles,
+            ArrayMapping::TensorCore(t) => t.cycles,
+        }
+    }
+    /// Fraction of PE slots the mapping fills.
+    pub fn mapping_efficiency(&self) -> f64 {
+        match self {
+            ArrayMapping::Systolic(s) => s.mapping_efficiency,
+            ArrayMapping::TensorCore(t) => t.mapping_efficiency,
+        }
+    }
+}
+
+/// Bytes moved at each buffer and at DRAM by one op.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct Traffic {
+    /// Bytes read from / written to the activation (ifmap) buffer, array side and fills.
+    pub ifmap_sram_bytes: f64,
+    /// Bytes read from / written to the weight (filter) buffer.
+    pub filter_sram_bytes: f64,
+    /// Bytes read from / written to the output (ofmap) buffer, partial sums included.
+    pub ofmap_sram_bytes: f64,
+    /// DRAM bytes read.
+    pub dram_read_bytes: f64,
+    /// DRAM bytes written.
+    pub dram_write_bytes: f64,
+}
+
+impl Traffic {
+    /// Total DRAM bytes.
+    pub fn dram_bytes(&self) -> f64 {
+        self.dram_read_bytes + self.dram_write_bytes
+    }
+    /// Total SRAM bytes.
+    pub fn sram_bytes(&self) -> f64 {
+        self.ifmap_sram_bytes + self.filter_sram_bytes + self.ofmap_sram_bytes
+    }
+}
+
+/// Dynamic energy of one op in pJ (static energy depends on time, added by the engine).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct OpEnergy {
+    /// MAC array.
+    pub mac_pj: f64,
+    /// Vector unit.
+    pub vector_pj: f64,
+    /// On-chip buffers.
+    pub sram_pj: f64,
+    /// DRAM.
+    pub dram_pj: f64,
+}
+
+impl OpEnergy {
+    /// Sum of the dynamic parts.
+    pub fn dynamic_pj(&self) -> f64 {
+        self.mac_pj + self.vector_pj + self.sram_pj + self.dram_pj
+    }
+}
+
+/// The cost of one op with ideal memory, on all of the arch's cores.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpCost {
+    /// Executing unit.
+    pub unit: Unit,
+    /// MAC format, throughput and accumulator (compute ops).
+    #[serde(skip)]
+    pub mac: Option<MacMode>,
+    /// MACs of the op.
+    pub macs: u64,
+    /// Vector element-operations.
+    pub vector_ops: u64,
+    /// Ideal-memory compute cycles (all cores working on the op).
+    pub compute_cycles: u64,
+    /// Cores the op is split across.
+    pub cores_used: u32,
+    /// The per-core GEMM after splitting (compute ops).
+    #[serde(skip)]
+    pub per_core_gemm: Option<GemmView>,
+    /// Array mapping of the per-core GEMM.
+    pub mapping: Option<ArrayMapping>,
+    /// The DRAM tiling chosen (compute ops).
+    pub tiling: Option<tiling::Tiling>,
+    /// Bytes moved.
+    pub traffic: Traffic,
+    /// Dynamic energy.
+    pub energy: OpEnergy,
+    /// Source tag of the MAC energy figure.
+    pub mac_energy_source: Option<String>,
+    /// Warnings (precision fallback, ...).
+    pub warnings: Vec<String>,
+}
+
+/// Ideal-memory cycles of an `m × n × k` GEMM (× count) on one core's array.
+pub fn gemm_cycles_one_core(arch: &Arch, g: GemmView, mac: &MacMode) -> ArrayMapping {
+    match arch.array {
+        ArrayConfig::Systolic {
+            rows,
+            cols,
+            dataflow,
+        } => {
+            let c = systolic::gemm_cost(
+                g.m,
+                g.n,
+                g.k,
+                rows,
+                cols,
+                dataflow,
+                mac.macs_per_pe_per_cycle,
+            );
+            // Independent GEMMs (groups / batch) run one after another (SCALE-Sim's convention).
+            ArrayMapping::Systolic(systolic::SystolicCost {
+                cycles: c
+                    .cycles
+                    .saturating_add(1)
+                    .saturating_mul(g.count)
+                    .saturating_sub(1),
+                ..c
+            })
+        }
+        ArrayConfig::TensorCore {
+            m,
+            n,
+            k,
+            units_per_core,
+            pipeline_latency_cycles,
+        } => ArrayMapping::TensorCore(tensor_core::gemm_cost(
+            g.count,
+            g.m,
+            g.n,
+            g.k,
+            (m, n, k),
+            units_per_core,
+            mac.macs_per_pe_per_cycle,
+            pipeline_latency_cycles,
+        )),
+    }
+}
+
+/// Splits a GEMM across `cores` by batch/groups, output rows or output columns, whichever
+/// gives the fewest cycles; returns the per-core GEMM, cores used and its mapping.
+pub fn split_across_cores(
+    arch: &Arch,
+    g: GemmView,
+    mac: &MacMode,
+) -> (GemmView, u32, ArrayMapping) {
+    let cores = arch.cores as u64;
+    let mut best = (g, 1u32, gemm_cycles_one_core(arch, g, mac));
+    if cores <= 1 {
+        return best;
+    }
+    let mut try_split = |sub: GemmView, used: u64| {
+        let m = gemm_cycles_one_core(arch, sub, mac);
+        if m.cycles() < best.2.cycles() {
+            best = (sub, used as u32, m);
+        }
+    };
+    if g.count > 1 {
+        let used = cores.min(g.count);
+        try_split(
+            GemmView {
+                count: g.count.div_ceil(used),
+                ..g
+            },
+            used,
+        );
+    }
+    let used = cores.min(g.m);
+    try_split(
+        GemmView {
+            m: g.m.div_ceil(used),
+            ..g
+        },
+        used,
+    );
+    let used = cores.min(g.n);
+    try_split(
+        GemmView {
+            n: g.n.div_ceil(used),
+            ..g
+        },
+        used,
+    );
+    best
+}
+
+fn bytes_per_element(f: Format) -> f64 {
+    f.storage_bits() / 8.0
+}
+
+/// Costs every op of a workload on an arch, in file order. Errors name the op (e.g. an
+/// unsupported precision).
+pub fn plan(workload: &Workload, arch: &Arch) -> InputResult<Vec<OpCost>> {
+    let table = arch.energy_table();
+    workload
+        .ops
+        .iter()
+        .map(|op| plan_op(op, workload, arch, &table))
+        .collect()
+}
+
+/// Costs one op.
+pub fn plan_op(op: &Op, w: &Workload, arch: &Arch, table: &EnergyTable) -> InputResult<OpCost> {
+    match op.gemm {
+        Some(g) => plan_compute(op, g, w, arch, table),
+        None => Ok(plan_vector(op, w, arch, table)),
+    }
+}
+
+fn buffer_caps(arch: &Arch) -> (tiling::Capacity, [f64; 3]) {
+    match &arch.memory.core_buffers {
+        CoreBuffers::Unified { buffer } => {
+            let c = buffer.capacity_kib * 1024.0;
+            (tiling::Capacity::Unified(c), [c, c, c])
+        }
+        CoreBuffers::Split {
+            ifmap,
+            filter,
+            ofmap,
+        } => {
+            let (a, b, c) = (
+                ifmap.capacity_kib * 1024.0,
+                filter.capacity_kib * 1024.0,
+                ofmap.capacity_kib * 1024.0,
+            );
+            (tiling::Capacity::Split { a, b, c }, [a, b, c])
+        }
+    }
+}
+
+/// Energy per 64-bit access of the ifmap, filter and ofmap buffers.
+pub fn sram_energy_per_64b(arch: &Arch, table: &EnergyTable) -> [f64; 3] {
+    let e = |b: &crate::arch::Buffer| {
+        b.energy_pj_per_64b
+            .unwrap_or_else(|| table.sram_read64(b.capacity_kib * 1024.0).pj)
+    };
+    match &arch.memory.core_buffers {
+        CoreBuffers::Unified { buffer } => [e(buffer); 3],
+        CoreBuffers::Split {
+            ifmap,
+            filter,
+            ofmap,
+        } => [e(ifmap), e(filter), e(ofmap)],
+    }
+}
+
+/// DRAM energy per byte.
+pub fn dram_pj_per_byte(arch: &Arch, table: &EnergyTable) -> f64 {
+    arch.memory
+        .dram
+        .energy_pj_per_bit
+        .map(|b| b * 8.0)
+        .unwrap_or_else(|| table.dram_read64().pj / 8.0)
+}
+
+fn plan_compute(
+    op: &Op,
+    g: GemmView,
+    w: &Workload,
+    arch: &Arch,
+    table: &EnergyTable,
+) -> InputResult<OpCost> {
+    let fmt = op.precision.mac_format();
+    let mac = arch.mac_mode(fmt).map_err(|e| {
+        InputError::at(
+            format!("{}.precision", op.json_path),
+            format!("op '{}': {e}", op.name),
+        )
+    })?;
+    let mut warnings = Vec::new();
+    if mac.fell_back {
+        warnings.push(format!(
+            "op '{}': {} is not supported; runs on {} MACs",
+            op.name, fmt, mac.format
+        ));
+        tracing::warn!("{}", warnings.last().map(String::as_str).unwrap_or(""));
+    }
+    if let Some(acc) = op.precision.accumulator {
+        if acc != mac.accumulator {
+            return Err(InputError::at(
+                format!("{}.precision.accumulator", op.json_path),
+                format!(
+                    "op '{}' asks for a {acc} accumulator but the architecture accumulates {} MACs in {}",
+                    op.name, mac.format, mac.accumulator
+                ),
+            ));
+        }
+    }
+    let (per_core, cores_used, mapping) = split_across_cores(arch, g, &mac);
+    let macs = g.macs();
+
+    // Traffic. SRAM array-side accesses follow the dataflow (SCALE-Sim's read pattern,
+    // counted from first principles); DRAM traffic follows the chosen tiling.
+    let eb_a = bytes_per_element(op.precision.activations);
+    let eb_b = bytes_per_element(op.precision.weights);
+    let eb_c = bytes_per_element(op.precision.output);
+    let eb_acc = bytes_per_element(mac.accumulator);
+    let (mf, nf, kf, cnt) = (g.m as f64, g.n as f64, g.k as f64, g.count as f64);
+    let (p, _) = systolic::packing(mac.macs_per_pe_per_cycle);
+    let (a_reads, b_reads, psum_rw) = match arch.array {
+        ArrayConfig::Systolic {
+            rows,
+            cols,
+            dataflow,
+        } => match dataflow {
+            crate::arch::Dataflow::Os => (
+                mf * kf * g.n.div_ceil(cols) as f64,
+                nf * kf * g.m.div_ceil(rows) as f64,
+                0.0,
+            ),
+            crate::arch::Dataflow::Ws => {
+                let kf_folds = g.k.div_ceil(rows * p) as f64;
+                (
+                    mf * kf * g.n.div_ceil(cols) as f64,
+                    nf * kf,
+                    mf * nf * (2.0 * kf_folds - 2.0),
+                )
+            }
+            crate::arch::Dataflow::Is => {
+                let kf_folds = g.k.div_ceil(rows * p) as f64;
+                (
+                    mf * kf,
+                    nf * kf * g.m.div_ceil(cols) as f64,
+                    mf * nf * (2.0 * kf_folds - 2.0),
+                )
+            }
+        },
+        ArrayConfig::TensorCore { m, n, .. } => (
+            mf * kf * g.n.div_ceil(n) as f64,
+            nf * kf * g.m.div_ceil(m) as f64,
+            0.0,
+        ),
+    };
+    // Unique activation elements in DRAM: the ifmap, not its im2col view.
+    let a_unique: f64 = op
+        .inputs
+        .first()
+        .map(|&t| w.tensors[t].elements as f64)
+        .unwrap_or(mf * kf * cnt);
+    let a_ratio = (a_unique / (mf * kf * cnt)).min(1.0);
+    let (cap, _) = buffer_caps(arch);
+    let (align_m, align_n) = match arch.array {
+        ArrayConfig::Systolic { rows, cols, .. } => (rows, cols),
+        ArrayConfig::TensorCore { m, n, .. } => (m, n),
+    };
+    let t = tiling::choose(
+        g.m,
+        g.n,
+        g.k,
+        tiling::ElementBytes {
+            a: eb_a * a_ratio,
+            b: eb_b,
+            c: eb_c,
+            acc: eb_acc,
+        },
+        cap,
+        (align_m, align_n),
+        arch.memory.double_buffering,
+    );
+    let bias_bytes = op.bias.map(|b| w.tensors[b].bytes() as f64).unwrap_or(0.0);
+    let dram_read = (t.a_bytes + t.b_bytes) * cnt + bias_bytes;
+    let dram_write = t.c_bytes * cnt;
+    let traffic = Traffic {
+        ifmap_sram_bytes: (a_reads * eb_a + t.a_bytes) * cnt,
+        filter_sram_bytes: (b_reads * eb_b + t.b_bytes) * cnt + bias_bytes,
+        ofmap_sram_bytes: (psum_rw * eb_acc + mf * nf * eb_c + t.c_bytes) * cnt,
+        dram_read_bytes: dram_read,
+        dram_write_bytes: dram_write,
+    };
+    let mac_e = table.mac(mac.format, mac.accumulator);
+    let sram_e = sram_energy_per_64b(arch, table);
+    let energy = OpEnergy {
+        mac_pj: macs as f64 * mac_e.pj,
+        vector_pj: 0.0,
+        sram_pj: traffic.ifmap_sram_bytes / 8.0 * sram_e[0]
+            + traffic.filter_sram_bytes / 8.0 * sram_e[1]
+            + traffic.ofmap_sram_bytes / 8.0 * sram_e[2],
+        dram_pj: traffic.dram_bytes() * dram_pj_per_byte(arch, table),
+    };
+    Ok(OpCost {
+        unit: Unit::Array,
+        mac: Some(mac),
+        macs,
+        vector_ops: 0,
+        compute_cycles: mapping.cycles(),
+        cores_used,
+        per_core_gemm: Some(per_core),
+        mapping: Some(mapping),
+        tiling: Some(t),
+        traffic,
+        energy,
+        mac_energy_source: Some(mac_e.source),
+        warnings,
+    })
+}
+
+fn plan_vector(op: &Op, w: &Workload, arch: &Arch, table: &EnergyTable) -> OpCost {
+    let out = &w.tensors[op.output];
+    let counted = if vector::counts_input(op.kind) {
+        op.inputs
+            .first()
+            .map(|&t| w.tensors[t].elements)
+            .unwrap_or(out.elements)
+    } else {
+        out.elements
+    };
+    let per_el = vector::ops_per_element(op.kind, &op.attrs);
+    let vector_ops = counted.saturating_mul(per_el);
+    let is_view = matches!(op.kind, OpKind::Reshape | OpKind::Flatten);
+    let cores = arch.cores as u64;
+    let compute_cycles = vector::cycles(
+        vector_ops.div_ceil(cores),
+        arch.vector_unit.lanes,
+        arch.vector_unit.ops_per_lane_per_cycle,
+    );
+    let in_bytes: f64 = op.inputs.iter().map(|&t| w.tensors[t].bytes() as f64).sum();
+    let out_bytes = out.bytes() as f64;
+    let traffic = if is_view {
+        Traffic::default()
+    } else {
+        Traffic {
+            ifmap_sram_bytes: 2.0 * in_bytes,
+            filter_sram_bytes: 0.0,
+            ofmap_sram_bytes: 2.0 * out_bytes,
+            dram_read_bytes: in_bytes,
+            dram_write_bytes: out_bytes,
+        }
+    };
+    // Vector ALUs compute in fp32 for float data and int32 for integer data.
+    let alu = if out.format.is_float() {
+        Format::FP32
+    } else {
+        Format::INT32
+    };
+    let op_e = table.add(alu);
+    let sram_e = sram_energy_per_64b(arch, table);
+    let energy = OpEnergy {
+        mac_pj: 0.0,
+        vector_pj: vector_ops as f64 * op_e.pj,
+        sram_pj: traffic.ifmap_sram_bytes / 8.0 * sram_e[0]
+            + traffic.ofmap_sram_bytes / 8.0 * sram_e[2],
+        dram_pj: traffic.dram_bytes() * dram_pj_per_byte(arch, table),
+    };
+    OpCost {
+        unit: if is_view { Unit::None } else { Unit::Vector },
+        mac: None,
+        macs: 0,
+        vector_ops,
+        compute_cycles,
+        cores_used: if is_view { 0 } else { arch.cores },
+        per_core_gemm: None,
+        mapping: None,
+        tiling: None,
+        traffic,
+        energy,
+        mac_energy_source: None,
+        warnings: Vec::new(),
+    }
+}

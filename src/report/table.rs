@@ -1,0 +1,132 @@
+//! Human-readable tables (tabled): a summary and a per-layer table.
+
+use tabled::{builder::Builder, settings::Style};
+
+use super::Report;
+
+fn si(v: f64, unit: &str) -> String {
+    let a = v.abs();
+    let (s, p) = if a >= 1e15 {
+        (v / 1e15, "P")
+    } else if a >= 1e12 {
+        (v / 1e12, "T")
+    } else if a >= 1e9 {
+        (v / 1e9, "G")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e3 {
+        (v / 1e3, "k")
+    } else if a >= 1.0 || a == 0.0 {
+        (v, "")
+    } else if a >= 1e-3 {
+        (v * 1e3, "m")
+    } else if a >= 1e-6 {
+        (v * 1e6, "µ")
+    } else if a >= 1e-9 {
+        (v * 1e9, "n")
+    } else {
+        (v * 1e12, "p")
+    };
+    format!("{s:.3} {p}{unit}")
+}
+
+fn seconds(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.4} s")
+    } else if s >= 1e-3 {
+        format!("{:.4} ms", s * 1e3)
+    } else if s >= 1e-6 {
+        format!("{:.4} µs", s * 1e6)
+    } else {
+        format!("{:.4} ns", s * 1e9)
+    }
+}
+
+/// Renders the summary and the per-layer table.
+pub fn render_table(r: &Report) -> String {
+    let s = &r.summary;
+    let e = &s.energy_breakdown_pj;
+    let mut b = Builder::default();
+    b.push_record(["metric", "value"]);
+    let rows: Vec<(&str, String)> = vec![
+        ("architecture", s.arch.clone()),
+        ("workload", s.workload.clone()),
+        ("engine", s.engine.clone()),
+        (
+            "latency",
+            format!("{} cycles = {}", s.cycles, seconds(s.latency_s)),
+        ),
+        (
+            "compute / stall cycles",
+            format!("{} / {}", s.compute_cycles, s.stall_cycles),
+        ),
+        ("MACs", format!("{} ({})", s.macs, si(s.macs as f64, "MAC"))),
+        (
+            "achieved / peak",
+            format!("{:.3} / {:.3} TOPS", s.achieved_tops, s.peak_tops),
+        ),
+        ("utilization", format!("{:.2} %", 100.0 * s.utilization)),
+        (
+            "energy / inference",
+            format!(
+                "{} ({:.1} inferences/J)",
+                si(s.energy_pj * 1e-12, "J"),
+                s.inferences_per_joule
+            ),
+        ),
+        (
+            "energy breakdown",
+            format!(
+                "MAC {} | vector {} | SRAM {} | DRAM {} | static {}",
+                si(e.mac * 1e-12, "J"),
+                si(e.vector * 1e-12, "J"),
+                si(e.sram * 1e-12, "J"),
+                si(e.dram * 1e-12, "J"),
+                si(e.static_ * 1e-12, "J")
+            ),
+        ),
+        ("average power", format!("{:.3} W", s.average_power_w)),
+        ("DRAM traffic", si(s.dram_bytes, "B")),
+        ("SRAM traffic", si(s.sram_bytes, "B")),
+    ];
+    for (k, v) in rows {
+        b.push_record([k.to_string(), v]);
+    }
+    let mut summary = b.build();
+    summary.with(Style::rounded());
+
+    let mut l = Builder::default();
+    l.push_record([
+        "layer",
+        "op",
+        "precision",
+        "MACs",
+        "cycles",
+        "compute",
+        "stall",
+        "util %",
+        "DRAM B",
+        "energy pJ",
+    ]);
+    for x in &r.layers {
+        l.push_record([
+            x.name.clone(),
+            x.op.clone(),
+            x.precision.clone(),
+            x.macs.to_string(),
+            x.cycles.to_string(),
+            x.compute_cycles.to_string(),
+            x.stall_cycles.to_string(),
+            format!("{:.1}", 100.0 * x.utilization),
+            format!("{:.0}", x.dram_bytes),
+            format!("{:.4e}", x.energy_pj),
+        ]);
+    }
+    let mut layers = l.build();
+    layers.with(Style::rounded());
+    let mut out = format!("{summary}\n{layers}\n");
+    for w in &r.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out
+}

@@ -1,0 +1,672 @@
+//! Shape inference per op kind, and the GEMM view of compute ops.
+
+use super::{ConvAttrs, GemmView, OpAttrs, OpKind, OpSpec, PoolAttrs};
+use crate::error::{InputError, InputResult};
+
+/// What shape inference learns about one op.
+pub(super) struct Inferred {
+    pub output_shape: Vec<u64>,
+    pub attrs: OpAttrs,
+    pub gemm: Option<GemmView>,
+    /// Shape of the implicit weight to create, when the op declares none.
+    pub implicit_weight: Option<Vec<u64>>,
+}
+
+fn err(path: &str, field: &str, msg: impl Into<String>) -> InputError {
+    let p = if field.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}.{field}")
+    };
+    InputError::at(p, msg)
+}
+
+fn expect_inputs(op: &OpSpec, path: &str, n: std::ops::RangeInclusive<usize>) -> InputResult<()> {
+    if n.contains(&op.inputs.len()) {
+        Ok(())
+    } else {
+        let want = if n.start() == n.end() {
+            format!("{}", n.start())
+        } else {
+            format!("{} to {}", n.start(), n.end())
+        };
+        Err(err(
+            path,
+            "inputs",
+            format!(
+                "a {} op takes {want} input(s), got {}",
+                op.op.name(),
+                op.inputs.len()
+            ),
+        ))
+    }
+}
+
+fn positive2(
+    path: &str,
+    field: &str,
+    v: Option<[u64; 2]>,
+    default: [u64; 2],
+) -> InputResult<[u64; 2]> {
+    let v = v.unwrap_or(default);
+    if v[0] == 0 || v[1] == 0 {
+        return Err(err(path, field, format!("expected values > 0, got {v:?}")));
+    }
+    Ok(v)
+}
+
+fn padding4(path: &str, p: &Option<Vec<u64>>) -> InputResult<[u64; 4]> {
+    match p.as_deref() {
+        None => Ok([0; 4]),
+        Some([ph, pw]) => Ok([*ph, *pw, *ph, *pw]),
+        Some([t, l, b, r]) => Ok([*t, *l, *b, *r]),
+        Some(other) => Err(err(
+            path,
+            "padding",
+            format!("expected [ph, pw] or [top, left, bottom, right], got {other:?}"),
+        )),
+    }
+}
+
+/// Output size of a sliding window along one dimension (ONNX/PyTorch convention).
+#[allow(clippy::too_many_arguments)]
+fn window_out(
+    path: &str,
+    field: &str,
+    input: u64,
+    pad: u64,
+    kernel: u64,
+    stride: u64,
+    dilation: u64,
+    ceil_mode: bool,
+) -> InputResult<u64> {
+    let span = dilation
+        .checked_mul(kernel - 1)
+        .and_then(|x| x.checked_add(1))
+        .ok_or_else(|| err(path, field, "kernel extent overflows u64"))?;
+    let padded = input
+        .checked_add(pad)
+        .ok_or_else(|| err(path, field, "padded size overflows u64"))?;
+    if padded < span {
+        return Err(err(
+            path,
+            field,
+            format!("window of extent {span} does not fit the padded input of size {padded}"),
+        ));
+    }
+    let num = padded - span;
+    let out = if ceil_mode {
+        num.div_ceil(stride)
+    } else {
+        num / stride
+    } + 1;
+    Ok(out)
+}
+
+fn require_rank(path: &str, shape: &[u64], rank: usize, what: &str) -> InputResult<()> {
+    if shape.len() != rank {
+        return Err(err(
+            path,
+            "inputs[0]",
+            format!("expected a rank-{rank} {what} input, got shape {shape:?}"),
+        ));
+    }
+    Ok(())
+}
+
+fn norm_axis(path: &str, axis: i64, rank: usize) -> InputResult<usize> {
+    let r = rank as i64;
+    let a = if axis < 0 { axis + r } else { axis };
+    if a < 0 || a >= r.max(1) {
+        return Err(err(
+            path,
+            "axis",
+            format!("axis {axis} is out of range for rank {rank}"),
+        ));
+    }
+    Ok(a as usize)
+}
+
+fn broadcast(path: &str, a: &[u64], b: &[u64]) -> InputResult<Vec<u64>> {
+    let n = a.len().max(b.len());
+    let mut out = vec![0; n];
+    for i in 0..n {
+        let da = if i + a.len() >= n {
+            a[i + a.len() - n]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= n {
+            b[i + b.len() - n]
+        } else {
+            1
+        };
+        out[i] = if da == db || db == 1 {
+            da
+        } else if da == 1 {
+            db
+        } else {
+            return Err(err(
+                path,
+                "inputs",
+                format!("shapes {a:?} and {b:?} cannot be broadcast together"),
+            ));
+        };
+    }
+    Ok(out)
+}
+
+pub(super) fn infer(
+    op: &OpSpec,
+    path: &str,
+    ins: &[&[u64]],
+    weight: Option<&[u64]>,
+) -> InputResult<Inferred> {
+    let plain = |output_shape: Vec<u64>, attrs: OpAttrs| Inferred {
+        output_shape,
+        attrs,
+        gemm: None,
+        implicit_weight: None,
+    };
+    match op.op {
+        OpKind::Matmul => matmul(op, path, ins, weight),
+        OpKind::Conv2d => conv2d(op, path, ins, weight),
+        OpKind::Add | OpKind::Mul => {
+            expect_inputs(op, path, 2..=2)?;
+            Ok(plain(broadcast(path, ins[0], ins[1])?, OpAttrs::None))
+        }
+        OpKind::Relu
+        | OpKind::Gelu
+        | OpKind::Sigmoid
+        | OpKind::Quantize
+        | OpKind::Requantize
+        | OpKind::Dequantize => {
+            expect_inputs(op, path, 1..=1)?;
+            Ok(plain(ins[0].to_vec(), OpAttrs::None))
+        }
+        OpKind::Clip => {
+            expect_inputs(op, path, 1..=1)?;
+            if let (Some(lo), Some(hi)) = (op.min, op.max) {
+                if lo > hi {
+                    return Err(err(
+                        path,
+                        "min",
+                        format!("min {lo} is greater than max {hi}"),
+                    ));
+                }
+            }
+            Ok(plain(
+                ins[0].to_vec(),
+                OpAttrs::Clip {
+                    min: op.min,
+                    max: op.max,
+                },
+            ))
+        }
+        OpKind::Softmax | OpKind::Layernorm => {
+            expect_inputs(op, path, 1..=1)?;
+            let axis = norm_axis(path, op.axis.unwrap_or(-1), ins[0].len())?;
+            Ok(plain(ins[0].to_vec(), OpAttrs::Axis(axis)))
+        }
+        OpKind::Maxpool | OpKind::Avgpool => {
+            expect_inputs(op, path, 1..=1)?;
+            let x = ins[0];
+            require_rank(path, x, 4, "NCHW")?;
+            let kernel = op
+                .kernel
+                .ok_or_else(|| err(path, "kernel", "a pooling op needs \"kernel\": [kh, kw]"))?;
+            let kernel = positive2(path, "kernel", Some(kernel), [1, 1])?;
+            let stride = positive2(path, "stride", op.stride, kernel)?;
+            let padding = padding4(path, &op.padding)?;
+            let ceil_mode = op.ceil_mode.unwrap_or(false);
+            let ho = window_out(
+                path,
+                "kernel",
+                x[2],
+                padding[0] + padding[2],
+                kernel[0],
+                stride[0],
+                1,
+                ceil_mode,
+            )?;
+            let wo = window_out(
+                path,
+                "kernel",
+                x[3],
+                padding[1] + padding[3],
+                kernel[1],
+                stride[1],
+                1,
+                ceil_mode,
+            )?;
+            Ok(plain(
+                vec![x[0], x[1], ho, wo],
+                OpAttrs::Pool(PoolAttrs {
+                    kernel,
+                    stride,
+                    padding,
+                    ceil_mode,
+                }),
+            ))
+        }
+        OpKind::GlobalAvgpool => {
+            expect_inputs(op, path, 1..=1)?;
+            let x = ins[0];
+            if x.len() < 3 {
+                return Err(err(
+                    path,
+                    "inputs[0]",
+                    format!("expected an N×C×spatial input, got {x:?}"),
+                ));
+            }
+            let mut out = x[..2].to_vec();
+            out.extend(std::iter::repeat(1).take(x.len() - 2));
+            Ok(plain(out, OpAttrs::None))
+        }
+        OpKind::Reshape => {
+            expect_inputs(op, path, 1..=1)?;
+            let x = ins[0];
+            let target = op
+                .shape
+                .as_ref()
+                .ok_or_else(|| err(path, "shape", "a reshape op needs \"shape\""))?;
+            let total: u64 = x.iter().product();
+            let mut out = Vec::with_capacity(target.len());
+            let mut infer_at = None;
+            for (i, &d) in target.iter().enumerate() {
+                match d {
+                    -1 if infer_at.is_none() => {
+                        infer_at = Some(i);
+                        out.push(1)
+                    }
+                    0 => out.push(*x.get(i).ok_or_else(|| {
+                        err(
+                            path,
+                            "shape",
+                            format!("0 at position {i} copies a dimension the input lacks"),
+                        )
+                    })?),
+                    d if d > 0 => out.push(d as u64),
+                    _ => {
+                        return Err(err(
+                            path,
+                            "shape",
+                            format!("invalid dimension {d} (use > 0, 0 to copy, or one -1)"),
+                        ))
+                    }
+                }
+            }
+            let known: u64 = out
+                .iter()
+                .try_fold(1u64, |a, &d| a.checked_mul(d))
+                .ok_or_else(|| err(path, "shape", "the product of dimensions overflows u64"))?;
+            if let Some(i) = infer_at {
+                if total % known != 0 {
+                    return Err(err(
+                        path,
+                        "shape",
+                        format!("cannot reshape {x:?} into {target:?}"),
+                    ));
+                }
+                out[i] = total / known;
+            } else if known != total {
+                return Err(err(
+                    path,
+                    "shape",
+                    format!("cannot reshape {x:?} ({total} elements) into {target:?}"),
+                ));
+            }
+            Ok(plain(out, OpAttrs::None))
+        }
+        OpKind::Flatten => {
+            expect_inputs(op, path, 1..=1)?;
+            let x = ins[0];
+            let r = x.len() as i64;
+            let a = op.axis.unwrap_or(1);
+            let a = if a < 0 { a + r } else { a };
+            if a < 0 || a > r {
+                return Err(err(
+                    path,
+                    "axis",
+                    format!("axis {a} is out of range for rank {r}"),
+                ));
+            }
+            let a = a as usize;
+            let outer: u64 = x[..a].iter().product();
+            let inner: u64 = x[a..].iter().product();
+            Ok(plain(vec![outer, inner], OpAttrs::Axis(a)))
+        }
+        OpKind::Transpose => {
+            expect_inputs(op, path, 1..=1)?;
+            let x = ins[0];
+            let perm = match &op.perm {
+                Some(p) => p.clone(),
+                None => (0..x.len()).rev().collect(),
+            };
+            let mut seen = vec![false; x.len()];
+            if perm.len() != x.len()
+                || perm
+                    .iter()
+                    .any(|&p| p >= x.len() || std::mem::replace(&mut seen[p], true))
+            {
+                return Err(err(
+                    path,
+                    "perm",
+                    format!("{perm:?} is not a permutation of 0..{}", x.len()),
+                ));
+            }
+            Ok(plain(
+                perm.iter().map(|&p| x[p]).collect(),
+                OpAttrs::Transpose(perm),
+            ))
+        }
+        OpKind::Concat => {
+            if op.inputs.is_empty() {
+                return Err(err(path, "inputs", "a concat op needs at least one input"));
+            }
+            let first = ins[0];
+            let axis = norm_axis(path, op.axis.unwrap_or(1), first.len())?;
+            let mut out = first.to_vec();
+            for (j, s) in ins.iter().enumerate().skip(1) {
+                let same_rest = s.len() == first.len()
+                    && s.iter()
+                        .zip(first)
+                        .enumerate()
+                        .all(|(d, (a, b))| d == axis || a == b);
+                if !same_rest {
+                    return Err(err(
+                        path,
+                        &format!("inputs[{j}]"),
+                        format!("shape {s:?} does not match {first:?} outside axis {axis}"),
+                    ));
+                }
+                out[axis] = out[axis]
+                    .checked_add(s[axis])
+                    .ok_or_else(|| err(path, "inputs", "concatenated size overflows u64"))?;
+            }
+            Ok(plain(out, OpAttrs::Axis(axis)))
+        }
+    }
+}
+
+fn matmul(
+    op: &OpSpec,
+    path: &str,
+    ins: &[&[u64]],
+    weight: Option<&[u64]>,
+) -> InputResult<Inferred> {
+    let transpose_b = op.transpose_b.unwrap_or(false);
+    let a = ins.first().copied().unwrap_or(&[]);
+    if op.inputs.is_empty() || op.inputs.len() > 2 {
+        return Err(err(
+            path,
+            "inputs",
+            format!(
+                "a matmul op takes 1 input (with a weight) or 2 inputs, got {}",
+                op.inputs.len()
+            ),
+        ));
+    }
+    if a.len() < 2 {
+        return Err(err(
+            path,
+            "inputs[0]",
+            format!("expected a matrix [..., M, K], got shape {a:?}"),
+        ));
+    }
+    let m = a[a.len() - 2];
+    let k = a[a.len() - 1];
+    let batch_a = &a[..a.len() - 2];
+    let mut implicit_weight = None;
+    let (b, b_is_weight): (Vec<u64>, bool) = if op.inputs.len() == 2 {
+        if op.weight.is_some() || op.out_features.is_some() {
+            return Err(err(
+                path,
+                "weight",
+                "a matmul with two inputs takes no weight or out_features",
+            ));
+        }
+        (ins[1].to_vec(), false)
+    } else if let Some(w) = weight {
+        (w.to_vec(), true)
+    } else {
+        let n = op.out_features.ok_or_else(|| {
+            err(
+                path,
+                "out_features",
+                "a one-input matmul needs a \"weight\" or \"out_features\"",
+            )
+        })?;
+        if n == 0 {
+            return Err(err(
+                path,
+                "out_features",
+                "expected a positive integer, got 0",
+            ));
+        }
+        let shape = if transpose_b { vec![n, k] } else { vec![k, n] };
+        implicit_weight = Some(shape.clone());
+        (shape, true)
+    };
+    if b.len() < 2 {
+        return Err(err(
+            path,
+            if b_is_weight { "weight" } else { "inputs[1]" },
+            format!("expected a matrix, got shape {b:?}"),
+        ));
+    }
+    let (kb, n) = if transpose_b {
+        (b[b.len() - 1], b[b.len() - 2])
+    } else {
+        (b[b.len() - 2], b[b.len() - 1])
+    };
+    if kb != k {
+        return Err(err(
+            path,
+            if b_is_weight { "weight" } else { "inputs[1]" },
+            format!(
+                "inner dimensions differ: A is {a:?} (K = {k}) but B has K = {kb} (shape {b:?}{})",
+                if transpose_b { ", transposed" } else { "" }
+            ),
+        ));
+    }
+    if let Some(nf) = op.out_features {
+        if nf != n {
+            return Err(err(
+                path,
+                "out_features",
+                format!("out_features {nf} does not match the weight's N = {n}"),
+            ));
+        }
+    }
+    let batch_b = &b[..b.len() - 2];
+    let batch = broadcast(path, batch_a, batch_b)?;
+    let mut out = batch.clone();
+    out.push(m);
+    out.push(n);
+    let batch_count: u64 = batch
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| err(path, "inputs", "batch size overflows u64"))?;
+    // A weight shared across the batch folds the batch into M (one big GEMM).
+    let gemm = if batch_b.iter().all(|&d| d == 1) {
+        GemmView {
+            count: 1,
+            m: batch_count
+                .checked_mul(m)
+                .ok_or_else(|| err(path, "inputs", "M overflows u64"))?,
+            n,
+            k,
+        }
+    } else {
+        GemmView {
+            count: batch_count,
+            m,
+            n,
+            k,
+        }
+    };
+    Ok(Inferred {
+        output_shape: out,
+        attrs: OpAttrs::Matmul { transpose_b },
+        gemm: Some(gemm),
+        implicit_weight,
+    })
+}
+
+fn conv2d(
+    op: &OpSpec,
+    path: &str,
+    ins: &[&[u64]],
+    weight: Option<&[u64]>,
+) -> InputResult<Inferred> {
+    expect_inputs(op, path, 1..=1)?;
+    let x = ins[0];
+    require_rank(path, x, 4, "NCHW")?;
+    let (n_batch, c, h, w) = (x[0], x[1], x[2], x[3]);
+    let groups = op.groups.unwrap_or(1);
+    if groups == 0 {
+        return Err(err(path, "groups", "expected a positive integer, got 0"));
+    }
+    let (out_channels, kernel) = match weight {
+        Some(ws) => {
+            if ws.len() != 4 {
+                return Err(err(
+                    path,
+                    "weight",
+                    format!(
+                        "expected a [out_channels, in_channels/groups, kh, kw] weight, got {ws:?}"
+                    ),
+                ));
+            }
+            if let Some(oc) = op.out_channels {
+                if oc != ws[0] {
+                    return Err(err(
+                        path,
+                        "out_channels",
+                        format!("out_channels {oc} does not match the weight's {}", ws[0]),
+                    ));
+                }
+            }
+            if let Some(k) = op.kernel {
+                if k != [ws[2], ws[3]] {
+                    return Err(err(
+                        path,
+                        "kernel",
+                        format!(
+                            "kernel {k:?} does not match the weight's [{}, {}]",
+                            ws[2], ws[3]
+                        ),
+                    ));
+                }
+            }
+            if ws[1].checked_mul(groups) != Some(c) {
+                return Err(err(path, "weight", format!("weight {ws:?} expects {} input channels per group × {groups} groups, but the input has {c} channels", ws[1])));
+            }
+            (ws[0], [ws[2], ws[3]])
+        }
+        None => {
+            let oc = op.out_channels.ok_or_else(|| {
+                err(
+                    path,
+                    "out_channels",
+                    "a conv2d op needs \"out_channels\" (or a \"weight\")",
+                )
+            })?;
+            let k = op.kernel.ok_or_else(|| {
+                err(
+                    path,
+                    "kernel",
+                    "a conv2d op needs \"kernel\": [kh, kw] (or a \"weight\")",
+                )
+            })?;
+            (oc, k)
+        }
+    };
+    if out_channels == 0 {
+        return Err(err(
+            path,
+            "out_channels",
+            "expected a positive integer, got 0",
+        ));
+    }
+    let kernel = positive2(path, "kernel", Some(kernel), [1, 1])?;
+    let stride = positive2(path, "stride", op.stride, [1, 1])?;
+    let dilation = positive2(path, "dilation", op.dilation, [1, 1])?;
+    let padding = padding4(path, &op.padding)?;
+    if c % groups != 0 {
+        return Err(err(
+            path,
+            "groups",
+            format!("{c} input channels are not divisible by {groups} groups"),
+        ));
+    }
+    if out_channels % groups != 0 {
+        return Err(err(
+            path,
+            "groups",
+            format!("{out_channels} output channels are not divisible by {groups} groups"),
+        ));
+    }
+    let ho = window_out(
+        path,
+        "kernel",
+        h,
+        padding[0] + padding[2],
+        kernel[0],
+        stride[0],
+        dilation[0],
+        false,
+    )?;
+    let wo = window_out(
+        path,
+        "kernel",
+        w,
+        padding[1] + padding[3],
+        kernel[1],
+        stride[1],
+        dilation[1],
+        false,
+    )?;
+    let ovf = || {
+        err(
+            path,
+            "",
+            "the GEMM dimensions of this convolution overflow u64",
+        )
+    };
+    let m = n_batch
+        .checked_mul(ho)
+        .and_then(|v| v.checked_mul(wo))
+        .ok_or_else(ovf)?;
+    let k = (c / groups)
+        .checked_mul(kernel[0])
+        .and_then(|v| v.checked_mul(kernel[1]))
+        .ok_or_else(ovf)?;
+    let gemm = GemmView {
+        count: groups,
+        m,
+        n: out_channels / groups,
+        k,
+    };
+    gemm.count
+        .checked_mul(m)
+        .and_then(|v| v.checked_mul(gemm.n))
+        .and_then(|v| v.checked_mul(k))
+        .ok_or_else(ovf)?;
+    Ok(Inferred {
+        output_shape: vec![n_batch, out_channels, ho, wo],
+        attrs: OpAttrs::Conv2d(ConvAttrs {
+            out_channels,
+            kernel,
+            stride,
+            padding,
+            dilation,
+            groups,
+        }),
+        gemm: Some(gemm),
+        implicit_weight: weight
+            .is_none()
+            .then(|| vec![out_channels, c / groups, kernel[0], kernel[1]]),
+    })
+}

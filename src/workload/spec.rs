@@ -1,0 +1,279 @@
+//! The workload file's serde types: named tensors and a list of ops connected by tensor
+//! names. Hardware is never mentioned here.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::numerics::Format;
+
+/// A workload file: graph inputs, weights and ops (a DAG through tensor names).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    /// Name shown in reports.
+    pub name: String,
+    /// Free-text description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Graph inputs (activations fed from outside).
+    pub inputs: Vec<TensorSpec>,
+    /// Named weight tensors (constants); ops may also create implicit weights.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<TensorSpec>,
+    /// The ops, in any order that respects data dependencies or none (the DAG is built from
+    /// tensor names); reports list layers in this order.
+    pub ops: Vec<OpSpec>,
+    /// Graph outputs; default: every tensor no op consumes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<String>,
+}
+
+/// A named tensor with a shape and a storage format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TensorSpec {
+    /// Unique tensor name.
+    pub name: String,
+    /// Dimensions (NCHW for images, [..., rows, cols] for matrices); all > 0.
+    pub shape: Vec<u64>,
+    /// Storage format; its bit width sets the tensor's bytes.
+    pub format: Format,
+    /// Optional `.npy` file with the values (relative to the workload file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+/// The kind of an op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OpKind {
+    /// Matrix multiply `[..., M, K] × [K, N]` (weight) or `[..., M, K] × [..., K, N]`.
+    Matmul,
+    /// 2-D convolution, NCHW, weights `[out_channels, in_channels/groups, kh, kw]`.
+    Conv2d,
+    /// Elementwise add with numpy broadcasting.
+    Add,
+    /// Elementwise multiply with numpy broadcasting.
+    Mul,
+    /// max(x, 0).
+    Relu,
+    /// GELU activation.
+    Gelu,
+    /// Logistic sigmoid.
+    Sigmoid,
+    /// Clamp to [min, max].
+    Clip,
+    /// Softmax along `axis`.
+    Softmax,
+    /// Layer normalisation over the trailing axes from `axis`.
+    Layernorm,
+    /// 2-D max pooling (NCHW).
+    Maxpool,
+    /// 2-D average pooling (NCHW).
+    Avgpool,
+    /// Average over H and W (NCHW → N×C×1×1).
+    GlobalAvgpool,
+    /// Convert to a lower-precision format (`precision.output`).
+    Quantize,
+    /// Rescale an accumulator-format tensor to `precision.output`.
+    Requantize,
+    /// Convert back to a wider format (`precision.output`).
+    Dequantize,
+    /// Reshape to `shape` (0 copies a dimension, -1 infers one).
+    Reshape,
+    /// Flatten to 2-D at `axis`.
+    Flatten,
+    /// Permute dimensions by `perm`.
+    Transpose,
+    /// Concatenate inputs along `axis`.
+    Concat,
+}
+
+impl OpKind {
+    /// The name used in files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            OpKind::Matmul => "matmul",
+            OpKind::Conv2d => "conv2d",
+            OpKind::Add => "add",
+            OpKind::Mul => "mul",
+            OpKind::Relu => "relu",
+            OpKind::Gelu => "gelu",
+            OpKind::Sigmoid => "sigmoid",
+            OpKind::Clip => "clip",
+            OpKind::Softmax => "softmax",
+            OpKind::Layernorm => "layernorm",
+            OpKind::Maxpool => "maxpool",
+            OpKind::Avgpool => "avgpool",
+            OpKind::GlobalAvgpool => "global_avgpool",
+            OpKind::Quantize => "quantize",
+            OpKind::Requantize => "requantize",
+            OpKind::Dequantize => "dequantize",
+            OpKind::Reshape => "reshape",
+            OpKind::Flatten => "flatten",
+            OpKind::Transpose => "transpose",
+            OpKind::Concat => "concat",
+        }
+    }
+
+    /// True for ops that run on the MAC array (GEMM and convolution).
+    pub fn is_compute(self) -> bool {
+        matches!(self, OpKind::Matmul | OpKind::Conv2d)
+    }
+}
+
+/// One op. Fields that do not apply to the op's kind are errors (validated after parsing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpSpec {
+    /// Unique op name.
+    pub name: String,
+    /// What the op computes.
+    pub op: OpKind,
+    /// Input activation tensors by name.
+    pub inputs: Vec<String>,
+    /// Output tensor name (created by this op).
+    pub output: String,
+    /// matmul/conv2d: name of a declared weight tensor; omitted → an implicit weight
+    /// `<op>.weight` shaped from `out_features` / `out_channels` + `kernel`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<String>,
+    /// matmul/conv2d: name of a declared bias tensor (length N / out_channels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bias: Option<String>,
+    /// matmul with an implicit weight: N.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_features: Option<u64>,
+    /// matmul: the weight (or second input) is stored transposed, `[N, K]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transpose_b: Option<bool>,
+    /// conv2d: output channels (filters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_channels: Option<u64>,
+    /// conv2d / pools: kernel `[kh, kw]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<[u64; 2]>,
+    /// conv2d / pools: stride `[sh, sw]` (default `[1, 1]`; pools default to the kernel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stride: Option<[u64; 2]>,
+    /// conv2d / pools: zero padding `[top, left, bottom, right]` or `[ph, pw]` (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub padding: Option<Vec<u64>>,
+    /// conv2d: dilation `[dh, dw]` (default `[1, 1]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dilation: Option<[u64; 2]>,
+    /// conv2d: groups (default 1; = channels for depthwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<u64>,
+    /// pools: round output sizes up instead of down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceil_mode: Option<bool>,
+    /// softmax / layernorm / flatten / concat: the axis (negative counts from the end).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub axis: Option<i64>,
+    /// reshape: the new shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<Vec<i64>>,
+    /// transpose: the permutation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perm: Option<Vec<usize>>,
+    /// clip: lower bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// clip: upper bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Number formats: a single name for everything, or a block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<PrecisionSpec>,
+}
+
+/// An op's number formats: either one name used for weights, activations and output, or
+/// a block naming each.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PrecisionSpec {
+    /// One format for weights, activations and output.
+    Uniform(Format),
+    /// Per-role formats.
+    Block(PrecisionBlock),
+}
+
+/// Per-role number formats of an op.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrecisionBlock {
+    /// Weight (second operand) format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Format>,
+    /// Activation (first operand) format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activations: Option<Format>,
+    /// Accumulator format; must match what the arch's array accumulates in (default: the arch's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accumulator: Option<Format>,
+    /// Output tensor format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<Format>,
+}
+
+impl OpSpec {
+    /// An op with only the required fields set.
+    pub fn new(
+        name: impl Into<String>,
+        op: OpKind,
+        inputs: Vec<String>,
+        output: impl Into<String>,
+    ) -> OpSpec {
+        OpSpec {
+            name: name.into(),
+            op,
+            inputs,
+            output: output.into(),
+            weight: None,
+            bias: None,
+            out_features: None,
+            transpose_b: None,
+            out_channels: None,
+            kernel: None,
+            stride: None,
+            padding: None,
+            dilation: None,
+            groups: None,
+            ceil_mode: None,
+            axis: None,
+            shape: None,
+            perm: None,
+            min: None,
+            max: None,
+            precision: None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PrecisionSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = PrecisionSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a format name or an object {weights, activations, accumulator, output}",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<PrecisionSpec, E> {
+                Format::parse(s)
+                    .map(PrecisionSpec::Uniform)
+                    .map_err(E::custom)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<PrecisionSpec, A::Error> {
+                PrecisionBlock::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(PrecisionSpec::Block)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
