@@ -5,6 +5,7 @@
 //!
 //! - [`arch`]: the architecture description and its energy table;
 //! - [`workload`]: the workload DAG with shape inference;
+//! - [`import`]: readers for other tools' formats (SCALE-Sim configs and topologies);
 //! - [`model`]: pure per-op cost functions (array folds, vector ops, tiling, energy);
 //! - [`sim`]: scheduling op costs in time;
 //! - [`report`]: the report and its renderers;
@@ -20,6 +21,7 @@
 
 pub mod arch;
 pub mod error;
+pub mod import;
 pub mod model;
 pub mod numerics;
 pub mod report;
