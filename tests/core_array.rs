@@ -61,7 +61,12 @@ fn folds(arch: &Arch, wl: &Workload) -> (u64, u64, u64, u64) {
     match c.mapping {
         Some(ArrayMapping::Systolic(s)) => {
             assert_eq!(s.cycles, c.compute_cycles);
-            (s.row_folds, s.col_folds, s.cycles_per_fold, c.compute_cycles)
+            (
+                s.row_folds,
+                s.col_folds,
+                s.cycles_per_fold,
+                c.compute_cycles,
+            )
         }
         other => panic!("expected a systolic mapping, got {other:?}"),
     }

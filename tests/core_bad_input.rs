@@ -80,7 +80,12 @@ fn unknown_fields() {
   "ops": [{ "name": "c", "op": "conv2d", "inputs": ["a"], "output": "y",
             "out_channels": 4, "kernel": [3, 3], "strid": [1, 1] }] }"#,
         ),
-        &["ops[0].strid", "unknown field `strid`", "expected one of", "`stride`"],
+        &[
+            "ops[0].strid",
+            "unknown field `strid`",
+            "expected one of",
+            "`stride`",
+        ],
     );
     let arch = std::fs::read_to_string(root().join(GOOD_ARCH))
         .unwrap()
@@ -143,7 +148,12 @@ fn shape_mismatches_between_connected_ops() {
   "ops": [{{ "name": "m1", "op": "matmul", "inputs": ["a"], "output": "c", "out_features": 16 }},
           {{ "name": "m2", "op": "matmul", "inputs": ["c"], "output": "d", "weight": "w" }}] }}"#
         )),
-        &["ops[1].weight", "inner dimensions differ", "K = 16", "K = 8"],
+        &[
+            "ops[1].weight",
+            "inner dimensions differ",
+            "K = 16",
+            "K = 8",
+        ],
     );
     // r makes [4, 8]; adding a [4, 3] input cannot broadcast.
     expect_bad(

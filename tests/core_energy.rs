@@ -100,7 +100,8 @@ fn int8_os_gemm_on_split_buffers() {
 fn fp16_os_gemm_on_an_interpolated_unified_buffer() {
     // Same GEMM in fp16 (2-byte words), one 16 KiB buffer: log2 16 KiB is halfway between
     // 8 KiB and 32 KiB → 15 pJ per 64-bit access.
-    let unified = r#"{ "kind": "unified", "buffer": { "capacity_kib": 16, "bytes_per_cycle": 64 } }"#;
+    let unified =
+        r#"{ "kind": "unified", "buffer": { "capacity_kib": 16, "bytes_per_cycle": 64 } }"#;
     let r = accelsim::run(
         &matmul(8, 8, 8, "fp16"),
         &arch("os", unified),

@@ -208,7 +208,11 @@ fn imported_srams_never_limit_the_array() {
         for t in ["Resnet18.csv", "gemm_shapes.csv"] {
             let topo = scalesim::load_topology(&data(&format!("topologies/{t}")), None).unwrap();
             let wl = scalesim::to_workload(&topo, t).unwrap();
-            for (op, cost) in wl.ops.iter().zip(accelsim::model::plan(&wl, &arch).unwrap()) {
+            for (op, cost) in wl
+                .ops
+                .iter()
+                .zip(accelsim::model::plan(&wl, &arch).unwrap())
+            {
                 let tr = cost.traffic;
                 let need = [
                     tr.ifmap_sram_bytes / bpc[0],
@@ -272,7 +276,11 @@ fn bad_input(name: &str, cfg_text: Option<&str>, topo_text: Option<&str>, wants:
     let o = import(&cfg, &topo, &out, &[]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{name}: {err}");
-    let file = if cfg_text.is_some() { "bad.cfg" } else { "bad.csv" };
+    let file = if cfg_text.is_some() {
+        "bad.cfg"
+    } else {
+        "bad.csv"
+    };
     assert!(err.contains(file), "{name}: file not named: {err}");
     for w in wants {
         assert!(err.contains(w), "{name}: missing '{w}' in: {err}");
@@ -298,7 +306,12 @@ fn bad_config_files() {
         "bad_number",
         Some(&good_cfg().replace("ArrayHeight:    32", "ArrayHeight: 3x2")),
         None,
-        &["line 5", "ArrayHeight", "expected a positive integer", "3x2"],
+        &[
+            "line 5",
+            "ArrayHeight",
+            "expected a positive integer",
+            "3x2",
+        ],
     );
     bad_input(
         "zero_rows",
@@ -351,7 +364,11 @@ fn bad_topology_files() {
         "negative",
         None,
         Some(&format!("{HEADER}Conv1,224,224,7,7,-3,64,2,\n")),
-        &["line 2, column 6 (Channels)", "expected a positive integer", "-3"],
+        &[
+            "line 2, column 6 (Channels)",
+            "expected a positive integer",
+            "-3",
+        ],
     );
     bad_input(
         "zero_stride",
@@ -371,12 +388,7 @@ fn bad_topology_files() {
         Some("Layer,M,N,K,\nhuge,4294967296,4294967296,4294967296,\n"),
         &["line 2", "overflows u64"],
     );
-    bad_input(
-        "header_only",
-        None,
-        Some(HEADER),
-        &["no layers"],
-    );
+    bad_input("header_only", None, Some(HEADER), &["no layers"]);
     bad_input(
         "duplicate",
         None,

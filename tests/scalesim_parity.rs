@@ -34,6 +34,9 @@ impl Row {
     }
 }
 
+/// Layer name → (its cost, its GEMM view `[count, M, N, K]`).
+type PlannedLayers = BTreeMap<String, (model::OpCost, [u64; 4])>;
+
 fn read_results() -> Vec<Row> {
     let text = std::fs::read_to_string(data_dir().join("results.csv")).unwrap();
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
@@ -47,7 +50,11 @@ fn read_results() -> Vec<Row> {
         .map(|l| {
             let cells: Vec<&str> = l.split(',').map(str::trim).collect();
             assert_eq!(cells.len(), header.len(), "ragged row: {l}");
-            Row(header.iter().cloned().zip(cells.iter().map(|s| s.to_string())).collect())
+            Row(header
+                .iter()
+                .cloned()
+                .zip(cells.iter().map(|s| s.to_string()))
+                .collect())
         })
         .collect()
 }
@@ -58,18 +65,15 @@ fn every_results_row_matches_scalesim_total_cycles() {
     assert_eq!(rows.len(), 142, "results.csv should hold 142 layer runs");
 
     // Import and plan each (config, topology) pair once.
-    let mut planned: BTreeMap<(String, String), BTreeMap<String, (model::OpCost, [u64; 4])>> =
-        BTreeMap::new();
+    let mut planned: BTreeMap<(String, String), PlannedLayers> = BTreeMap::new();
     let mut matched: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
     for row in &rows {
         let key = (row.get("cfg").to_string(), row.get("topology").to_string());
         let layers = planned.entry(key.clone()).or_insert_with(|| {
-            let cfg =
-                scalesim::load_config(&data_dir().join("configs").join(&key.0)).unwrap();
+            let cfg = scalesim::load_config(&data_dir().join("configs").join(&key.0)).unwrap();
             let topo =
-                scalesim::load_topology(&data_dir().join("topologies").join(&key.1), None)
-                    .unwrap();
+                scalesim::load_topology(&data_dir().join("topologies").join(&key.1), None).unwrap();
             let arch = scalesim::to_arch(&cfg, &key.0);
             arch.validate().unwrap();
             let wl = scalesim::to_workload(&topo, &key.1).unwrap();
@@ -130,8 +134,7 @@ fn every_results_row_matches_scalesim_total_cycles() {
     assert!(failures.is_empty(), "mismatches:\n{}", failures.join("\n"));
     // Both topologies and all six configs were covered.
     let cfgs: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.get("cfg")).collect();
-    let topos: std::collections::BTreeSet<&str> =
-        rows.iter().map(|r| r.get("topology")).collect();
+    let topos: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.get("topology")).collect();
     assert_eq!(cfgs.len(), 6);
     assert_eq!(topos.len(), 2);
 }
@@ -146,7 +149,11 @@ fn readme_worked_example_by_hand() {
     let arch = scalesim::to_arch(&cfg, "calc_128x128_os.cfg");
     let wl = scalesim::to_workload(&topo, "gemm_shapes.csv").unwrap();
     let costs = model::plan(&wl, &arch).unwrap();
-    let i = wl.ops.iter().position(|o| o.name == "g128_256_512").unwrap();
+    let i = wl
+        .ops
+        .iter()
+        .position(|o| o.name == "g128_256_512")
+        .unwrap();
     assert_eq!(costs[i].compute_cycles, 1531);
 }
 

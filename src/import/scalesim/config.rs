@@ -264,7 +264,10 @@ pub fn parse_config(text: &str) -> InputResult<ScaleSimConfig> {
         if key.is_empty() {
             return Err(line_err(
                 line_no,
-                format!("expected a key before '{}'", &trimmed[split_at..split_at + 1]),
+                format!(
+                    "expected a key before '{}'",
+                    &trimmed[split_at..split_at + 1]
+                ),
             ));
         }
         let (sec, keys) = section.ok_or_else(|| {
@@ -288,8 +291,7 @@ pub fn parse_config(text: &str) -> InputResult<ScaleSimConfig> {
                     ),
                 )
             })?;
-        let value =
-            parse_value(*kind, raw).map_err(|m| key_err(line_no, sec, canon_key, m))?;
+        let value = parse_value(*kind, raw).map_err(|m| key_err(line_no, sec, canon_key, m))?;
         if let Some(prev) = entries.insert(
             (sec, canon_key),
             Entry {
@@ -301,7 +303,10 @@ pub fn parse_config(text: &str) -> InputResult<ScaleSimConfig> {
                 line_no,
                 sec,
                 canon_key,
-                format!("key {canon_key} appears twice in [{sec}] (also line {})", prev.line),
+                format!(
+                    "key {canon_key} appears twice in [{sec}] (also line {})",
+                    prev.line
+                ),
             ));
         }
     }
@@ -315,7 +320,9 @@ fn build(entries: &BTreeMap<(&'static str, &'static str), Entry>) -> InputResult
         get(ARCH, key).ok_or_else(|| {
             InputError::at(
                 format!("[{ARCH}] {key}"),
-                format!("missing key {key} in [{ARCH}]; accelsim needs it to build the architecture"),
+                format!(
+                    "missing key {key} in [{ARCH}]; accelsim needs it to build the architecture"
+                ),
             )
         })
     };
@@ -369,7 +376,12 @@ fn build(entries: &BTreeMap<(&'static str, &'static str), Entry>) -> InputResult
         .is_none()
     {
         let line = get(ARCH, "Bandwidth").map_or(0, |e| e.line);
-        return Err(key_err(line, ARCH, "Bandwidth", "the total bandwidth overflows u64"));
+        return Err(key_err(
+            line,
+            ARCH,
+            "Bandwidth",
+            "the total bandwidth overflows u64",
+        ));
     }
     let memory_banks = match get(ARCH, "MemoryBanks") {
         Some(Entry {

@@ -204,8 +204,12 @@ pub fn to_workload_spec(topo: &Topology, source: &str) -> WorkloadSpec {
                     format: Format::INT8,
                     file: None,
                 });
-                let mut op =
-                    OpSpec::new(l.name.clone(), OpKind::Matmul, vec![a], format!("{}.c", l.name));
+                let mut op = OpSpec::new(
+                    l.name.clone(),
+                    OpKind::Matmul,
+                    vec![a],
+                    format!("{}.c", l.name),
+                );
                 op.out_features = Some(n);
                 op.precision = Some(PrecisionSpec::Uniform(Format::INT8));
                 ops.push(op);
@@ -242,8 +246,7 @@ mod tests {
     #[test]
     fn ceil_padding_reproduces_scalesim_output_size() {
         // SCALE-Sim's formula, written independently in floating point.
-        let scalesim_ofmap =
-            |i: u64, f: u64, s: u64| ((i - f + s) as f64 / s as f64).ceil() as u64;
+        let scalesim_ofmap = |i: u64, f: u64, s: u64| ((i - f + s) as f64 / s as f64).ceil() as u64;
         for ifmap in 1..40u64 {
             for filt in 1..=ifmap.min(9) {
                 for stride in 1..5u64 {

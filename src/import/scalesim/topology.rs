@@ -362,11 +362,7 @@ fn parse_gemm_row(c: &[&str], line: usize) -> InputResult<(String, LayerDims)> {
 /// Parses a topology CSV. `name` is the workload name (SCALE-Sim uses the file stem);
 /// `kind` forces the format, `None` detects it from the header. Errors name the line, the
 /// column and what was expected; attach the file with [`InputError::in_file`].
-pub fn parse_topology(
-    text: &str,
-    name: &str,
-    kind: Option<TopologyKind>,
-) -> InputResult<Topology> {
+pub fn parse_topology(text: &str, name: &str, kind: Option<TopologyKind>) -> InputResult<Topology> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rows = text
         .lines()
@@ -519,14 +515,12 @@ mod tests {
         assert!(e.message.contains("not imported"), "{e}");
         let e = parse_topology("a,b\n", "g", None).unwrap_err();
         assert!(e.message.contains("unrecognised header"), "{e}");
-        let e = parse_topology("Layer,M,N,K,\ng,4294967296,4294967296,2,\n", "g", None)
-            .unwrap_err();
-        assert!(e.message.contains("overflow"), "{e}");
         let e =
-            parse_topology("Layer,M,N,K,\ng,1,1,1,\ng,2,2,2,\n", "g", None).unwrap_err();
+            parse_topology("Layer,M,N,K,\ng,4294967296,4294967296,2,\n", "g", None).unwrap_err();
+        assert!(e.message.contains("overflow"), "{e}");
+        let e = parse_topology("Layer,M,N,K,\ng,1,1,1,\ng,2,2,2,\n", "g", None).unwrap_err();
         assert!(e.message.contains("used twice (also line 2)"), "{e}");
-        let e = parse_topology(&CONV.replace("224,224,7,7", "5,224,7,7"), "n", None)
-            .unwrap_err();
+        let e = parse_topology(&CONV.replace("224,224,7,7", "5,224,7,7"), "n", None).unwrap_err();
         assert!(e.message.contains("larger than the IFMAP height"), "{e}");
     }
 }
