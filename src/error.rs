@@ -79,10 +79,12 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> InputResult<T> 
         Err(e) => {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            let path = if path == "." || path.is_empty() {
+            // A syntax error leaves an unknown last segment (`ops[0].?`): drop it.
+            let path = path.strip_suffix(".?").unwrap_or(&path);
+            let path = if path == "." || path == "?" || path.is_empty() {
                 "$".to_string()
             } else {
-                path
+                path.to_string()
             };
             let message = match inner.classify() {
                 serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {

@@ -5,6 +5,8 @@
 //!
 //! - [`arch`]: the architecture description and its energy table;
 //! - [`workload`]: the workload DAG with shape inference;
+//! - [`import`]: readers for other tools' formats (ONNX models, SCALE-Sim configs and topologies);
+//! - [`tensor`]: host tensors and `.npy` I/O for functional execution;
 //! - [`model`]: pure per-op cost functions (array folds, vector ops, tiling, energy);
 //! - [`sim`]: scheduling op costs in time;
 //! - [`report`]: the report and its renderers;

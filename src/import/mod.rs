@@ -1,3 +1,6 @@
-//! Importers that turn external model formats into accelsim's representations.
+//! Readers for other tools' formats (ONNX models, SCALE-Sim configs and topologies),
+//! producing accelsim workloads (and, for SCALE-Sim, architectures). Importers know file
+//! formats, never cost models.
 
 pub mod onnx;
+pub mod scalesim;
