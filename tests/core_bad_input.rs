@@ -117,7 +117,7 @@ fn negative_and_zero_dimensions() {
             r#"{ "name": "x", "inputs": [{ "name": "a", "shape": [4, -8], "format": "int8" }],
   "ops": [{ "name": "m", "op": "relu", "inputs": ["a"], "output": "c" }] }"#,
         ),
-        &["inputs[0].shape[1]", "-8", "expected u64"],
+        &["inputs[0].shape[1]", "expected a dimension > 0, got -8"],
     );
     expect_bad(
         "zero_dim",

@@ -62,6 +62,5 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     if let Some(path) = &args.output {
         super::write_atomic(path, text.as_bytes())?;
     }
-    print!("{text}");
-    Ok(())
+    super::print_stdout(&text)
 }

@@ -27,6 +27,5 @@ pub fn run(args: &SchemaArgs) -> Result<(), CliError> {
     };
     let text =
         serde_json::to_string_pretty(&schema).map_err(|e| CliError::failure(e.to_string()))?;
-    println!("{text}");
-    Ok(())
+    super::print_stdout(&(text + "\n"))
 }

@@ -35,6 +35,7 @@ pub struct TensorSpec {
     /// Unique tensor name.
     pub name: String,
     /// Dimensions (NCHW for images, [..., rows, cols] for matrices); all > 0.
+    #[serde(deserialize_with = "positive_dims")]
     pub shape: Vec<u64>,
     /// Storage format; its bit width sets the tensor's bytes.
     pub format: Format,
@@ -275,5 +276,28 @@ impl<'de> Deserialize<'de> for PrecisionSpec {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// Deserializes a shape, rejecting zero and negative dimensions (the error path names the
+/// position, e.g. `inputs[0].shape[1]`).
+fn positive_dims<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+    Ok(Vec::<PositiveDim>::deserialize(d)?
+        .into_iter()
+        .map(|p| p.0)
+        .collect())
+}
+
+struct PositiveDim(u64);
+
+impl<'de> Deserialize<'de> for PositiveDim {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = serde_json::Number::deserialize(d)?;
+        match n.as_u64() {
+            Some(v) if v > 0 => Ok(PositiveDim(v)),
+            _ => Err(serde::de::Error::custom(format!(
+                "expected a dimension > 0, got {n}"
+            ))),
+        }
     }
 }
