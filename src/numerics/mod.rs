@@ -11,6 +11,7 @@ pub mod fixed;
 pub mod float;
 pub mod format;
 pub mod int;
+pub mod mx;
 pub mod rounding;
 pub mod table;
 
