@@ -12,6 +12,7 @@ pub mod float;
 pub mod format;
 pub mod int;
 pub mod mx;
+pub mod quant;
 pub mod rounding;
 pub mod table;
 
