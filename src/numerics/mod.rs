@@ -2,6 +2,7 @@
 //! dot products. This module knows nothing about hardware or workloads.
 
 pub mod accum;
+pub mod bfp;
 pub mod cast;
 pub mod dot;
 pub mod e8m0;
