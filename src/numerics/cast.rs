@@ -146,6 +146,8 @@ enum Fast {
     Bf16Rne,
     /// fp16 with RNE and IEEE overflow.
     Fp16Rne,
+    /// Integers of at most 16 bits with RNE and saturation: branch-free f32 arithmetic.
+    IntRne { lo: f32, hi: f32 },
     /// The generic codec.
     None,
 }
@@ -191,6 +193,16 @@ impl Caster {
                     && options.overflow == Overflow::Ieee =>
             {
                 Fast::Fp16Rne
+            }
+            Scalar::Int { bits, signed }
+                if bits <= 16
+                    && options.rounding == Rounding::NearestEven
+                    && options.overflow != Overflow::Wrap =>
+            {
+                Fast::IntRne {
+                    lo: super::int::int_min(bits, signed) as f32,
+                    hi: super::int::int_max(bits, signed) as f32,
+                }
             }
             _ => Fast::None,
         };
@@ -315,6 +327,13 @@ impl Caster {
                     *o = W::from_code(fp16_rne(v) as u32);
                 }
             }
+            Fast::IntRne { lo, hi } => {
+                let bits = self.format.element_bits();
+                let mask = (1u32 << bits) - 1;
+                for (o, &v) in out.iter_mut().zip(x) {
+                    *o = W::from_code(int_rne_sat(v, *lo, *hi) as u32 & mask);
+                }
+            }
             Fast::None => {
                 for (o, &v) in out.iter_mut().zip(x) {
                     *o = W::from_code(self.encode_f32(v));
@@ -343,6 +362,17 @@ impl Caster {
         }
         Ok(())
     }
+}
+
+/// f32 → integer in `[lo, hi]` (|lo|, |hi| < 2^21), round to nearest even, saturating,
+/// NaN → 0. Clamping to the bounds ±1 first keeps |x| < 2^22, where adding and subtracting
+/// 1.5·2^23 rounds to an integer with ties to even (the default FP rounding mode).
+#[inline]
+fn int_rne_sat(x: f32, lo: f32, hi: f32) -> i32 {
+    const MAGIC: f32 = 12_582_912.0;
+    let c = x.clamp(lo - 1.0, hi + 1.0);
+    let r = (c + MAGIC) - MAGIC;
+    r.clamp(lo, hi) as i32 // NaN stays NaN through clamp and converts to 0
 }
 
 /// f32 → bf16, round to nearest even, NaN → canonical quiet NaN with the sign kept.
@@ -461,6 +491,40 @@ mod tests {
                 assert!(FloatFormat::FP16.is_nan_code(got_hf as u32));
             } else {
                 assert_eq!(got_hf, want_hf, "fp16 {b:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn fast_int_path_matches_generic() {
+        let mut g = SplitMix64::new(11);
+        for name in ["int8", "uint8", "int4", "uint2", "int16"] {
+            let f = Format::parse(name).unwrap();
+            let mut fast = Caster::new(f, CastOptions::RNE).unwrap();
+            let mut slow = Caster::new_generic(f, CastOptions::RNE).unwrap();
+            let mut xs: Vec<f32> = (0..20_000)
+                .map(|i| {
+                    if i % 2 == 0 {
+                        f32::from_bits(g.next_u64() as u32)
+                    } else {
+                        (i as f32 - 10_000.0) * 0.25
+                    }
+                })
+                .collect();
+            xs.extend([
+                f32::NAN,
+                f32::INFINITY,
+                -f32::INFINITY,
+                -0.0,
+                127.5,
+                -128.5,
+                255.5,
+                65535.5,
+            ]);
+            let mut out = vec![0u32; xs.len()];
+            fast.cast_slice(&xs, &mut out).unwrap();
+            for (x, o) in xs.iter().zip(&out) {
+                assert_eq!(*o, slow.encode_f32(*x), "{name} {x}");
             }
         }
     }

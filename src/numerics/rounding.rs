@@ -244,32 +244,37 @@ pub fn round_shift(mant: u64, shift: u32, negative: bool, r: Rounding, rand: u64
 }
 
 /// Rounds an f64 to an integral f64 with mode `r` (`rand` as in [`round_shift`]).
-/// NaN and infinities are returned unchanged.
+/// NaN and infinities are returned unchanged; a result of zero may be +0 for a negative
+/// input (callers convert to integers). Uses only truncating conversions and exact
+/// subtractions, so it is fast without SSE4.1 rounding instructions.
 #[inline]
 pub fn round_f64_to_integral(x: f64, r: Rounding, rand: u64) -> f64 {
-    if !x.is_finite() {
+    // |x| >= 2^52 (or NaN/Inf): already integral.
+    if !(x.abs() < 4_503_599_627_370_496.0) {
         return x;
     }
-    match r {
-        Rounding::NearestEven => x.round_ties_even(),
-        Rounding::NearestAway => x.round(),
-        Rounding::TowardZero => x.trunc(),
-        Rounding::TowardPositive => x.ceil(),
-        Rounding::TowardNegative => x.floor(),
-        Rounding::Stochastic => {
-            let t = x.trunc();
-            let frac = (x - t).abs(); // exact
-            if frac == 0.0 {
-                return t;
-            }
-            // frac in (0,1): exact 53-bit fraction; compare with the random draw.
-            let threshold = (frac * 18_446_744_073_709_551_616.0) as u64; // frac * 2^64, exact
-            if rand < threshold {
-                t + x.signum()
-            } else {
-                t
-            }
+    let ti = x as i64; // truncation, exact here
+    let t = ti as f64;
+    let frac = x - t; // exact, same sign as x (or zero)
+    let step = if x < 0.0 { -1.0 } else { 1.0 };
+    let up = match r {
+        Rounding::NearestEven => {
+            let a = frac.abs();
+            a > 0.5 || (a == 0.5 && ti & 1 != 0)
         }
+        Rounding::NearestAway => frac.abs() >= 0.5,
+        Rounding::TowardZero => false,
+        Rounding::TowardPositive => frac > 0.0,
+        Rounding::TowardNegative => frac < 0.0,
+        Rounding::Stochastic => {
+            // frac in (-1, 1) has at most 53 significant bits: frac * 2^64 is exact.
+            frac != 0.0 && rand < (frac.abs() * 18_446_744_073_709_551_616.0) as u64
+        }
+    };
+    if up {
+        t + step
+    } else {
+        t
     }
 }
 
@@ -301,6 +306,32 @@ mod tests {
             3
         );
         assert_eq!(round_shift(9, 2, false, Rounding::Stochastic, 1 << 62), 2);
+    }
+
+    #[test]
+    fn integral_rounding_matches_std() {
+        let mut g = SplitMix64::new(3);
+        let mut xs = vec![
+            0.5,
+            -0.5,
+            1.5,
+            -2.5,
+            0.49999999999999994,
+            -0.49999999999999994,
+            4503599627370495.5,
+            1e300,
+            -0.0,
+        ];
+        xs.extend((0..10_000).map(|_| f64::from_bits(g.next_u64()) % 1e6));
+        xs.extend((0..10_000).map(|i| (i as f64 - 5000.0) * 0.25));
+        for x in xs.into_iter().filter(|x| !x.is_nan()) {
+            let r = |m| round_f64_to_integral(x, m, 0);
+            assert_eq!(r(Rounding::NearestEven), x.round_ties_even(), "{x}");
+            assert_eq!(r(Rounding::NearestAway), x.round(), "{x}");
+            assert_eq!(r(Rounding::TowardZero), x.trunc(), "{x}");
+            assert_eq!(r(Rounding::TowardPositive), x.ceil(), "{x}");
+            assert_eq!(r(Rounding::TowardNegative), x.floor(), "{x}");
+        }
     }
 
     #[test]
