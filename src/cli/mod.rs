@@ -37,7 +37,11 @@ impl CliError {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "accelsim", version, about = "Fast, numerically exact AI-accelerator simulator")]
+#[command(
+    name = "accelsim",
+    version,
+    about = "Fast, numerically exact AI-accelerator simulator"
+)]
 struct Cli {
     /// More log output (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]

@@ -52,7 +52,7 @@ pub(crate) const fn low_mask(bits: u32) -> u64 {
 
 /// Wraps an integer-valued finite f64 modulo 2^64 (two's complement).
 fn wrap_integral(v: f64) -> u64 {
-    if v.abs() < 9.223_372_036_854_775_808e18 {
+    if v.abs() < 9_223_372_036_854_775_808.0 {
         return v as i64 as u64;
     }
     // |v| >= 2^63: v = mant * 2^exp with exp >= 11.

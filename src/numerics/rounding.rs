@@ -250,7 +250,7 @@ pub fn round_shift(mant: u64, shift: u32, negative: bool, r: Rounding, rand: u64
 #[inline]
 pub fn round_f64_to_integral(x: f64, r: Rounding, rand: u64) -> f64 {
     // |x| >= 2^52 (or NaN/Inf): already integral.
-    if !(x.abs() < 4_503_599_627_370_496.0) {
+    if x.is_nan() || x.abs() >= 4_503_599_627_370_496.0 {
         return x;
     }
     let ti = x as i64; // truncation, exact here
