@@ -1,5 +1,14 @@
 //! Bit-exact low-precision numerics: formats, casts, rounding, quantization and exact
 //! dot products. This module knows nothing about hardware or workloads.
+//!
+//! Map (one job per file): [`format`] names and properties of formats, [`info`] the
+//! human-facing catalogue, [`rounding`] modes/overflow/PRNG and the single rounding
+//! primitive, [`float`] the generic float codec, [`e8m0`], [`int`], [`fixed`] the other
+//! scalar codecs, [`cast`] + [`table`] compiled casts and slice APIs, [`mx`] and [`bfp`]
+//! block formats, [`quant`] integer quantization and ONNX Runtime formulas, [`exact`] the
+//! exact accumulator, [`accum`] the accumulator description, [`dot`] dot products, and
+//! [`cast_cli`] the logic of `accelsim cast` / `accelsim formats`. See `docs/numerics.md`.
+#![warn(missing_docs)]
 
 pub mod accum;
 pub mod bfp;
