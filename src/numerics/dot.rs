@@ -385,6 +385,22 @@ mod tests {
     }
 
     #[test]
+    fn lanes_is_ort_global_average_pool_order() {
+        let x = [1.0f32, 1e8, -1e8, 3.0, 0.1, 7.0, 2.5];
+        let acc = Accumulator::FP32_SEQ.with_order(AccOrder::Lanes { lanes: 4 });
+        // Lanes l0..l3 take x0..x3; then (l0+l2)+(l1+l3); then x4, x5, x6 in order.
+        let want = (((x[0] + x[2]) + (x[1] + x[3])) + x[4] + x[5]) + x[6];
+        assert_eq!(acc.sum_f32(&x).unwrap(), want);
+        let y: Vec<f32> = (0..11).map(|i| i as f32 * 0.3).collect();
+        let mut l = [0f32; 4];
+        for (k, v) in y[..8].iter().enumerate() {
+            l[k % 4] += v;
+        }
+        let want = ((l[0] + l[2]) + (l[1] + l[3])) + y[8] + y[9] + y[10];
+        assert_eq!(acc.sum_f32(&y).unwrap(), want);
+    }
+
+    #[test]
     fn int_wrap_and_saturate() {
         let a = [200i32, 200, -200];
         let b = [100i32, 100, 100];
