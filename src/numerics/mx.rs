@@ -24,7 +24,19 @@ use super::rounding::{round_f64_to_integral, Overflow, Rounding, SplitMix64};
 use super::NumericsError;
 
 /// Clamp range of MXINT8 elements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum MxInt8Range {
     /// [-128, 127], the full two's-complement range (OCP value table, gfloat). Default.
     #[default]
@@ -34,13 +46,28 @@ pub enum MxInt8Range {
 }
 
 /// Options of MX quantization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
 pub struct MxOptions {
     /// Element rounding (default RNE). Stochastic draws one value per element.
+    #[serde(default)]
     pub rounding: Rounding,
-    /// MXINT8 clamp range.
+    /// MXINT8 clamp range (default `full`).
+    #[serde(default)]
     pub int8_range: MxInt8Range,
     /// Seed of the stochastic stream.
+    #[serde(default)]
     pub seed: u64,
 }
 

@@ -122,6 +122,56 @@ pub enum Granularity {
     },
 }
 
+/// A complete integer quantization recipe, as it may appear in a config file:
+/// `{"dtype": "int8", "mapping": "symmetric", "granularity": {"per_channel": {"axis": 0}}}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuantScheme {
+    /// Integer format of the codes (`int8`, `uint8`, `int4`, ...).
+    pub dtype: Format,
+    /// Symmetric or affine.
+    pub mapping: Mapping,
+    /// Per tensor (default) or per channel.
+    #[serde(default)]
+    pub granularity: Granularity,
+    /// Narrow range (int8: [-127, 127]) instead of the full range.
+    #[serde(default)]
+    pub narrow: bool,
+    /// Rounding of `x / scale` (default `rne`).
+    #[serde(default)]
+    pub rounding: Rounding,
+}
+
+impl QuantScheme {
+    /// The code range.
+    pub fn range(&self) -> Result<QuantRange, NumericsError> {
+        QuantRange::of_format(self.dtype, self.narrow)
+    }
+
+    /// Chooses the parameters from `x` and quantizes it; returns (parameters, codes).
+    pub fn quantize(
+        &self,
+        x: &[f32],
+        shape: &[usize],
+        seed: u64,
+    ) -> Result<(Vec<QuantParams>, Vec<i32>), NumericsError> {
+        let range = self.range()?;
+        let params = choose_params(x, shape, self.granularity, self.mapping, range)?;
+        let mut q = vec![0i32; x.len()];
+        quantize_tensor(
+            x,
+            shape,
+            self.granularity,
+            &params,
+            range,
+            self.rounding,
+            seed,
+            &mut q,
+        )?;
+        Ok((params, q))
+    }
+}
+
 /// Rounds `t` (already divided by the scale), adds the zero point and saturates; NaN gives
 /// `qmin`. Equivalent to ORT's clamp of `t` to `[qmin - zp, qmax - zp]` before rounding.
 #[inline]
@@ -419,6 +469,21 @@ mod tests {
         assert_eq!(f.decode_f32(quantize_float(248.0, 1.0, f, true)), 256.0);
         assert!(f.is_nan_code(quantize_float(1e9, 1.0, f, false)));
         assert_eq!(quantize_float(f32::INFINITY, 1.0, f, true), 0x7e);
+    }
+
+    #[test]
+    fn scheme_from_json() {
+        let s: QuantScheme = serde_json::from_str(
+            r#"{"dtype":"int8","mapping":"symmetric","granularity":{"per_channel":{"axis":0}},"narrow":true}"#,
+        )
+        .unwrap();
+        let (p, q) = s.quantize(&[1.0, -0.5, 4.0, 2.0], &[2, 2], 0).unwrap();
+        assert_eq!(p[0].scale, 1.0 / 127.0);
+        assert_eq!(q, [127, -64, 127, 64]);
+        assert!(serde_json::from_str::<QuantScheme>(
+            r#"{"dtype":"int8","mapping":"affine","x":1}"#
+        )
+        .is_err());
     }
 
     #[test]
