@@ -157,6 +157,28 @@ proptest! {
         }
     }
 
+    /// `encode_sum` (TwoSum + sticky tail) rounds `a + b` exactly once: it agrees with the
+    /// exact accumulator rounded once, in every deterministic mode and several formats.
+    #[test]
+    fn encode_sum_is_single_rounding(
+        a in any_f32(), b1 in any_f32(), b2 in any_f32(), m in 0usize..5, fi in 0usize..4
+    ) {
+        prop_assume!(a.is_finite() && b1.is_finite() && b2.is_finite());
+        let f = [FloatFormat::FP32, FloatFormat::FP16, FloatFormat::BF16, FloatFormat::FP8_E4M3][fi];
+        let b = b1 as f64 * b2 as f64; // an exact product, up to 48 bits
+        let r = Rounding::ALL[m];
+        let mut s = accelsim::numerics::ExactSum::new();
+        s.add_f64(a as f64);
+        s.add_f64(b);
+        for o in [Overflow::Ieee, Overflow::Saturate] {
+            let got = f.encode_sum(a as f64, b, r, o, 0);
+            let want = s.encode(&f, r, o, 0);
+            let zero = f.decode_f64(got) == 0.0 && f.decode_f64(want) == 0.0;
+            prop_assert!(got == want || zero || (f.is_nan_code(got) && f.is_nan_code(want)),
+                "{:?} {:?} a={} b={}: {:#x} vs {:#x}", f, r, a, b, got, want);
+        }
+    }
+
     /// The exact sum is order-independent, chunk size 1 equals the unfused sequential chain,
     /// and one chunk holding everything is the exact sum rounded once.
     #[test]
