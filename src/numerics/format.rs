@@ -15,6 +15,9 @@ pub enum FloatKind {
     FiniteNan,
     /// No Inf and no NaN at all (OCP FP6 / FP4): every code is a finite number.
     FiniteNoNan,
+    /// "fnuz" (Graphcore/AMD FP8): no Inf, no negative zero; the pattern `0x80` (sign bit
+    /// alone) is the single NaN, and the bias is `2^(exp_bits-1)` (one more than IEEE).
+    Fnuz,
 }
 
 /// A binary floating-point format with `exp_bits` exponent and `man_bits` mantissa bits
@@ -63,6 +66,19 @@ impl FloatFormat {
         kind: FloatKind::FiniteNoNan,
     };
 
+    /// FP8 E4M3 "fnuz" (ml_dtypes `float8_e4m3fnuz`: bias 8, max 240, NaN = 0x80).
+    pub const FP8_E4M3_FNUZ: FloatFormat = FloatFormat {
+        exp_bits: 4,
+        man_bits: 3,
+        kind: FloatKind::Fnuz,
+    };
+    /// FP8 E5M2 "fnuz" (ml_dtypes `float8_e5m2fnuz`: bias 16, max 57344, NaN = 0x80).
+    pub const FP8_E5M2_FNUZ: FloatFormat = FloatFormat {
+        exp_bits: 5,
+        man_bits: 2,
+        kind: FloatKind::Fnuz,
+    };
+
     /// An IEEE-like format with the given field widths.
     pub const fn ieee(exp_bits: u32, man_bits: u32) -> Self {
         FloatFormat {
@@ -77,9 +93,165 @@ impl FloatFormat {
         1 + self.exp_bits + self.man_bits
     }
 
-    /// Exponent bias, `2^(exp_bits-1) - 1`.
+    /// Exponent bias: `2^(exp_bits-1) - 1`, or `2^(exp_bits-1)` for [`FloatKind::Fnuz`].
     pub const fn bias(&self) -> i32 {
-        (1 << (self.exp_bits - 1)) - 1
+        match self.kind {
+            FloatKind::Fnuz => 1 << (self.exp_bits - 1),
+            _ => (1 << (self.exp_bits - 1)) - 1,
+        }
+    }
+
+    /// Checks that the field widths make a usable format: at most fp32's widths (8
+    /// exponent, 23 mantissa bits), IEEE-like formats need `exp_bits >= 2` and a mantissa
+    /// (for the NaN codes), and the non-IEEE kinds need `exp_bits <= 7` so that every value
+    /// stays exactly representable in f32.
+    pub fn validate(&self) -> Result<(), String> {
+        let FloatFormat {
+            exp_bits: e,
+            man_bits: m,
+            kind,
+        } = *self;
+        if !(1..=8).contains(&e) || m > 23 {
+            return Err(format!(
+                "float format e{e}m{m}: exponent must be 1..=8 bits and mantissa 0..=23 bits"
+            ));
+        }
+        match kind {
+            FloatKind::Ieee if e < 2 || m < 1 => Err(format!(
+                "IEEE-like format e{e}m{m} needs at least 2 exponent bits and 1 mantissa bit"
+            )),
+            FloatKind::Ieee => Ok(()),
+            _ if e > 7 => Err(format!(
+                "non-IEEE format e{e}m{m} may have at most 7 exponent bits (values must fit f32)"
+            )),
+            _ if e + m < 2 => Err(format!("format e{e}m{m} is too narrow")),
+            _ => Ok(()),
+        }
+    }
+
+    /// Mask of the sign bit of a code.
+    pub const fn sign_mask(&self) -> u32 {
+        1 << (self.exp_bits + self.man_bits)
+    }
+
+    /// Mask of the exponent and mantissa fields (the magnitude bits of a code).
+    pub const fn magnitude_mask(&self) -> u32 {
+        self.sign_mask() - 1
+    }
+
+    /// Unbiased exponent of the smallest normal number, `1 - bias`.
+    pub const fn emin(&self) -> i32 {
+        1 - self.bias()
+    }
+
+    /// Unbiased exponent of the largest finite binade.
+    pub const fn emax(&self) -> i32 {
+        let top = (1i32 << self.exp_bits) - 1;
+        match self.kind {
+            FloatKind::Ieee => top - 1 - self.bias(),
+            _ => top - self.bias(),
+        }
+    }
+
+    /// Magnitude code (sign bit clear) of the largest finite value.
+    pub const fn max_finite_code(&self) -> u32 {
+        let all = self.magnitude_mask();
+        match self.kind {
+            FloatKind::Ieee => all - (1 << self.man_bits),
+            FloatKind::FiniteNan => all - 1,
+            FloatKind::FiniteNoNan | FloatKind::Fnuz => all,
+        }
+    }
+
+    /// True if the format encodes ±infinity.
+    pub const fn has_inf(&self) -> bool {
+        matches!(self.kind, FloatKind::Ieee)
+    }
+
+    /// True if the format has at least one NaN code.
+    pub const fn has_nan(&self) -> bool {
+        !matches!(self.kind, FloatKind::FiniteNoNan)
+    }
+
+    /// True if the format has a negative zero.
+    pub const fn has_negative_zero(&self) -> bool {
+        !matches!(self.kind, FloatKind::Fnuz)
+    }
+
+    /// The code of +Inf or -Inf, if the format has infinities.
+    pub const fn inf_code(&self, negative: bool) -> Option<u32> {
+        match self.kind {
+            FloatKind::Ieee => {
+                let s = if negative { self.sign_mask() } else { 0 };
+                Some(s | (self.max_finite_code() + 1))
+            }
+            _ => None,
+        }
+    }
+
+    /// The canonical NaN code with the given sign: quiet NaN for IEEE-like formats
+    /// (`S.11..1.10..0`), `S.11..1.11..1` for "fn" formats and `0x80..` for fnuz (which has
+    /// one NaN, whatever the sign). `None` for formats without NaN.
+    pub const fn nan_code(&self, negative: bool) -> Option<u32> {
+        let s = if negative { self.sign_mask() } else { 0 };
+        match self.kind {
+            FloatKind::Ieee => Some(s | (self.max_finite_code() + 1) | (1 << (self.man_bits - 1))),
+            FloatKind::FiniteNan => Some(s | self.magnitude_mask()),
+            FloatKind::Fnuz => Some(self.sign_mask()),
+            FloatKind::FiniteNoNan => None,
+        }
+    }
+
+    /// True if `code` encodes a NaN.
+    pub const fn is_nan_code(&self, code: u32) -> bool {
+        let mag = code & self.magnitude_mask();
+        match self.kind {
+            FloatKind::Ieee => mag > self.max_finite_code() + 1,
+            FloatKind::FiniteNan => mag == self.magnitude_mask(),
+            FloatKind::Fnuz => {
+                code & (self.sign_mask() | self.magnitude_mask()) == self.sign_mask()
+            }
+            FloatKind::FiniteNoNan => false,
+        }
+    }
+
+    /// True if `code` encodes ±infinity.
+    pub const fn is_inf_code(&self, code: u32) -> bool {
+        matches!(self.kind, FloatKind::Ieee)
+            && code & self.magnitude_mask() == self.max_finite_code() + 1
+    }
+
+    /// The largest finite value.
+    pub fn max_finite(&self) -> f64 {
+        let m = self.man_bits as i32;
+        let top = (self.max_finite_code() & ((1 << self.man_bits) - 1)) as f64 + (1u64 << m) as f64;
+        top * pow2(self.emax() - m)
+    }
+
+    /// The smallest positive normal value, `2^emin`.
+    pub fn min_normal(&self) -> f64 {
+        pow2(self.emin())
+    }
+
+    /// The smallest positive subnormal value, `2^(emin - man_bits)`; `None` without a mantissa.
+    pub fn min_subnormal(&self) -> Option<f64> {
+        (self.man_bits > 0).then(|| pow2(self.emin() - self.man_bits as i32))
+    }
+
+    /// The largest subnormal value; `None` without a mantissa.
+    pub fn max_subnormal(&self) -> Option<f64> {
+        (self.man_bits > 0).then(|| {
+            ((1u64 << self.man_bits) - 1) as f64 * pow2(self.emin() - self.man_bits as i32)
+        })
+    }
+}
+
+/// `2^e` as an f64 (exact for -1074 <= e <= 1023).
+pub(crate) fn pow2(e: i32) -> f64 {
+    if e >= -1022 {
+        f64::from_bits(((e + 1023) as u64) << 52)
+    } else {
+        f64::from_bits(1u64 << (e + 1074))
     }
 }
 
@@ -187,6 +359,8 @@ impl Format {
             "fp6_e3m2",
             "fp4_e2m1",
             "e8m0",
+            "fp8_e4m3fnuz",
+            "fp8_e5m2fnuz",
             "int32",
             "int16",
             "int8",
@@ -202,7 +376,7 @@ impl Format {
             "mxfp6_e3m2",
             "mxfp4_e2m1",
             "mxint8",
-            "fp_e{E}m{M}[_fn]",
+            "fp_e{E}m{M}[_fn|_fnnonan|_fnuz]",
             "int{N}/uint{N}",
             "mx<elem>_b{N}",
             "bfp{M}_b{N}",
@@ -232,6 +406,8 @@ impl Format {
                 Some(Format::Float(FloatFormat::FP4_E2M1))
             }
             "e8m0" | "float8_e8m0fnu" | "fp8_e8m0" => Some(Format::E8M0),
+            "fp8_e4m3fnuz" | "float8_e4m3fnuz" => Some(Format::Float(FloatFormat::FP8_E4M3_FNUZ)),
+            "fp8_e5m2fnuz" | "float8_e5m2fnuz" => Some(Format::Float(FloatFormat::FP8_E5M2_FNUZ)),
             "binary" | "bin" | "int1" => Some(Format::Binary),
             "mxint8" => Some(Format::Mx {
                 elem: MxElem::Int8,
@@ -262,29 +438,29 @@ impl Format {
                 Err(err())
             };
         }
-        // Generic floats: fp_e{E}m{M}[_fn|_fnnonan].
+        // Generic floats: fp_e{E}m{M}[_fn|_fnnonan|_fnuz].
         if let Some(rest) = n.strip_prefix("fp_e") {
             let (body, kind) = if let Some(b) = rest.strip_suffix("_fn") {
                 (b, FloatKind::FiniteNan)
             } else if let Some(b) = rest.strip_suffix("_fnnonan") {
                 (b, FloatKind::FiniteNoNan)
+            } else if let Some(b) = rest.strip_suffix("_fnuz") {
+                (b, FloatKind::Fnuz)
             } else {
                 (rest, FloatKind::Ieee)
             };
             let (e, m) = body.split_once('m').ok_or_else(err)?;
             let exp_bits: u32 = e.parse().map_err(|_| err())?;
             let man_bits: u32 = m.parse().map_err(|_| err())?;
-            if !(1..=8).contains(&exp_bits)
-                || man_bits > 23
-                || (exp_bits == 1 && kind == FloatKind::Ieee)
-            {
-                return Err(err());
-            }
-            return Ok(Format::Float(FloatFormat {
+            let f = FloatFormat {
                 exp_bits,
                 man_bits,
                 kind,
-            }));
+            };
+            return match f.validate() {
+                Ok(()) => Ok(Format::Float(f)),
+                Err(_) => Err(err()),
+            };
         }
         // MX with explicit block size: mxfp8_e4m3_b16.
         if let Some(rest) = n.strip_prefix("mx") {
@@ -442,6 +618,8 @@ fn float_name(f: FloatFormat) -> String {
         FloatFormat::FP6_E2M3 => "fp6_e2m3".into(),
         FloatFormat::FP6_E3M2 => "fp6_e3m2".into(),
         FloatFormat::FP4_E2M1 => "fp4_e2m1".into(),
+        FloatFormat::FP8_E4M3_FNUZ => "fp8_e4m3fnuz".into(),
+        FloatFormat::FP8_E5M2_FNUZ => "fp8_e5m2fnuz".into(),
         FloatFormat {
             exp_bits,
             man_bits,
@@ -451,6 +629,7 @@ fn float_name(f: FloatFormat) -> String {
                 FloatKind::Ieee => "",
                 FloatKind::FiniteNan => "_fn",
                 FloatKind::FiniteNoNan => "_fnnonan",
+                FloatKind::Fnuz => "_fnuz",
             };
             format!("fp_e{exp_bits}m{man_bits}{suffix}")
         }
