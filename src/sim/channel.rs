@@ -84,12 +84,25 @@ impl Channel {
     }
 
     /// Advances to `t` and moves every stream that has finished into `done` (join order).
+    /// "Finished" allows for rounding: less than [`DONE_CYCLES`] (or a 10⁻¹² fraction of
+    /// `t`, above the resolution of `f64` times) left at the current share; if rounding
+    /// leaves the earliest stream unfinished with no representable time ahead, it finishes.
     pub fn take_done(&mut self, t: f64, streams: &mut [Stream], done: &mut Vec<usize>) {
         self.advance(t, streams);
         let share = self.share();
+        let tol = DONE_CYCLES.max(t * 1e-12);
+        let stuck = self
+            .next_completion(streams)
+            .is_some_and(|tn| tn <= t || tn - t <= tol);
+        let min = self
+            .active
+            .iter()
+            .map(|&id| streams[id].remaining)
+            .fold(f64::INFINITY, f64::min);
         let before = done.len();
         self.active.retain(|&id| {
-            let finished = streams[id].remaining / share <= DONE_CYCLES;
+            let rem = streams[id].remaining;
+            let finished = rem / share <= tol || (stuck && rem <= min);
             if finished {
                 done.push(id);
             }
