@@ -21,8 +21,12 @@
 //!
 //! Step counts are kept between [`StepLimits::min`] (so loads overlap compute even for
 //! ops whose tiling is a single tile) and [`StepLimits::max`] (so a huge op stays a few
-//! dozen events): first by merging or cutting `K` slices and the inner dimension, which
-//! leaves each operand's reload count unchanged, then the outer dimension and instances.
+//! dozen events). Merging takes `K` slices first, then the inner dimension, the outer one
+//! and instances. Cutting (down to the array granule) takes the outer dimension first for
+//! the resident schedules, so the resident panel is loaded one outer block at a time
+//! alongside the compute, then the inner one and `K`; `K` first for output stationary.
+//! Cutting or merging changes how the op's traffic is spread over steps, never its total:
+//! the engine scales each operand's shares to the op's DRAM bytes from the model.
 
 use crate::arch::{Arch, ArrayConfig};
 use crate::workload::GemmView;
@@ -42,7 +46,7 @@ pub struct StepLimits {
 
 impl Default for StepLimits {
     fn default() -> Self {
-        StepLimits { min: 8, max: 64 }
+        StepLimits { min: 16, max: 64 }
     }
 }
 
@@ -166,9 +170,11 @@ pub fn compute_steps(arch: &Arch, cost: &OpCost, limits: StepLimits) -> Option<S
         _ => (Dim::M, Dim::N),
     };
     let coarsen = [Dim::K, inner, outer, Dim::Inst];
-    let refine: [Dim; 2] = match t.reuse {
-        Reuse::WeightsResident | Reuse::InputsResident => [inner, Dim::K],
-        _ => [Dim::K, inner],
+    // Cutting the outer dimension first spreads the resident panel's loads over the op
+    // (one panel per outer block) instead of loading it all before the first inner pass.
+    let refine: [Dim; 3] = match t.reuse {
+        Reuse::WeightsResident | Reuse::InputsResident => [outer, inner, Dim::K],
+        _ => [Dim::K, inner, outer],
     };
     let max = limits.max.max(1) as u128;
     while b.count(&g) > max {
@@ -193,6 +199,13 @@ pub fn compute_steps(arch: &Arch, cost: &OpCost, limits: StepLimits) -> Option<S
         });
         let Some((d, v)) = shrunk else { break };
         b.set(d, v);
+    }
+    // Even out the blocks (same count, sizes rounded up to the granule) so steps are alike
+    // and no short step has to hide a long transfer.
+    for d in [Dim::Inst, Dim::M, Dim::N, Dim::K] {
+        let (full, gr) = (dim_of(&g, d), granule(d).max(1));
+        let blocks = full.div_ceil(b.get(d));
+        b.set(d, full.div_ceil(blocks).div_ceil(gr).saturating_mul(gr).min(full));
     }
     Some(walk(arch, &g, b, t.reuse, outer, mac, cost.compute_cycles))
 }
