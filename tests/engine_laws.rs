@@ -156,7 +156,11 @@ fn assert_memory_bound(name: &str, r: &accelsim::report::Report, bytes_per_cycle
         cycles >= ideal.floor() && cycles <= ideal + tile,
         "{name}: {cycles} cycles for {bytes} bytes; bytes/bandwidth = {ideal}, one tile = {tile}"
     );
-    assert_eq!(l.stall_reason, accelsim::sim::StallReason::DramBound, "{name}");
+    assert_eq!(
+        l.stall_reason,
+        accelsim::sim::StallReason::DramBound,
+        "{name}"
+    );
     println!("{name}: {cycles} cycles vs bytes/bandwidth {ideal:.1} (tile {tile:.1})");
 }
 

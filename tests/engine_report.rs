@@ -35,7 +35,10 @@ fn layer_sums_equal_the_summary() {
         assert_eq!(r.layers.iter().map(|l| l.macs).sum::<u64>(), s.macs);
         assert!(close(sum(&|l| l.dram_bytes), s.dram_bytes), "{wl}");
         assert!(close(sum(&|l| l.dram_read_bytes), s.memory.dram_read_bytes));
-        assert!(close(sum(&|l| l.dram_write_bytes), s.memory.dram_write_bytes));
+        assert!(close(
+            sum(&|l| l.dram_write_bytes),
+            s.memory.dram_write_bytes
+        ));
         assert!(close(
             sum(&|l| l.kept_on_chip_bytes),
             s.memory.kept_on_chip_bytes
@@ -106,7 +109,11 @@ fn layer_pipelining_saves_the_dram_round_trip() {
 #[test]
 fn stall_reasons() {
     // DRAM-bound: a GEMV at 25.6 GB/s.
-    let r = run(&gemm_workload(1, 4096, 4096), &arch(&base_arch()), Engine::Event);
+    let r = run(
+        &gemm_workload(1, 4096, 4096),
+        &arch(&base_arch()),
+        Engine::Event,
+    );
     assert_eq!(r.layers[0].stall_reason, StallReason::DramBound);
     assert!(r.layers[0].stall_dram_cycles > 0);
     // SRAM-bound: infinite DRAM, buffers at 1 byte per cycle.

@@ -64,7 +64,11 @@ fn gemm_throughput_follows_the_roofline() {
         }
     }
     println!("{}", rows.join("\n"));
-    assert!(failures.is_empty(), "off the roofline:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "off the roofline:\n{}",
+        failures.join("\n")
+    );
     assert!(
         checked.0 >= 3 && checked.1 >= 3,
         "too few points away from the knee: {checked:?}"

@@ -111,7 +111,10 @@ fn trace_of_a_run_is_valid_trace_event_json() {
             }
         }
         let busy = report.layers.iter().filter(|l| l.cycles > 0).count();
-        assert!(ops >= busy, "{wl}: {ops} op spans for {busy} ops that take time");
+        assert!(
+            ops >= busy,
+            "{wl}: {ops} op spans for {busy} ops that take time"
+        );
         println!("{wl}: {complete} spans, {counters} counter samples valid");
     }
     // The analytic engine's trace has op spans only and is valid too.

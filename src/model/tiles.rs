@@ -42,12 +42,38 @@ pub struct StepLimits {
     pub min: u64,
     /// Merge tiles until there are at most this many.
     pub max: u64,
+    /// Stop cutting before a step would last fewer cycles than this (estimated as the
+    /// op's compute or DRAM time, whichever is longer, over the steps): a double-buffered
+    /// step can only hide a transfer latency as long as itself. `None`: the arch's DRAM
+    /// latency.
+    pub min_step_cycles: Option<u64>,
 }
 
 impl Default for StepLimits {
     fn default() -> Self {
-        StepLimits { min: 16, max: 64 }
+        StepLimits {
+            min: 16,
+            max: 64,
+            min_step_cycles: None,
+        }
     }
+}
+
+impl StepLimits {
+    /// The shortest step worth cutting to on `arch`.
+    pub fn min_step_cycles(&self, arch: &Arch) -> u64 {
+        self.min_step_cycles
+            .unwrap_or_else(|| (arch.memory.dram.latency_ns * arch.clock_ghz).ceil() as u64)
+    }
+}
+
+/// Estimated cycles of one core's share of an op alone: its compute cycles or its DRAM
+/// bytes at the full DRAM bandwidth, whichever is longer.
+pub fn estimated_cycles(arch: &Arch, cost: &OpCost) -> u64 {
+    let dram =
+        cost.traffic.dram_bytes() / cost.cores_used.max(1) as f64 / arch.dram_bytes_per_cycle();
+    cost.compute_cycles
+        .max(dram.ceil().min(u64::MAX as f64) as u64)
 }
 
 /// One step of one core's share of an op.
@@ -190,7 +216,9 @@ pub fn compute_steps(arch: &Arch, cost: &OpCost, limits: StepLimits) -> Option<S
         Dim::K => gk,
         Dim::Inst => 1,
     };
-    while b.count(&g) < min {
+    let span = estimated_cycles(arch, cost) as u128;
+    let shortest = limits.min_step_cycles(arch).max(1) as u128;
+    while b.count(&g) < min && span / (b.count(&g) * 2) >= shortest {
         let shrunk = refine.iter().find_map(|&d| {
             let cur = b.get(d);
             let gr = granule(d).max(1);
@@ -205,7 +233,13 @@ pub fn compute_steps(arch: &Arch, cost: &OpCost, limits: StepLimits) -> Option<S
     for d in [Dim::Inst, Dim::M, Dim::N, Dim::K] {
         let (full, gr) = (dim_of(&g, d), granule(d).max(1));
         let blocks = full.div_ceil(b.get(d));
-        b.set(d, full.div_ceil(blocks).div_ceil(gr).saturating_mul(gr).min(full));
+        b.set(
+            d,
+            full.div_ceil(blocks)
+                .div_ceil(gr)
+                .saturating_mul(gr)
+                .min(full),
+        );
     }
     Some(walk(arch, &g, b, t.reuse, outer, mac, cost.compute_cycles))
 }
@@ -291,9 +325,11 @@ fn walk(
 }
 
 /// Steps of one core's share of a vector op: `bytes_per_core` (inputs + output) streamed
-/// in equal chunks of at most `usable_bytes`, between the limits' bounds and never more
-/// steps than compute cycles.
+/// in equal chunks of at most `usable_bytes`, between the limits' bounds, never more steps
+/// than compute cycles and none shorter than the limits' shortest step unless the buffer
+/// requires it.
 pub fn vector_steps(
+    arch: &Arch,
     cost: &OpCost,
     bytes_per_core: f64,
     usable_bytes: f64,
@@ -310,9 +346,12 @@ pub fn vector_steps(
     } else {
         1
     };
+    let worth = estimated_cycles(arch, cost) / limits.min_step_cycles(arch).max(1);
     let n = by_capacity
         .clamp(limits.min.min(limits.max).max(1), limits.max.max(1))
-        .min(cost.compute_cycles.max(1));
+        .min(cost.compute_cycles.max(1))
+        .min(worth.max(1))
+        .max(by_capacity.min(limits.max.max(1)));
     let cycles = split_exact(&vec![1; n as usize], cost.compute_cycles);
     StepPlan {
         steps: cycles

@@ -12,9 +12,10 @@
 //!   may compute while the store of the step before drains; without it, every step loads,
 //!   computes and stores in turn. A step computes for its ideal-memory cycles, stretched
 //!   when its buffer traffic needs more cycles at the buffers' bytes per cycle;
-//! - per core, `dma_engines_per_core` **DMA engines**, each carrying one transfer at a time
-//!   (FIFO); a transfer first waits the DRAM latency (overlapped with the previous
-//!   transfer's data on the same engine) then streams on the **DRAM channel**, shared
+//! - per core, `dma_engines_per_core` **DMA engines**, each streaming one transfer at a
+//!   time in issue order; a transfer's request takes the DRAM latency from its issue
+//!   (requests are pipelined: latencies overlap earlier transfers), then its data streams
+//!   on the **DRAM channel**, shared
 //!   equally by all streaming transfers of all cores ([`super::channel`]; capped by the
 //!   global buffer's bytes per cycle when there is one);
 //! - **layer-to-layer pipelining**: an op's output stays on chip when it fits in the spare
@@ -67,13 +68,14 @@ struct Flow {
     bytes: f64,
     dma: usize,
     t_data: f64,
+    /// The request latency has elapsed.
+    ready: bool,
 }
 
 #[derive(Default)]
 struct Dma {
+    /// Transfers not yet streaming, in issue order.
     queue: VecDeque<usize>,
-    latency: Option<usize>,
-    waiting: Option<usize>,
     active: Option<usize>,
     /// Transfers queued or in flight.
     load: usize,
@@ -442,7 +444,7 @@ impl<'a> Sim<'a> {
                 }
                 let model_bytes = cost.traffic.dram_bytes() / k;
                 let usable = self.usable_activation_bytes();
-                let plan = vector_steps(cost, model_bytes, usable, self.options.steps);
+                let plan = vector_steps(self.arch, cost, model_bytes, usable, self.options.steps);
                 (plan, [input, 0.0], 0.0, out)
             }
         };
@@ -741,46 +743,35 @@ impl<'a> Sim<'a> {
             bytes,
             dma,
             t_data: t,
+            ready: self.latency_cycles <= 0.0,
         });
         self.streams.push(Stream { remaining: bytes });
         self.dmas[dma].queue.push_back(id);
         self.dmas[dma].load += 1;
+        if self.latency_cycles > 0.0 {
+            self.q.push(t + self.latency_cycles, Ev::LatencyDone(id));
+        }
         self.pump(dma, t);
     }
 
-    /// Starts the next queued transfer's latency when the engine has none pending.
+    /// Starts streaming the engine's oldest transfer when the engine is idle and that
+    /// transfer's request latency has elapsed.
     fn pump(&mut self, d: usize, t: f64) {
-        loop {
-            let dma = &mut self.dmas[d];
-            if dma.latency.is_some() || dma.waiting.is_some() {
-                return;
-            }
-            let Some(f) = dma.queue.pop_front() else {
-                return;
-            };
-            if self.latency_cycles > 0.0 {
-                dma.latency = Some(f);
-                self.q.push(t + self.latency_cycles, Ev::LatencyDone(f));
-                return;
-            }
-            if dma.active.is_none() {
+        let dma = &mut self.dmas[d];
+        if dma.active.is_some() {
+            return;
+        }
+        if let Some(&f) = dma.queue.front() {
+            if self.flows[f].ready {
+                dma.queue.pop_front();
                 self.activate(d, f, t);
-            } else {
-                dma.waiting = Some(f);
-                return;
             }
         }
     }
 
     fn latency_done(&mut self, f: usize, t: f64) {
-        let d = self.flows[f].dma;
-        self.dmas[d].latency = None;
-        if self.dmas[d].active.is_none() {
-            self.activate(d, f, t);
-        } else {
-            self.dmas[d].waiting = Some(f);
-        }
-        self.pump(d, t);
+        self.flows[f].ready = true;
+        self.pump(self.flows[f].dma, t);
     }
 
     fn activate(&mut self, d: usize, f: usize, t: f64) {
@@ -797,9 +788,6 @@ impl<'a> Sim<'a> {
             let d = self.flows[f].dma;
             self.dmas[d].active = None;
             self.dmas[d].load -= 1;
-            if let Some(w) = self.dmas[d].waiting.take() {
-                self.activate(d, w, t);
-            }
             self.pump(d, t);
             if let Some(tr) = &mut self.trace {
                 let fl = &self.flows[f];

@@ -40,7 +40,9 @@ pub fn set(v: &mut Value, path: &str, value: Value) {
     let mut cur = v;
     let parts: Vec<&str> = path.split('.').collect();
     for p in &parts[..parts.len() - 1] {
-        cur = cur.get_mut(*p).unwrap_or_else(|| panic!("no '{p}' in {path}"));
+        cur = cur
+            .get_mut(*p)
+            .unwrap_or_else(|| panic!("no '{p}' in {path}"));
     }
     cur[parts[parts.len() - 1]] = value;
 }
@@ -50,7 +52,9 @@ pub fn set(v: &mut Value, path: &str, value: Value) {
 pub fn make_infinite(v: &mut Value) {
     set(v, "memory.dram.bandwidth_gbps", json!(1e30));
     set(v, "memory.dram.latency_ns", json!(0));
-    let bufs = v["memory"]["core_buffers"].as_object_mut().expect("buffers");
+    let bufs = v["memory"]["core_buffers"]
+        .as_object_mut()
+        .expect("buffers");
     for (k, b) in bufs.iter_mut() {
         if k != "kind" {
             b["bytes_per_cycle"] = json!(1e30);
