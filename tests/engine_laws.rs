@@ -112,6 +112,16 @@ fn halving_dram_bandwidth_never_makes_a_run_faster() {
             set(&mut a, "memory.double_buffering", json!(false));
             a
         }),
+        ("resnet18", {
+            let mut a = base_arch();
+            set(&mut a, "cores", json!(3));
+            set(
+                &mut a,
+                "memory.global_buffer",
+                json!({ "capacity_kib": 512, "bytes_per_cycle": 64 }),
+            );
+            a
+        }),
         ("mlp6", {
             let mut a = base_arch();
             set(&mut a, "memory.dma_engines_per_core", json!(2));

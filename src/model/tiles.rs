@@ -371,6 +371,83 @@ pub fn vector_steps(
 mod tests {
     use super::*;
 
+    fn arch(df: &str, latency_ns: u32) -> Arch {
+        Arch::from_json(&format!(
+            r#"{{"name":"t","clock_ghz":1,"array":{{"kind":"systolic","rows":32,"cols":32,"dataflow":"{df}"}},
+            "precisions":[{{"format":"int8","macs_per_pe_per_cycle":1}}],"vector_unit":{{"lanes":32}},
+            "memory":{{"dram":{{"bandwidth_gbps":25.6,"latency_ns":{latency_ns}}},
+            "core_buffers":{{"kind":"unified","buffer":{{"capacity_kib":1024,"bytes_per_cycle":64}}}}}},
+            "static_power_w":0}}"#
+        ))
+        .unwrap()
+    }
+
+    fn cost(a: &Arch, m: u64, n: u64, k: u64) -> OpCost {
+        let w = crate::workload::Workload::from_json(&format!(
+            r#"{{"name":"g","inputs":[{{"name":"x","shape":[{m},{k}],"format":"int8"}}],
+            "ops":[{{"name":"g","op":"matmul","inputs":["x"],"output":"y","out_features":{n}}}]}}"#
+        ))
+        .unwrap();
+        super::super::plan(&w, a).unwrap().remove(0)
+    }
+
+    #[test]
+    fn fold_aligned_steps_are_whole_folds() {
+        // 128×128×64 on 32×32 os: 4 × 4 folds of 32 + 32 + 64 − 2 = 126 cycles, 2015 in
+        // all. Cut to 16 one-fold steps (125 ≥ 80 cycles of latency per step; 32 would
+        // be 62): every step is one fold, the first one cycle short.
+        let a = arch("os", 80);
+        let c = cost(&a, 128, 128, 64);
+        assert_eq!(c.compute_cycles, 2015);
+        let p = compute_steps(&a, &c, StepLimits::default()).unwrap();
+        let cycles: Vec<u64> = p.steps.iter().map(|s| s.cycles).collect();
+        assert_eq!(cycles.len(), 16);
+        assert_eq!(cycles[0], 125);
+        assert!(cycles[1..].iter().all(|&c| c == 126));
+        assert_eq!(p.block, Some([1, 32, 32, 64]));
+    }
+
+    #[test]
+    fn step_cycles_always_sum_to_the_op() {
+        for df in ["os", "ws", "is"] {
+            let a = arch(df, 0);
+            for (m, n, k) in [
+                (1, 10, 512),
+                (100, 70, 300),
+                (3136, 64, 576),
+                (2048, 4096, 4096),
+            ] {
+                let c = cost(&a, m, n, k);
+                for limits in [
+                    StepLimits::default(),
+                    StepLimits {
+                        min: 1,
+                        max: 1,
+                        min_step_cycles: None,
+                    },
+                    StepLimits {
+                        min: 200,
+                        max: 300,
+                        min_step_cycles: Some(0),
+                    },
+                ] {
+                    let p = compute_steps(&a, &c, limits).unwrap();
+                    let sum: u64 = p.steps.iter().map(|s| s.cycles).sum();
+                    assert_eq!(sum, c.compute_cycles, "{df} {m}x{n}x{k} {limits:?}");
+                    assert!(
+                        p.steps.len() as u64 <= limits.max.max(1),
+                        "{df} {m}x{n}x{k}"
+                    );
+                    let (sa, sb, sc) = p
+                        .steps
+                        .iter()
+                        .fold((0.0, 0.0, 0.0), |t, s| (t.0 + s.a, t.1 + s.b, t.2 + s.c));
+                    assert!(sa > 0.0 && sb > 0.0 && sc > 0.0);
+                }
+            }
+        }
+    }
+
     #[test]
     fn split_exact_sums_and_proportions() {
         assert_eq!(split_exact(&[1, 1, 1], 10), vec![3, 3, 4]);
