@@ -830,7 +830,11 @@ impl<'a> Sim<'a> {
     // ---- Result ----------------------------------------------------------------------
 
     fn finish(mut self) -> Timeline {
-        debug_assert_eq!(self.ops_done, self.w.ops.len(), "every op completes");
+        assert_eq!(
+            self.ops_done,
+            self.w.ops.len(),
+            "event engine bug: the queue ran dry before every op completed"
+        );
         let makespan = self.runs.iter().map(|r| r.end).max().unwrap_or(0);
         let spans: Vec<(u64, u64)> = self.runs.iter().map(|r| (r.start, r.end)).collect();
         let static_pj_per_cycle = self.arch.static_power_w / self.arch.clock_hz() * 1e12;
