@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Generates the example workloads in workloads/ (ResNet-18/50, BERT-base encoder layer,
-6-layer MLP, tiny CNN). Re-run after changing the workload format:
+6-layer MLP, tiny CNN, 32-layer LLaMA-7B-like decoder prefill). Re-run after changing the
+workload format:
     python3 scripts/gen_workloads.py
 """
 import json, os
@@ -118,9 +119,52 @@ def tiny():
     net.save("tiny_cnn.json")
 
 
+def transformer_decoder(layers=32, seq=2048, hidden=4096, heads=32, ffn=11008):
+    """LLaMA-7B-like decoder stack, prefill of `seq` tokens, batch 1. Linear layers and the
+    attention matmuls are int8 (w8a8, int32 accumulation); attention scores come out in fp16
+    for the softmax and are quantized back to int8 for the context matmul. RMSNorm is
+    modelled as layernorm and SiLU as x * sigmoid(x); no causal mask, no LM head."""
+    net = Net(f"transformer_decoder_{layers}l",
+              f"LLaMA-7B-like decoder: {layers} layers, hidden {hidden}, {heads} heads, FFN {ffn} "
+              f"(SiLU-gated), prefill {seq} tokens, batch 1; int8 GEMMs, fp16 softmax", "int8")
+    x = net.input("tokens", [seq, hidden])
+    dh = hidden // heads
+    scores_prec = {"weights": "int8", "activations": "int8", "output": "fp16"}
+    for i in range(layers):
+        pre = f"l{i}"
+        h = net.op("layernorm", [x], f"{pre}.attn_norm", axis=-1)
+        q = net.op("matmul", [h], f"{pre}.attn.q", out_features=hidden, precision="int8")
+        k = net.op("matmul", [h], f"{pre}.attn.k", out_features=hidden, precision="int8")
+        v = net.op("matmul", [h], f"{pre}.attn.v", out_features=hidden, precision="int8")
+        qh = net.op("transpose", [net.op("reshape", [q], f"{pre}.attn.q_split", shape=[seq, heads, dh])],
+                    f"{pre}.attn.q_heads", perm=[1, 0, 2])
+        kh = net.op("transpose", [net.op("reshape", [k], f"{pre}.attn.k_split", shape=[seq, heads, dh])],
+                    f"{pre}.attn.k_heads_t", perm=[1, 2, 0])
+        vh = net.op("transpose", [net.op("reshape", [v], f"{pre}.attn.v_split", shape=[seq, heads, dh])],
+                    f"{pre}.attn.v_heads", perm=[1, 0, 2])
+        s = net.op("matmul", [qh, kh], f"{pre}.attn.scores", precision=scores_prec)
+        p = net.op("softmax", [s], f"{pre}.attn.softmax", axis=-1)
+        p = net.op("quantize", [p], f"{pre}.attn.probs_q", precision={"output": "int8"})
+        c = net.op("matmul", [p, vh], f"{pre}.attn.context", precision="int8")
+        c = net.op("reshape", [net.op("transpose", [c], f"{pre}.attn.merge_t", perm=[1, 0, 2])],
+                   f"{pre}.attn.merge", shape=[seq, hidden])
+        o = net.op("matmul", [c], f"{pre}.attn.out", out_features=hidden, precision="int8")
+        x = net.op("add", [o, x], f"{pre}.attn.residual")
+        h = net.op("layernorm", [x], f"{pre}.ffn_norm", axis=-1)
+        g = net.op("matmul", [h], f"{pre}.ffn.gate", out_features=ffn, precision="int8")
+        u = net.op("matmul", [h], f"{pre}.ffn.up", out_features=ffn, precision="int8")
+        g = net.op("mul", [g, net.op("sigmoid", [g], f"{pre}.ffn.gate_sigmoid")], f"{pre}.ffn.silu")
+        m = net.op("mul", [g, u], f"{pre}.ffn.gated")
+        d = net.op("matmul", [m], f"{pre}.ffn.down", out_features=hidden, precision="int8")
+        x = net.op("add", [d, x], f"{pre}.ffn.residual")
+    net.op("layernorm", [x], "final_norm", axis=-1)
+    net.save(f"transformer_decoder_{layers}l.json")
+
+
 if __name__ == "__main__":
     resnet(18)
     resnet(50)
     bert_layer()
     mlp6()
     tiny()
+    transformer_decoder()

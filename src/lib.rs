@@ -8,7 +8,7 @@
 //! - [`import`]: readers for other tools' formats (ONNX models, SCALE-Sim configs and topologies);
 //! - [`tensor`]: host tensors and `.npy` I/O for functional execution;
 //! - [`model`]: pure per-op cost functions (array folds, vector ops, tiling, energy);
-//! - [`sim`]: scheduling op costs in time;
+//! - [`sim`]: scheduling op costs in time (discrete-event engine, analytic roofline);
 //! - [`report`]: the report and its renderers;
 //! - [`numerics`]: bit-exact number formats.
 //!
@@ -16,7 +16,7 @@
 //! use accelsim::{arch::Arch, workload::Workload, sim::Engine};
 //! let arch = Arch::load("arch_configs/edge_npu_32x32.json".as_ref()).unwrap();
 //! let wl = Workload::load("workloads/tiny_cnn.json".as_ref()).unwrap();
-//! let report = accelsim::run(&wl, &arch, Engine::Analytic).unwrap();
+//! let report = accelsim::run(&wl, &arch, Engine::Event).unwrap();
 //! println!("{} cycles, {} pJ", report.summary.cycles, report.summary.energy_pj);
 //! ```
 
@@ -41,4 +41,22 @@ pub fn run(
     let costs = model::plan(workload, arch)?;
     let timeline = sim::simulate(workload, arch, &costs, engine);
     Ok(report::Report::build(workload, arch, &costs, &timeline))
+}
+
+/// Like [`run`], also returning the run as Chrome trace-event / Perfetto JSON
+/// ([`report::chrome_trace`]; detailed tracks with the event engine).
+pub fn run_with_trace(
+    workload: &workload::Workload,
+    arch: &arch::Arch,
+    engine: sim::Engine,
+) -> InputResult<(report::Report, String)> {
+    let costs = model::plan(workload, arch)?;
+    let options = sim::SimOptions {
+        record_trace: true,
+        ..sim::SimOptions::default()
+    };
+    let timeline = sim::simulate_with(workload, arch, &costs, engine, &options);
+    let report = report::Report::build(workload, arch, &costs, &timeline);
+    let trace = report::chrome_trace(workload, arch, &timeline);
+    Ok((report, trace))
 }

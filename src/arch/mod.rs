@@ -110,6 +110,12 @@ impl Arch {
         if let Some(e) = self.memory.dram.energy_pj_per_bit {
             non_negative("memory.dram.energy_pj_per_bit", e)?;
         }
+        if self.memory.dma_engines_per_core == 0 {
+            return Err(InputError::at(
+                "memory.dma_engines_per_core",
+                "expected at least 1 DMA engine per core, got 0",
+            ));
+        }
         if let Some(g) = &self.memory.global_buffer {
             validate_buffer("memory.global_buffer", g)?;
         }

@@ -146,6 +146,14 @@ pub struct Memory {
     /// buffer's usable capacity for one tile is half its size).
     #[serde(default = "yes")]
     pub double_buffering: bool,
+    /// DMA engines per core moving tiles between DRAM and the core's buffers (event engine);
+    /// each engine carries one transfer at a time, all engines share the DRAM bandwidth.
+    #[serde(default = "one_u32")]
+    pub dma_engines_per_core: u32,
+    /// Layer-to-layer pipelining (event engine): an op's output stays on chip, with no DRAM
+    /// round trip, when it fits in the spare on-chip capacity (see `docs/engine.md`).
+    #[serde(default = "yes")]
+    pub layer_pipelining: bool,
 }
 
 fn yes() -> bool {

@@ -22,17 +22,24 @@ pub struct RunArgs {
     /// Print the per-layer table as CSV instead of tables.
     #[arg(long)]
     pub csv: bool,
-    /// Scheduler: analytic (per-op roofline).
-    #[arg(long, value_enum, default_value = "analytic")]
+    /// Scheduler: event (discrete-event simulation with the memory hierarchy) or
+    /// analytic (per-op roofline, ops one after another).
+    #[arg(long, value_enum, default_value = "event")]
     pub engine: EngineArg,
     /// Also write the report to this file (format from --json/--csv, else text).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Write a Chrome trace-event / Perfetto JSON of the run to this file (open it in
+    /// https://ui.perfetto.dev or chrome://tracing).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 }
 
 /// Engine choice on the command line.
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 pub enum EngineArg {
+    /// Discrete-event simulation over the whole DAG with the memory hierarchy.
+    Event,
     /// Per-op roofline, ops one after another.
     Analytic,
 }
@@ -40,6 +47,7 @@ pub enum EngineArg {
 impl From<EngineArg> for Engine {
     fn from(e: EngineArg) -> Engine {
         match e {
+            EngineArg::Event => Engine::Event,
             EngineArg::Analytic => Engine::Analytic,
         }
     }
@@ -50,8 +58,18 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let arch = Arch::load(&args.arch).map_err(|e| CliError::bad_input(e.to_string()))?;
     let workload =
         Workload::load(&args.workload).map_err(|e| CliError::bad_input(e.to_string()))?;
-    let report = accelsim::run(&workload, &arch, args.engine.into())
-        .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;
+    let (report, trace) = if args.trace.is_some() {
+        let (r, t) = accelsim::run_with_trace(&workload, &arch, args.engine.into())
+            .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;
+        (r, Some(t))
+    } else {
+        let r = accelsim::run(&workload, &arch, args.engine.into())
+            .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;
+        (r, None)
+    };
+    if let (Some(path), Some(trace)) = (&args.trace, &trace) {
+        super::write_atomic(path, trace.as_bytes())?;
+    }
     let text = if args.json {
         report.to_json() + "\n"
     } else if args.csv {

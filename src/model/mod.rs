@@ -5,6 +5,7 @@
 
 pub mod systolic;
 pub mod tensor_core;
+pub mod tiles;
 pub mod tiling;
 pub mod vector;
 

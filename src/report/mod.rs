@@ -3,6 +3,7 @@
 
 mod csv;
 mod table;
+pub mod trace;
 
 use std::collections::BTreeMap;
 
@@ -15,6 +16,7 @@ use crate::workload::Workload;
 
 pub use csv::layers_csv;
 pub use table::render_table;
+pub use trace::chrome_trace;
 
 /// Energy split by where it is spent, pJ.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
@@ -88,6 +90,32 @@ pub struct Summary {
     pub compute_cycles: u64,
     /// Stall cycles summed over ops.
     pub stall_cycles: u64,
+    /// Bytes moved at each memory level, bandwidth and on-chip occupancy.
+    pub memory: MemoryLevels,
+    /// Events the engine processed (0 for the analytic engine).
+    pub events: u64,
+}
+
+/// Whole-run traffic per memory level. Per-layer sums of the byte figures equal these.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct MemoryLevels {
+    /// DRAM bytes read.
+    pub dram_read_bytes: f64,
+    /// DRAM bytes written.
+    pub dram_write_bytes: f64,
+    /// DRAM traffic avoided by layer-to-layer pipelining (activations kept on chip).
+    pub kept_on_chip_bytes: f64,
+    /// Bytes through the global buffer: all DRAM traffic plus activations kept there
+    /// (0 without a global buffer).
+    pub global_buffer_bytes: f64,
+    /// Bytes read and written at the per-core buffers (array side and fills).
+    pub core_buffer_bytes: f64,
+    /// DRAM bytes / latency, GB/s.
+    pub achieved_dram_gbps: f64,
+    /// achieved_dram_gbps / the arch's DRAM bandwidth.
+    pub dram_bandwidth_utilization: f64,
+    /// Peak on-chip bytes in use (tile working sets + resident activations).
+    pub onchip_peak_bytes: f64,
 }
 
 /// One op's figures.
@@ -121,6 +149,18 @@ pub struct LayerReport {
     pub start_cycle: u64,
     /// End cycle.
     pub end_cycle: u64,
+    /// Cycle at which all inputs were available.
+    pub ready_cycle: u64,
+    /// Cycles between ready and start (waiting for free units).
+    pub wait_cycles: u64,
+    /// Stall cycles waiting for DRAM transfers.
+    pub stall_dram_cycles: u64,
+    /// Stall cycles limited by buffer bandwidth.
+    pub stall_sram_cycles: u64,
+    /// Cores the op ran on.
+    pub cores: Vec<u32>,
+    /// Steps (tiles) per core.
+    pub tiles: u64,
     /// Fraction of the unit's peak achieved over the op's cycles.
     pub utilization: f64,
     /// Fraction of array PE slots the mapping fills (compute ops).
@@ -129,10 +169,22 @@ pub struct LayerReport {
     pub cores_used: u32,
     /// Achieved DRAM reuse schedule (compute ops).
     pub reuse: Option<model::tiling::Reuse>,
-    /// DRAM bytes.
+    /// DRAM bytes (read + written).
     pub dram_bytes: f64,
+    /// DRAM bytes read.
+    pub dram_read_bytes: f64,
+    /// DRAM bytes written.
+    pub dram_write_bytes: f64,
+    /// DRAM traffic avoided because activations stayed on chip.
+    pub kept_on_chip_bytes: f64,
+    /// Whether the output stayed on chip for its consumers.
+    pub output_on_chip: bool,
+    /// DRAM bytes / the op's cycles, GB/s.
+    pub achieved_dram_gbps: f64,
     /// Buffer bytes.
     pub sram_bytes: f64,
+    /// Peak bytes of one core's buffers used by the op's tiles.
+    pub buffer_peak_bytes: f64,
     /// Total energy, pJ.
     pub energy_pj: f64,
     /// Energy by component, pJ.
@@ -174,15 +226,27 @@ impl Report {
         let mut figures = BTreeMap::new();
         let mut time_at_peak_s = 0.0;
         let clock = arch.clock_hz();
+        let dram_pj_per_byte = model::dram_pj_per_byte(arch, &table);
+        let mut mem = MemoryLevels::default();
         for (i, (op, c)) in workload.ops.iter().zip(costs).enumerate() {
             let t = &timeline.ops[i];
+            let dram_bytes = t.dram_read_bytes + t.dram_write_bytes;
             let e = EnergyBreakdown {
                 mac: c.energy.mac_pj,
                 vector: c.energy.vector_pj,
                 sram: c.energy.sram_pj,
-                dram: c.energy.dram_pj,
+                // Unchanged unless layer pipelining kept some of the planned traffic on chip.
+                dram: if t.kept_on_chip_bytes > 0.0 {
+                    dram_bytes * dram_pj_per_byte
+                } else {
+                    c.energy.dram_pj
+                },
                 static_: t.static_pj,
             };
+            mem.dram_read_bytes += t.dram_read_bytes;
+            mem.dram_write_bytes += t.dram_write_bytes;
+            mem.kept_on_chip_bytes += t.kept_on_chip_bytes;
+            mem.core_buffer_bytes += c.traffic.sram_bytes();
             total.add(&e);
             let cycles = t.end_cycle - t.start_cycle;
             let utilization = match (&c.mac, c.unit) {
@@ -222,12 +286,24 @@ impl Report {
                 stall_reason: t.stall_reason,
                 start_cycle: t.start_cycle,
                 end_cycle: t.end_cycle,
+                ready_cycle: t.ready_cycle,
+                wait_cycles: t.wait_cycles,
+                stall_dram_cycles: t.stall_dram_cycles,
+                stall_sram_cycles: t.stall_sram_cycles,
+                cores: t.cores.clone(),
+                tiles: t.tiles,
                 utilization,
                 mapping_efficiency: c.mapping.map(|m| m.mapping_efficiency()),
                 cores_used: c.cores_used,
                 reuse: c.tiling.map(|t| t.reuse),
-                dram_bytes: c.traffic.dram_bytes(),
+                dram_bytes,
+                dram_read_bytes: t.dram_read_bytes,
+                dram_write_bytes: t.dram_write_bytes,
+                kept_on_chip_bytes: t.kept_on_chip_bytes,
+                output_on_chip: t.output_on_chip,
+                achieved_dram_gbps: ratio(dram_bytes, cycles as f64) * arch.clock_ghz,
                 sram_bytes: c.traffic.sram_bytes(),
+                buffer_peak_bytes: t.buffer_peak_bytes,
                 energy_pj: e.total(),
                 energy_breakdown_pj: e,
                 warnings: c.warnings.clone(),
@@ -275,8 +351,15 @@ impl Report {
             0.0
         };
         let energy_pj = total.total();
-        let dram_bytes: f64 = costs.iter().map(|c| c.traffic.dram_bytes()).sum();
-        let sram_bytes: f64 = costs.iter().map(|c| c.traffic.sram_bytes()).sum();
+        let dram_bytes = mem.dram_read_bytes + mem.dram_write_bytes;
+        let sram_bytes = mem.core_buffer_bytes;
+        if arch.memory.global_buffer.is_some() {
+            mem.global_buffer_bytes = dram_bytes + mem.kept_on_chip_bytes;
+        }
+        mem.achieved_dram_gbps = ratio(dram_bytes, latency_s) / 1e9;
+        mem.dram_bandwidth_utilization =
+            ratio(mem.achieved_dram_gbps, arch.memory.dram.bandwidth_gbps);
+        mem.onchip_peak_bytes = timeline.onchip_peak_bytes;
         let summary = Summary {
             arch: arch.name.clone(),
             workload: workload.name.clone(),
@@ -305,6 +388,8 @@ impl Report {
             },
             compute_cycles: timeline.ops.iter().map(|t| t.compute_cycles).sum(),
             stall_cycles: timeline.ops.iter().map(|t| t.stall_cycles).sum(),
+            memory: mem,
+            events: timeline.events,
         };
         Report {
             summary,

@@ -86,9 +86,31 @@ pub fn render_table(r: &Report) -> String {
             ),
         ),
         ("average power", format!("{:.3} W", s.average_power_w)),
-        ("DRAM traffic", si(s.dram_bytes, "B")),
+        (
+            "DRAM traffic",
+            format!(
+                "{} (read {} | write {} | kept on chip {})",
+                si(s.dram_bytes, "B"),
+                si(s.memory.dram_read_bytes, "B"),
+                si(s.memory.dram_write_bytes, "B"),
+                si(s.memory.kept_on_chip_bytes, "B")
+            ),
+        ),
+        (
+            "DRAM bandwidth",
+            format!(
+                "{:.2} GB/s achieved ({:.1} % of peak)",
+                s.memory.achieved_dram_gbps,
+                100.0 * s.memory.dram_bandwidth_utilization
+            ),
+        ),
         ("SRAM traffic", si(s.sram_bytes, "B")),
+        ("on-chip peak", si(s.memory.onchip_peak_bytes, "B")),
     ];
+    let mut rows = rows;
+    if s.events > 0 {
+        rows.push(("events", s.events.to_string()));
+    }
     for (k, v) in rows {
         b.push_record([k.to_string(), v]);
     }
@@ -104,6 +126,7 @@ pub fn render_table(r: &Report) -> String {
         "cycles",
         "compute",
         "stall",
+        "why",
         "util %",
         "DRAM B",
         "energy pJ",
@@ -117,6 +140,10 @@ pub fn render_table(r: &Report) -> String {
             x.cycles.to_string(),
             x.compute_cycles.to_string(),
             x.stall_cycles.to_string(),
+            serde_json::to_value(x.stall_reason)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
             format!("{:.1}", 100.0 * x.utilization),
             format!("{:.0}", x.dram_bytes),
             format!("{:.4e}", x.energy_pj),

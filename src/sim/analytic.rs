@@ -68,13 +68,29 @@ pub fn run(workload: &Workload, arch: &Arch, costs: &[OpCost]) -> Timeline {
             };
             (d, reason)
         };
+        let stall = duration - c.compute_cycles;
+        let (stall_dram, stall_sram) = match reason {
+            StallReason::SramBound => (0, stall),
+            _ => (stall, 0),
+        };
         ops[i] = Some(OpTiming {
             start_cycle: now,
             end_cycle: now + duration,
             compute_cycles: c.compute_cycles,
-            stall_cycles: duration - c.compute_cycles,
+            stall_cycles: stall,
             stall_reason: reason,
             static_pj: duration as f64 * static_pj_per_cycle,
+            ready_cycle: now,
+            wait_cycles: 0,
+            stall_dram_cycles: stall_dram,
+            stall_sram_cycles: stall_sram,
+            cores: (0..c.cores_used).collect(),
+            tiles: 1,
+            dram_read_bytes: t.dram_read_bytes,
+            dram_write_bytes: t.dram_write_bytes,
+            kept_on_chip_bytes: 0.0,
+            output_on_chip: false,
+            buffer_peak_bytes: c.tiling.map(|t| t.peak_buffer_bytes).unwrap_or(0.0),
         });
         now += duration;
     }
@@ -85,5 +101,11 @@ pub fn run(workload: &Workload, arch: &Arch, costs: &[OpCost]) -> Timeline {
             .collect(),
         cycles: now,
         engine: "analytic",
+        events: 0,
+        onchip_peak_bytes: costs
+            .iter()
+            .filter_map(|c| c.tiling.map(|t| t.peak_buffer_bytes * c.cores_used as f64))
+            .fold(0.0, f64::max),
+        trace: None,
     }
 }

@@ -1,0 +1,68 @@
+//! Speed of the discrete-event engine (issue 4): ResNet-50 (batch 1) and a 32-layer
+//! transformer decoder (prefill 2048) on a 128×128 array with the full memory model
+//! (DRAM, global buffer, per-core buffers, layer pipelining). `run/*` is the whole
+//! pipeline (plan + simulate + report); `simulate/*` is the engine alone, with criterion's
+//! throughput in events per second.
+//!
+//! cargo bench --bench engine
+
+use std::hint::black_box;
+
+use accelsim::arch::Arch;
+use accelsim::sim::{simulate, Engine};
+use accelsim::workload::Workload;
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+/// A 128×128 weight-stationary int8 array at 1 GHz: 64 GB/s DRAM with 100 ns latency,
+/// a 4 MiB global buffer, 512 KiB ifmap / 256 KiB filter / 256 KiB ofmap buffers.
+const ARCH: &str = r#"{
+    "name": "bench_128x128",
+    "clock_ghz": 1.0,
+    "array": { "kind": "systolic", "rows": 128, "cols": 128, "dataflow": "ws" },
+    "precisions": [ { "format": "int8", "macs_per_pe_per_cycle": 1 },
+                    { "format": "fp16", "macs_per_pe_per_cycle": 0.5 } ],
+    "vector_unit": { "lanes": 128 },
+    "memory": {
+        "dram": { "bandwidth_gbps": 64, "latency_ns": 100 },
+        "global_buffer": { "capacity_kib": 4096, "bytes_per_cycle": 256 },
+        "core_buffers": { "kind": "split",
+            "ifmap": { "capacity_kib": 512, "bytes_per_cycle": 256 },
+            "filter": { "capacity_kib": 256, "bytes_per_cycle": 256 },
+            "ofmap": { "capacity_kib": 256, "bytes_per_cycle": 512 } },
+        "double_buffering": true
+    },
+    "static_power_w": 2.0
+}"#;
+
+fn load(name: &str) -> Workload {
+    let path = format!("{}/workloads/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    Workload::load(path.as_ref()).expect("workload")
+}
+
+fn bench(c: &mut Criterion) {
+    let arch = Arch::from_json(ARCH).expect("arch");
+    for name in ["resnet50", "transformer_decoder_32l"] {
+        let w = load(name);
+        let costs = accelsim::model::plan(&w, &arch).expect("plan");
+        let events = simulate(&w, &arch, &costs, Engine::Event).events;
+        let mut g = c.benchmark_group("engine");
+        g.bench_function(format!("run/{name}"), |b| {
+            b.iter(|| accelsim::run(black_box(&w), black_box(&arch), Engine::Event).unwrap())
+        });
+        g.throughput(Throughput::Elements(events));
+        g.bench_function(format!("simulate/{name}"), |b| {
+            b.iter(|| {
+                simulate(
+                    black_box(&w),
+                    black_box(&arch),
+                    black_box(&costs),
+                    Engine::Event,
+                )
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,912 @@
+//! The discrete-event engine.
+//!
+//! Components, all driven by one time-ordered [`EventQueue`](super::queue):
+//!
+//! - a **list scheduler** issuing ready DAG ops by critical-path priority
+//!   ([`super::sched`]); an op takes `cores_used` free units of its kind (MAC arrays or
+//!   vector units, lowest-numbered first) and holds them from its first load to its last
+//!   store; reshape/flatten views take no time;
+//! - per core, each op's share is a sequence of **steps** (tiles, [`crate::model::tiles`]):
+//!   load operands → compute → store results. With double buffering the loads of step
+//!   i + 1 (and i + 2 once step i has computed) overlap the compute of step i, and a step
+//!   may compute while the store of the step before drains; without it, every step loads,
+//!   computes and stores in turn. A step computes for its ideal-memory cycles, stretched
+//!   when its buffer traffic needs more cycles at the buffers' bytes per cycle;
+//! - per core, `dma_engines_per_core` **DMA engines**, each streaming one transfer at a
+//!   time in issue order; a transfer's request takes the DRAM latency from its issue
+//!   (requests are pipelined: latencies overlap earlier transfers), then its data streams
+//!   on the **DRAM channel**, shared
+//!   equally by all streaming transfers of all cores ([`super::channel`]; capped by the
+//!   global buffer's bytes per cycle when there is one);
+//! - **layer-to-layer pipelining**: an op's output stays on chip when it fits in the spare
+//!   on-chip capacity (the global buffer, or else half of each core's activation buffer),
+//!   so neither the producer's store nor the consumers' loads touch DRAM.
+//!
+//! Compute happens at whole cycles; transfers finish at fractional times on the fluid
+//! channel and are seen by their step from the next whole cycle.
+
+use std::collections::VecDeque;
+
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use super::channel::{Channel, Stream};
+use super::queue::EventQueue;
+use super::sched::{bottom_levels, ReadySet};
+use super::trace::{Counter, CounterSample, Span, SpanKind, TraceLog, Track};
+use super::{ceil_cycles, static_energy, OpTiming, SimOptions, StallReason, Timeline};
+use crate::arch::{Arch, CoreBuffers};
+use crate::model::tiles::{compute_steps, vector_steps, StepPlan};
+use crate::model::{OpCost, Unit};
+use crate::workload::{OpId, OpKind, TensorId, Workload};
+
+/// Runs the event engine.
+pub fn run(workload: &Workload, arch: &Arch, costs: &[OpCost], options: &SimOptions) -> Timeline {
+    let mut sim = Sim::new(workload, arch, costs, options);
+    sim.start();
+    sim.run_loop();
+    sim.finish()
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Ev {
+    /// A transfer's DRAM latency has elapsed.
+    LatencyDone(usize),
+    /// Check the channel for finished streams (stale unless the version matches).
+    ChannelCheck(u64),
+    /// A finished transfer becomes visible to its step.
+    Delivered(usize),
+    /// A step finished computing.
+    ComputeDone(usize),
+}
+
+/// One DMA transfer.
+struct Flow {
+    job: usize,
+    step: usize,
+    store: bool,
+    bytes: f64,
+    dma: usize,
+    t_data: f64,
+    /// The request latency has elapsed.
+    ready: bool,
+}
+
+#[derive(Default)]
+struct Dma {
+    /// Transfers not yet streaming, in issue order.
+    queue: VecDeque<usize>,
+    active: Option<usize>,
+    /// Transfers queued or in flight.
+    load: usize,
+}
+
+/// One step's work on one core.
+#[derive(Debug, Clone, Copy)]
+struct StepWork {
+    load: f64,
+    store: f64,
+    cycles: u64,
+    /// Cycles the unit is busy: cycles, or more when the buffers' bandwidth limits.
+    busy: u64,
+}
+
+const LOADED: u8 = 1;
+const STORED: u8 = 2;
+
+/// One op's share on one core.
+struct Job {
+    op: OpId,
+    core: u32,
+    state: Vec<u8>,
+    next: usize,
+    computing: bool,
+    idle_since: u64,
+    stall_dram: u64,
+    stall_sram: u64,
+    pending_stores: usize,
+    done: bool,
+}
+
+#[derive(Default)]
+struct OpRun {
+    preds_left: usize,
+    ready: u64,
+    start: u64,
+    end: u64,
+    jobs_left: usize,
+    cores: Vec<u32>,
+    steps: Vec<StepWork>,
+    output_on_chip: bool,
+    dram_read: f64,
+    dram_write: f64,
+    kept: f64,
+    stall_dram: u64,
+    stall_sram: u64,
+    last_job_end: Option<u64>,
+    working_set: f64,
+    buffer_peak: f64,
+}
+
+struct Sim<'a> {
+    w: &'a Workload,
+    arch: &'a Arch,
+    costs: &'a [OpCost],
+    options: SimOptions,
+    q: EventQueue<Ev>,
+    now: f64,
+    // Hardware.
+    array_busy: Vec<bool>,
+    vector_busy: Vec<bool>,
+    dmas: Vec<Dma>,
+    channel: Channel,
+    streams: Vec<Stream>,
+    flows: Vec<Flow>,
+    latency_cycles: f64,
+    depth: usize,
+    sram_bpc: [f64; 3],
+    unified: bool,
+    // Scheduling.
+    ready: ReadySet,
+    runs: Vec<OpRun>,
+    jobs: Vec<Job>,
+    ops_done: usize,
+    // Residency (layer-to-layer pipelining).
+    root: Vec<TensorId>,
+    consumers_left: Vec<usize>,
+    is_output_root: Vec<bool>,
+    resident: Vec<bool>,
+    budget_free: f64,
+    budget: f64,
+    working_total: f64,
+    onchip_peak: f64,
+    trace: Option<TraceLog>,
+    done_buf: Vec<usize>,
+}
+
+impl<'a> Sim<'a> {
+    fn new(w: &'a Workload, arch: &'a Arch, costs: &'a [OpCost], options: &SimOptions) -> Self {
+        let cores = arch.cores as usize;
+        let dram_bpc = arch.dram_bytes_per_cycle();
+        let channel_bpc = match &arch.memory.global_buffer {
+            Some(g) => dram_bpc.min(g.bytes_per_cycle),
+            None => dram_bpc,
+        };
+        let (sram_bpc, unified, act_capacity) = match &arch.memory.core_buffers {
+            CoreBuffers::Unified { buffer } => (
+                [buffer.bytes_per_cycle; 3],
+                true,
+                buffer.capacity_kib * 1024.0,
+            ),
+            CoreBuffers::Split {
+                ifmap,
+                filter,
+                ofmap,
+            } => (
+                [
+                    ifmap.bytes_per_cycle,
+                    filter.bytes_per_cycle,
+                    ofmap.bytes_per_cycle,
+                ],
+                false,
+                ifmap.capacity_kib * 1024.0,
+            ),
+        };
+        let budget = if !arch.memory.layer_pipelining {
+            0.0
+        } else if let Some(g) = &arch.memory.global_buffer {
+            g.capacity_kib * 1024.0
+        } else {
+            act_capacity / 2.0 * cores as f64
+        };
+        // Tensor aliases through views, consumer counts, graph-output roots.
+        let n_t = w.tensors.len();
+        let mut root: Vec<TensorId> = (0..n_t).collect();
+        for &op in &w.topo_order {
+            let o = &w.ops[op];
+            if is_view(o.kind) {
+                if let Some(&i) = o.inputs.first() {
+                    root[o.output] = root[i];
+                }
+            }
+        }
+        let mut consumers_left = vec![0usize; n_t];
+        for o in &w.ops {
+            if !is_view(o.kind) {
+                for &i in &o.inputs {
+                    consumers_left[root[i]] += 1;
+                }
+            }
+        }
+        let mut is_output_root = vec![false; n_t];
+        for &t in &w.outputs {
+            is_output_root[root[t]] = true;
+        }
+        // Priorities from per-op roofline estimates.
+        let estimate: Vec<u64> = costs
+            .iter()
+            .map(|c| {
+                c.compute_cycles
+                    .max(ceil_cycles(c.traffic.dram_bytes() / dram_bpc))
+            })
+            .collect();
+        let ready = ReadySet::new(w, bottom_levels(w, &estimate));
+        let mut runs: Vec<OpRun> = (0..w.ops.len()).map(|_| OpRun::default()).collect();
+        for e in w.graph.edge_references() {
+            runs[e.target().index()].preds_left += 1;
+        }
+        let dma_per_core = arch.memory.dma_engines_per_core.max(1) as usize;
+        Sim {
+            w,
+            arch,
+            costs,
+            options: *options,
+            q: EventQueue::new(),
+            now: 0.0,
+            array_busy: vec![false; cores],
+            vector_busy: vec![false; cores],
+            dmas: (0..cores * dma_per_core).map(|_| Dma::default()).collect(),
+            channel: Channel::new(channel_bpc),
+            streams: Vec::new(),
+            flows: Vec::new(),
+            latency_cycles: arch.memory.dram.latency_ns * arch.clock_ghz,
+            depth: if arch.memory.double_buffering { 2 } else { 1 },
+            sram_bpc,
+            unified,
+            ready,
+            runs,
+            jobs: Vec::new(),
+            ops_done: 0,
+            root,
+            consumers_left,
+            is_output_root,
+            resident: vec![false; n_t],
+            budget_free: budget,
+            budget,
+            working_total: 0.0,
+            onchip_peak: 0.0,
+            trace: options.record_trace.then(|| TraceLog {
+                cores: arch.cores,
+                dma_engines_per_core: dma_per_core as u32,
+                ..TraceLog::default()
+            }),
+            done_buf: Vec::new(),
+        }
+    }
+
+    fn start(&mut self) {
+        for op in 0..self.w.ops.len() {
+            if self.runs[op].preds_left == 0 {
+                self.ready.insert(op);
+            }
+        }
+        self.dispatch(0);
+        self.after_event();
+    }
+
+    fn run_loop(&mut self) {
+        while let Some((t, ev)) = self.q.pop() {
+            self.now = t;
+            match ev {
+                Ev::LatencyDone(f) => self.latency_done(f, t),
+                Ev::ChannelCheck(v) => {
+                    if v == self.channel.version {
+                        self.channel_check(t);
+                    }
+                }
+                Ev::Delivered(f) => self.delivered(f, t as u64),
+                Ev::ComputeDone(j) => self.compute_done(j, t as u64),
+            }
+            self.after_event();
+        }
+    }
+
+    /// Reschedules the channel's completion check if its set of streams changed.
+    fn after_event(&mut self) {
+        if self.channel.dirty {
+            self.channel.dirty = false;
+            self.channel.version += 1;
+            if let Some(tn) = self.channel.next_completion(&self.streams) {
+                self.q
+                    .push(tn.max(self.now), Ev::ChannelCheck(self.channel.version));
+            }
+            if let Some(tr) = &mut self.trace {
+                let n = self.channel.active();
+                let bw = self.channel.share() * n as f64;
+                tr.counters.push(CounterSample {
+                    counter: Counter::DramStreams,
+                    time: self.now,
+                    value: n as f64,
+                });
+                tr.counters.push(CounterSample {
+                    counter: Counter::DramBytesPerCycle,
+                    time: self.now,
+                    value: bw,
+                });
+            }
+        }
+    }
+
+    // ---- Scheduling ------------------------------------------------------------------
+
+    fn dispatch(&mut self, t: u64) {
+        loop {
+            let mut progressed = false;
+            let candidates: Vec<OpId> = self.ready.ordered().collect();
+            for op in candidates {
+                if !self.ready.contains(op) {
+                    continue; // started by a nested dispatch
+                }
+                let cost = &self.costs[op];
+                if cost.unit == Unit::None || is_view(self.w.ops[op].kind) {
+                    self.ready.remove(op);
+                    self.runs[op].start = t;
+                    self.complete_op(op, t);
+                    progressed = true;
+                    continue;
+                }
+                let need = cost.cores_used.max(1) as usize;
+                let busy = if cost.unit == Unit::Array {
+                    &self.array_busy
+                } else {
+                    &self.vector_busy
+                };
+                let free: Vec<u32> = busy
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| !**b)
+                    .map(|(i, _)| i as u32)
+                    .take(need)
+                    .collect();
+                if free.len() == need {
+                    self.ready.remove(op);
+                    self.start_op(op, free, t);
+                    progressed = true;
+                }
+            }
+            if !progressed || self.ready.is_empty() {
+                break;
+            }
+        }
+    }
+
+    fn start_op(&mut self, op: OpId, cores: Vec<u32>, t: u64) {
+        let cost = &self.costs[op];
+        let o = &self.w.ops[op];
+        for &c in &cores {
+            if cost.unit == Unit::Array {
+                self.array_busy[c as usize] = true;
+            } else {
+                self.vector_busy[c as usize] = true;
+            }
+        }
+        let k = cores.len() as f64;
+        // Residency of the output.
+        let out_root = self.root[o.output];
+        let out_bytes = self.w.tensors[o.output].bytes() as f64;
+        let on_chip = self.budget > 0.0
+            && !self.is_output_root[out_root]
+            && self.consumers_left[out_root] > 0
+            && out_bytes <= self.budget_free;
+        if on_chip {
+            self.budget_free -= out_bytes;
+            self.resident[out_root] = true;
+        }
+        let in_resident = |i: usize| {
+            o.inputs
+                .get(i)
+                .is_some_and(|&tid| self.resident[self.root[tid]])
+        };
+        // DRAM totals by operand after pipelining, the step plan, and the step bytes.
+        let mut kept = 0.0;
+        let (plan, loads, bias, stores) = match cost.unit {
+            Unit::Array => {
+                let g = o.gemm.map(|g| g.count as f64).unwrap_or(1.0);
+                let (ta, tb, tc) = cost
+                    .tiling
+                    .map(|t| (t.a_bytes * g, t.b_bytes * g, t.c_bytes * g))
+                    .unwrap_or((0.0, 0.0, cost.traffic.dram_write_bytes));
+                let bias = (cost.traffic.dram_read_bytes - ta - tb).max(0.0);
+                let mut a = ta;
+                if in_resident(0) {
+                    kept += a;
+                    a = 0.0;
+                }
+                let mut b = tb;
+                if o.weight.is_none() && in_resident(1) {
+                    kept += b;
+                    b = 0.0;
+                }
+                let mut c = tc;
+                if on_chip {
+                    let saved = c.min(out_bytes);
+                    kept += saved;
+                    c -= saved;
+                }
+                let plan = compute_steps(self.arch, cost, self.options.steps)
+                    .unwrap_or_else(|| single_step(cost.compute_cycles));
+                (plan, [a, b], bias, c)
+            }
+            _ => {
+                let mut input = 0.0;
+                for (i, &tid) in o.inputs.iter().enumerate() {
+                    let bytes = self.w.tensors[tid].bytes() as f64;
+                    if in_resident(i) {
+                        kept += bytes;
+                    } else {
+                        input += bytes;
+                    }
+                }
+                let mut out = cost.traffic.dram_write_bytes;
+                if on_chip {
+                    kept += out;
+                    out = 0.0;
+                }
+                let model_bytes = cost.traffic.dram_bytes() / k;
+                let usable = self.usable_activation_bytes();
+                let plan = vector_steps(self.arch, cost, model_bytes, usable, self.options.steps);
+                (plan, [input, 0.0], 0.0, out)
+            }
+        };
+        let steps = self.step_work(cost, &plan, loads, bias, stores, k);
+        let buffer_peak = match cost.unit {
+            Unit::Array => cost.tiling.map(|t| t.peak_buffer_bytes).unwrap_or(0.0),
+            _ => {
+                let per_step = cost.traffic.dram_bytes() / k / steps.len().max(1) as f64;
+                per_step * self.depth as f64
+            }
+        };
+        let run = &mut self.runs[op];
+        run.start = t;
+        run.cores = cores.clone();
+        run.output_on_chip = on_chip;
+        run.dram_read = loads[0] + loads[1] + bias;
+        run.dram_write = stores;
+        run.kept = kept;
+        run.jobs_left = cores.len();
+        run.steps = steps;
+        run.buffer_peak = buffer_peak;
+        run.working_set = buffer_peak * k;
+        self.working_total += run.working_set;
+        self.note_onchip(t as f64);
+        for &c in &cores {
+            let j = self.jobs.len();
+            let n = self.runs[op].steps.len();
+            self.jobs.push(Job {
+                op,
+                core: c,
+                state: vec![0; n],
+                next: 0,
+                computing: false,
+                idle_since: t,
+                stall_dram: 0,
+                stall_sram: 0,
+                pending_stores: 0,
+                done: false,
+            });
+            for i in 0..n.min(self.depth) {
+                self.issue_load(j, i, t);
+            }
+            self.try_compute(j, t);
+            self.check_job_done(j, t);
+        }
+    }
+
+    /// Usable bytes of one core's activation buffer for one tile.
+    fn usable_activation_bytes(&self) -> f64 {
+        let cap = match &self.arch.memory.core_buffers {
+            CoreBuffers::Unified { buffer } => buffer.capacity_kib * 1024.0,
+            CoreBuffers::Split { ifmap, .. } => ifmap.capacity_kib * 1024.0,
+        };
+        cap / self.depth as f64
+    }
+
+    /// Turns a plan's relative shares into bytes and busy cycles for one of `k` cores.
+    fn step_work(
+        &self,
+        cost: &OpCost,
+        plan: &StepPlan,
+        loads: [f64; 2],
+        bias: f64,
+        stores: f64,
+        k: f64,
+    ) -> Vec<StepWork> {
+        let n = plan.steps.len();
+        let sum =
+            |f: fn(&crate::model::tiles::Step) -> f64| -> f64 { plan.steps.iter().map(f).sum() };
+        let (sa, sb, sc) = (sum(|s| s.a), sum(|s| s.b), sum(|s| s.c));
+        let total_cycles: u64 = plan.steps.iter().map(|s| s.cycles).sum();
+        let tr = &cost.traffic;
+        let sram = [
+            tr.ifmap_sram_bytes / k,
+            tr.filter_sram_bytes / k,
+            tr.ofmap_sram_bytes / k,
+        ];
+        let share = |part: f64, whole: f64, total: f64, first: bool| -> f64 {
+            if total <= 0.0 {
+                0.0
+            } else if whole > 0.0 {
+                total / k * part / whole
+            } else if first {
+                total / k
+            } else {
+                0.0
+            }
+        };
+        plan.steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let frac = if total_cycles > 0 {
+                    s.cycles as f64 / total_cycles as f64
+                } else {
+                    1.0 / n as f64
+                };
+                let sram_cycles = if self.unified {
+                    ceil_cycles((sram[0] + sram[1] + sram[2]) * frac / self.sram_bpc[0])
+                } else {
+                    (0..3)
+                        .map(|b| ceil_cycles(sram[b] * frac / self.sram_bpc[b]))
+                        .max()
+                        .unwrap_or(0)
+                };
+                let load = share(s.a, sa, loads[0], i == 0)
+                    + share(s.b, sb, loads[1], i == 0)
+                    + if i == 0 { bias / k } else { 0.0 };
+                let store = share(s.c, sc, stores, i + 1 == n);
+                StepWork {
+                    load,
+                    store,
+                    cycles: s.cycles,
+                    busy: s.cycles.max(sram_cycles),
+                }
+            })
+            .collect()
+    }
+
+    fn complete_op(&mut self, op: OpId, t: u64) {
+        let o = &self.w.ops[op];
+        let view = is_view(o.kind) || self.costs[op].unit == Unit::None;
+        {
+            let run = &mut self.runs[op];
+            run.end = t;
+            for &c in &run.cores {
+                if self.costs[op].unit == Unit::Array {
+                    self.array_busy[c as usize] = false;
+                } else {
+                    self.vector_busy[c as usize] = false;
+                }
+            }
+            self.working_total -= run.working_set;
+        }
+        if !view {
+            for &i in &o.inputs {
+                let r = self.root[i];
+                self.consumers_left[r] -= 1;
+                if self.consumers_left[r] == 0 && self.resident[r] {
+                    self.budget_free += self.w.tensors[r].bytes() as f64;
+                }
+            }
+            self.note_onchip(t as f64);
+        }
+        self.ops_done += 1;
+        let mut newly = Vec::new();
+        for e in self
+            .w
+            .graph
+            .edges_directed(petgraph::graph::NodeIndex::new(op), Direction::Outgoing)
+        {
+            let s = e.target().index();
+            self.runs[s].preds_left -= 1;
+            if self.runs[s].preds_left == 0 {
+                newly.push(s);
+            }
+        }
+        for s in newly {
+            self.runs[s].ready = t;
+            self.ready.insert(s);
+        }
+        if !view {
+            self.dispatch(t);
+        }
+    }
+
+    fn note_onchip(&mut self, t: f64) {
+        let resident = self.budget - self.budget_free;
+        let total = resident + self.working_total;
+        if total > self.onchip_peak {
+            self.onchip_peak = total;
+        }
+        if let Some(tr) = &mut self.trace {
+            tr.counters.push(CounterSample {
+                counter: Counter::OnChipBytes,
+                time: t,
+                value: total,
+            });
+            tr.counters.push(CounterSample {
+                counter: Counter::ResidentBytes,
+                time: t,
+                value: resident,
+            });
+        }
+    }
+
+    // ---- Steps -----------------------------------------------------------------------
+
+    fn issue_load(&mut self, j: usize, i: usize, t: u64) {
+        let bytes = self.runs[self.jobs[j].op].steps[i].load;
+        if bytes > 0.0 {
+            self.issue_flow(j, i, false, bytes, t as f64);
+        } else {
+            self.jobs[j].state[i] |= LOADED;
+        }
+    }
+
+    fn issue_store(&mut self, j: usize, i: usize, t: u64) {
+        let bytes = self.runs[self.jobs[j].op].steps[i].store;
+        if bytes > 0.0 {
+            self.jobs[j].pending_stores += 1;
+            self.issue_flow(j, i, true, bytes, t as f64);
+        } else {
+            self.jobs[j].state[i] |= STORED;
+        }
+    }
+
+    fn try_compute(&mut self, j: usize, t: u64) {
+        let depth = self.depth;
+        let job = &self.jobs[j];
+        let i = job.next;
+        if job.computing || i >= job.state.len() {
+            return;
+        }
+        if job.state[i] & LOADED == 0 || (i >= depth && job.state[i - depth] & STORED == 0) {
+            return;
+        }
+        let step = self.runs[job.op].steps[i];
+        let job = &mut self.jobs[j];
+        job.stall_dram += t - job.idle_since;
+        job.stall_sram += step.busy - step.cycles;
+        job.computing = true;
+        if let Some(tr) = &mut self.trace {
+            tr.spans.push(Span {
+                track: unit_track(self.costs[job.op].unit, job.core),
+                kind: SpanKind::Tile(i as u32),
+                op: job.op,
+                start: t as f64,
+                end: (t + step.busy) as f64,
+                bytes: 0.0,
+            });
+        }
+        self.q.push((t + step.busy) as f64, Ev::ComputeDone(j));
+    }
+
+    fn compute_done(&mut self, j: usize, t: u64) {
+        let i = {
+            let job = &mut self.jobs[j];
+            job.computing = false;
+            job.idle_since = t;
+            job.next += 1;
+            job.next - 1
+        };
+        self.issue_store(j, i, t);
+        let n = self.jobs[j].state.len();
+        if i + self.depth < n {
+            self.issue_load(j, i + self.depth, t);
+        }
+        self.try_compute(j, t);
+        self.check_job_done(j, t);
+    }
+
+    fn check_job_done(&mut self, j: usize, t: u64) {
+        let job = &mut self.jobs[j];
+        if job.done || job.computing || job.next < job.state.len() || job.pending_stores > 0 {
+            return;
+        }
+        job.done = true;
+        job.stall_dram += t - job.idle_since;
+        let (op, core, dram, sram) = (job.op, job.core, job.stall_dram, job.stall_sram);
+        if let Some(tr) = &mut self.trace {
+            tr.spans.push(Span {
+                track: unit_track(self.costs[op].unit, core),
+                kind: SpanKind::Op,
+                op,
+                start: self.runs[op].start as f64,
+                end: t as f64,
+                bytes: 0.0,
+            });
+        }
+        let run = &mut self.runs[op];
+        if run.last_job_end.map_or(true, |e| t > e) {
+            run.last_job_end = Some(t);
+            run.stall_dram = dram;
+            run.stall_sram = sram;
+        }
+        run.jobs_left -= 1;
+        if run.jobs_left == 0 {
+            self.complete_op(op, t);
+        }
+    }
+
+    // ---- DMA and the DRAM channel ----------------------------------------------------
+
+    fn issue_flow(&mut self, job: usize, step: usize, store: bool, bytes: f64, t: f64) {
+        let core = self.jobs[job].core as usize;
+        let per = self.arch.memory.dma_engines_per_core.max(1) as usize;
+        let dma = (core * per..core * per + per)
+            .min_by_key(|&d| (self.dmas[d].load, d))
+            .unwrap_or(core * per);
+        let id = self.flows.len();
+        self.flows.push(Flow {
+            job,
+            step,
+            store,
+            bytes,
+            dma,
+            t_data: t,
+            ready: self.latency_cycles <= 0.0,
+        });
+        self.streams.push(Stream { remaining: bytes });
+        self.dmas[dma].queue.push_back(id);
+        self.dmas[dma].load += 1;
+        if self.latency_cycles > 0.0 {
+            self.q.push(t + self.latency_cycles, Ev::LatencyDone(id));
+        }
+        self.pump(dma, t);
+    }
+
+    /// Starts streaming the engine's oldest transfer when the engine is idle and that
+    /// transfer's request latency has elapsed.
+    fn pump(&mut self, d: usize, t: f64) {
+        let dma = &mut self.dmas[d];
+        if dma.active.is_some() {
+            return;
+        }
+        if let Some(&f) = dma.queue.front() {
+            if self.flows[f].ready {
+                dma.queue.pop_front();
+                self.activate(d, f, t);
+            }
+        }
+    }
+
+    fn latency_done(&mut self, f: usize, t: f64) {
+        self.flows[f].ready = true;
+        self.pump(self.flows[f].dma, t);
+    }
+
+    fn activate(&mut self, d: usize, f: usize, t: f64) {
+        self.dmas[d].active = Some(f);
+        self.flows[f].t_data = t;
+        self.channel.join(t, f, &mut self.streams);
+    }
+
+    fn channel_check(&mut self, t: f64) {
+        let mut done = std::mem::take(&mut self.done_buf);
+        done.clear();
+        self.channel.take_done(t, &mut self.streams, &mut done);
+        for &f in &done {
+            let d = self.flows[f].dma;
+            self.dmas[d].active = None;
+            self.dmas[d].load -= 1;
+            self.pump(d, t);
+            if let Some(tr) = &mut self.trace {
+                let fl = &self.flows[f];
+                let per = self.arch.memory.dma_engines_per_core.max(1) as usize;
+                tr.spans.push(Span {
+                    track: Track::Dma {
+                        core: (d / per) as u32,
+                        engine: (d % per) as u32,
+                    },
+                    kind: if fl.store {
+                        SpanKind::Store
+                    } else {
+                        SpanKind::Load
+                    },
+                    op: self.jobs[fl.job].op,
+                    start: fl.t_data,
+                    end: t,
+                    bytes: fl.bytes,
+                });
+            }
+            self.q.push(ceil_cycles(t) as f64, Ev::Delivered(f));
+        }
+        self.done_buf = done;
+        // Always re-arm: streams not finished by rounding get a fresh check.
+        self.channel.dirty = true;
+    }
+
+    fn delivered(&mut self, f: usize, t: u64) {
+        let (j, i, store) = (self.flows[f].job, self.flows[f].step, self.flows[f].store);
+        if store {
+            self.jobs[j].state[i] |= STORED;
+            self.jobs[j].pending_stores -= 1;
+        } else {
+            self.jobs[j].state[i] |= LOADED;
+        }
+        self.try_compute(j, t);
+        self.check_job_done(j, t);
+    }
+
+    // ---- Result ----------------------------------------------------------------------
+
+    fn finish(mut self) -> Timeline {
+        assert_eq!(
+            self.ops_done,
+            self.w.ops.len(),
+            "event engine bug: the queue ran dry before every op completed"
+        );
+        let makespan = self.runs.iter().map(|r| r.end).max().unwrap_or(0);
+        let spans: Vec<(u64, u64)> = self.runs.iter().map(|r| (r.start, r.end)).collect();
+        let static_pj_per_cycle = self.arch.static_power_w / self.arch.clock_hz() * 1e12;
+        let static_pj = static_energy::attribute(&spans, static_pj_per_cycle);
+        let ops = self
+            .runs
+            .iter()
+            .zip(self.costs)
+            .zip(static_pj)
+            .map(|((r, c), static_pj)| {
+                let duration = r.end - r.start;
+                let compute = if r.steps.is_empty() && r.cores.is_empty() {
+                    c.compute_cycles.min(duration)
+                } else {
+                    c.compute_cycles
+                };
+                let wait = r.start - r.ready;
+                OpTiming {
+                    start_cycle: r.start,
+                    end_cycle: r.end,
+                    compute_cycles: compute,
+                    stall_cycles: duration.saturating_sub(compute),
+                    stall_reason: StallReason::dominant(r.stall_dram, r.stall_sram, wait),
+                    static_pj,
+                    ready_cycle: r.ready,
+                    wait_cycles: wait,
+                    stall_dram_cycles: r.stall_dram,
+                    stall_sram_cycles: r.stall_sram,
+                    cores: r.cores.clone(),
+                    tiles: r.steps.len() as u64,
+                    dram_read_bytes: r.dram_read,
+                    dram_write_bytes: r.dram_write,
+                    kept_on_chip_bytes: r.kept,
+                    output_on_chip: r.output_on_chip,
+                    buffer_peak_bytes: r.buffer_peak,
+                }
+            })
+            .collect();
+        if let Some(tr) = &mut self.trace {
+            tr.counters.sort_by(|a, b| a.time.total_cmp(&b.time));
+        }
+        Timeline {
+            ops,
+            cycles: makespan,
+            engine: "event",
+            events: self.q.processed,
+            onchip_peak_bytes: self.onchip_peak,
+            trace: self.trace.take(),
+        }
+    }
+}
+
+fn is_view(kind: OpKind) -> bool {
+    matches!(kind, OpKind::Reshape | OpKind::Flatten)
+}
+
+fn unit_track(unit: Unit, core: u32) -> Track {
+    if unit == Unit::Array {
+        Track::Array(core)
+    } else {
+        Track::Vector(core)
+    }
+}
+
+fn single_step(cycles: u64) -> StepPlan {
+    StepPlan {
+        steps: vec![crate::model::tiles::Step {
+            cycles,
+            a: 1.0,
+            b: 1.0,
+            c: 1.0,
+        }],
+        block: None,
+    }
+}
