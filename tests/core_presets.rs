@@ -23,8 +23,22 @@ fn json_files(dir: &str) -> Vec<PathBuf> {
 }
 
 fn run_json(arch: &Path, workload: &Path, threads: Option<&str>) -> (Value, Vec<u8>) {
+    run_json_engine(arch, workload, threads, "analytic")
+}
+
+fn run_json_engine(
+    arch: &Path,
+    workload: &Path,
+    threads: Option<&str>,
+    engine: &str,
+) -> (Value, Vec<u8>) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_accelsim"));
-    cmd.arg("run").arg(arch).arg(workload).arg("--json");
+    cmd.arg("run")
+        .arg(arch)
+        .arg(workload)
+        .arg("--json")
+        .arg("--engine")
+        .arg(engine);
     if let Some(t) = threads {
         cmd.env("RAYON_NUM_THREADS", t);
     }
@@ -100,6 +114,23 @@ fn every_preset_runs_every_example_workload_consistently() {
             );
             assert_eq!(s["engine"], "analytic");
             assert_eq!(sum_u("cycles"), u(&s["cycles"]), "{name}: cycles");
+            // The event engine (the default) overlaps ops: its makespan is the last end
+            // cycle, and energy, MACs and bytes still add up per layer.
+            let (ev, _) = run_json_engine(arch, wl, None, "event");
+            let ev_layers = ev["layers"].as_array().unwrap();
+            let last_end = ev_layers.iter().map(|l| u(&l["end_cycle"])).max().unwrap();
+            assert_eq!(
+                u(&ev["summary"]["cycles"]),
+                last_end,
+                "{name}: event makespan"
+            );
+            let ev_energy: f64 = ev_layers.iter().map(|l| f(&l["energy_pj"])).sum();
+            assert!(
+                close(ev_energy, f(&ev["summary"]["energy_pj"])),
+                "{name}: event energy"
+            );
+            let ev_macs: u64 = ev_layers.iter().map(|l| u(&l["macs"])).sum();
+            assert_eq!(ev_macs, u(&ev["summary"]["macs"]), "{name}: event MACs");
             assert_eq!(
                 sum_u("compute_cycles"),
                 u(&s["compute_cycles"]),

@@ -145,6 +145,8 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
                 ofmap: buffer(cfg.ofmap_sram_kib, bpc_of),
             },
             double_buffering: true,
+            dma_engines_per_core: 1,
+            layer_pipelining: true,
         },
         static_power_w: 0.0,
         energy: EnergyConfig::default(),
