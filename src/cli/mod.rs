@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 mod cast;
 mod run;
 mod schema;
+mod validate;
 
 /// Exit code for bad input (malformed files, unknown names, invalid values).
 pub const EXIT_BAD_INPUT: i32 = 2;
@@ -62,6 +63,8 @@ enum Command {
     Cast(cast::CastArgs),
     /// Print a table of every number format.
     Formats(cast::FormatsArgs),
+    /// Compare predictions with measurements (h100) or print the A100 MLP precision study.
+    Validate(validate::ValidateArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -96,6 +99,7 @@ pub fn main() -> i32 {
         Command::Schema(a) => schema::run(&a),
         Command::Cast(a) => cast::run_cast(&a),
         Command::Formats(a) => cast::run_formats(&a),
+        Command::Validate(a) => validate::run(&a),
     };
     match result {
         Ok(()) => 0,

@@ -27,7 +27,7 @@ pub fn run(workload: &Workload, arch: &Arch, costs: &[OpCost]) -> Timeline {
         ),
     };
     let unified = matches!(arch.memory.core_buffers, CoreBuffers::Unified { .. });
-    let static_pj_per_cycle = arch.static_power_w / arch.clock_hz() * 1e12;
+    let static_pj_per_cycle = arch.static_power().total_w() / arch.clock_hz() * 1e12;
     let mut ops = vec![None; costs.len()];
     let mut now: u64 = 0;
     for &i in &workload.topo_order {
@@ -67,6 +67,12 @@ pub fn run(workload: &Workload, arch: &Arch, costs: &[OpCost]) -> Timeline {
                 StallReason::SramBound
             };
             (d, reason)
+        };
+        // The host dispatches ops one after another while the device runs earlier ones.
+        let (duration, reason) = if c.host_overhead_cycles > duration {
+            (c.host_overhead_cycles, StallReason::HostBound)
+        } else {
+            (duration, reason)
         };
         ops[i] = Some(OpTiming {
             start_cycle: now,
