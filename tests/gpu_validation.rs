@@ -94,6 +94,12 @@ fn validation_md_shows_the_current_model() {
         doc.contains(&render::h100_markdown(&v)),
         "VALIDATION.md is stale: paste the tables of `accelsim validate h100`"
     );
+    let h100 = Arch::load(format!("{root}/arch_configs/h100_sxm.json").as_ref()).unwrap();
+    let cap = accelsim::validate::cap::cap_effect(&h100, 8192, &ACCEPTANCE_PRECISIONS).unwrap();
+    assert!(
+        doc.contains(&render::cap_markdown(&cap)),
+        "VALIDATION.md is stale: paste the power-cap table of `accelsim validate h100`"
+    );
     let arch = Arch::load(format!("{root}/arch_configs/a100_sxm.json").as_ref()).unwrap();
     let spec =
         accelsim::error::load_json_file(format!("{root}/workloads/mlp6.json").as_ref()).unwrap();

@@ -60,11 +60,19 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
                 None => Calibration::from_json(validate::H100_CALIBRATION_JSON).map_err(bad)?,
             };
             let v = validate::h100::validate(&arch, &cal).map_err(bad)?;
+            let cap = validate::cap::cap_effect(&arch, 8192, &["fp16", "bf16", "fp8", "int8"])
+                .map_err(bad)?;
             if args.json {
-                serde_json::to_string_pretty(&v).map_err(|e| CliError::failure(e.to_string()))?
+                let both = serde_json::json!({ "validation": v, "power_cap_8192": cap });
+                serde_json::to_string_pretty(&both)
+                    .map_err(|e| CliError::failure(e.to_string()))?
                     + "\n"
             } else {
-                render::h100_text(&v)
+                format!(
+                    "{}\n### The power cap per precision, 8192³\n\n{}",
+                    render::h100_text(&v),
+                    render::cap_markdown(&cap)
+                )
             }
         }
         Target::A100Mlp => {

@@ -83,6 +83,8 @@ pub struct Ordering {
     pub measured: Vec<String>,
     /// Precisions fastest first, predicted.
     pub predicted: Vec<String>,
+    /// The predicted order with ties shown (`int8 < fp16 = bf16 < fp8`).
+    pub predicted_display: String,
     /// Pairs ordered the same way by model and measurement.
     pub pairs_agree: usize,
     /// Pairs the model predicts equal (within [`PREDICTED_TIE`]).
@@ -252,10 +254,21 @@ fn ordering_at(rows: &[Row], size: u64) -> Ordering {
         v.sort_by(|a, b| key(a).total_cmp(&key(b)));
         v.iter().map(|r| r.precision.clone()).collect::<Vec<_>>()
     };
+    let mut by_pred: Vec<&Row> = at.clone();
+    by_pred.sort_by(|a, b| a.predicted_s.total_cmp(&b.predicted_s));
+    let mut predicted_display = String::new();
+    for (i, r) in by_pred.iter().enumerate() {
+        if i > 0 {
+            let tie = r.predicted_s / by_pred[i - 1].predicted_s - 1.0 < PREDICTED_TIE;
+            predicted_display.push_str(if tie { " = " } else { " < " });
+        }
+        predicted_display.push_str(&r.precision);
+    }
     let mut o = Ordering {
         size,
         measured: sorted(&|r| r.measured_s),
         predicted: sorted(&|r| r.predicted_s),
+        predicted_display,
         pairs_agree: 0,
         pairs_tied: 0,
         pairs_contradicted: Vec::new(),

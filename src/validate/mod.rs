@@ -4,10 +4,12 @@
 //! - [`gemm`]: single-GEMM workloads and a precision sweep of any workload;
 //! - [`h100`]: predicted vs measured latency and energy per shape and precision, error
 //!   statistics and precision ordering;
+//! - [`cap`]: each precision with and without the power cap;
 //! - [`sweep`]: one workload at several precisions (the A100 MLP prediction);
 //! - [`render`]: the comparisons as text or Markdown (VALIDATION.md); JSON via serde.
 
 pub mod calibration;
+pub mod cap;
 pub mod gemm;
 pub mod h100;
 pub mod render;

@@ -110,7 +110,7 @@ pub fn ordering_markdown(v: &H100Validation) -> String {
             "| {} | {} | {} | {} / {} / {} / {} |\n",
             o.size,
             o.measured.join(" < "),
-            o.predicted.join(" < "),
+            o.predicted_display,
             o.pairs_agree,
             o.pairs_tied,
             noise,
@@ -118,6 +118,28 @@ pub fn ordering_markdown(v: &H100Validation) -> String {
         ));
     }
     let _ = ACCEPTANCE_PRECISIONS;
+    out
+}
+
+/// The power cap's effect per precision as Markdown.
+pub fn cap_markdown(rows: &[super::cap::CapRow]) -> String {
+    let mut out = String::from(
+        "| precision | no cap: µs | power W | speed-up | pJ/MAC | 700 W cap: µs | clock GHz | speed-up | pJ/MAC |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "| {} | {} | {:.0} | {:.2}× | {:.3} | {} | {:.3} | {:.2}× | {:.3} |\n",
+            r.precision,
+            us(r.uncapped_s),
+            r.uncapped_power_w,
+            r.speedup_uncapped,
+            r.uncapped_pj_per_mac,
+            us(r.capped_s),
+            r.capped_clock_ghz,
+            r.speedup_capped,
+            r.capped_pj_per_mac
+        ));
+    }
     out
 }
 
