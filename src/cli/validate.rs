@@ -64,8 +64,7 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
                 .map_err(bad)?;
             if args.json {
                 let both = serde_json::json!({ "validation": v, "power_cap_8192": cap });
-                serde_json::to_string_pretty(&both)
-                    .map_err(|e| CliError::failure(e.to_string()))?
+                serde_json::to_string_pretty(&both).map_err(|e| CliError::failure(e.to_string()))?
                     + "\n"
             } else {
                 format!(

@@ -1,7 +1,7 @@
 //! Renderers of validation results: plain text for the terminal, Markdown for
 //! VALIDATION.md (the same tables), JSON via serde.
 
-use super::h100::{H100Validation, ACCEPTANCE_MIN_SIZE, ACCEPTANCE_PRECISIONS};
+use super::h100::{H100Validation, ACCEPTANCE_MIN_SIZE};
 use super::sweep::SweepRow;
 
 fn pct(x: f64) -> String {
@@ -84,8 +84,8 @@ pub fn energy_markdown(v: &H100Validation) -> String {
 
 /// Precision ordering per size as Markdown.
 pub fn ordering_markdown(v: &H100Validation) -> String {
-    let mut out = format!(
-        "| M=N=K | measured (fastest first) | predicted (fastest first) | pairs agreeing / tied in model / opposite within noise / contradicted |\n|---:|---|---|---|\n"
+    let mut out = String::from(
+        "| M=N=K | measured (fastest first) | predicted (fastest first) | pairs agreeing / tied in model / opposite within noise / contradicted |\n|---:|---|---|---|\n",
     );
     for o in &v.ordering {
         let contradicted = if o.pairs_contradicted.is_empty() {
@@ -117,7 +117,6 @@ pub fn ordering_markdown(v: &H100Validation) -> String {
             contradicted
         ));
     }
-    let _ = ACCEPTANCE_PRECISIONS;
     out
 }
 
