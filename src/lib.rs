@@ -9,7 +9,9 @@
 //! - [`tensor`]: host tensors and `.npy` I/O for functional execution;
 //! - [`model`]: pure per-op cost functions (array folds, vector ops, tiling, energy);
 //! - [`sim`]: scheduling op costs in time (discrete-event engine, analytic roofline);
+//! - [`power`]: power capping by DVFS (the clock a workload sustains under a power limit);
 //! - [`report`]: the report and its renderers;
+//! - [`validate`]: predicted-vs-measured comparisons (H100 calibration set);
 //! - [`numerics`]: bit-exact number formats.
 //!
 //! ```no_run
@@ -25,22 +27,28 @@ pub mod error;
 pub mod import;
 pub mod model;
 pub mod numerics;
+pub mod power;
 pub mod report;
 pub mod sim;
 pub mod tensor;
+pub mod validate;
 pub mod workload;
 
 pub use error::{InputError, InputResult};
 
-/// Runs the whole pipeline on one (workload, arch) pair: cost every op, schedule, report.
+/// Runs the whole pipeline on one (workload, arch) pair: cost every op, schedule, and —
+/// when the arch declares a power cap the workload exceeds — lower the clock until the
+/// power fits ([`power::solve`]); then report at that operating point.
 pub fn run(
     workload: &workload::Workload,
     arch: &arch::Arch,
     engine: sim::Engine,
 ) -> InputResult<report::Report> {
-    let costs = model::plan(workload, arch)?;
-    let timeline = sim::simulate(workload, arch, &costs, engine);
-    Ok(report::Report::build(workload, arch, &costs, &timeline))
+    let solved = power::solve(workload, arch, engine)?;
+    Ok(
+        report::Report::build(workload, &solved.arch, &solved.costs, &solved.timeline)
+            .with_operating_point(&solved.point),
+    )
 }
 
 /// Like [`run`], also returning the run as Chrome trace-event / Perfetto JSON

@@ -19,6 +19,53 @@ pub const SRC_ADD_LINEAR: &str = "derived:add_scales_linearly_with_width";
 pub const SRC_SRAM_LOG_INTERP: &str = "derived:sram_interpolated_in_log_capacity";
 /// Tag for a value the architecture file set.
 pub const SRC_ARCH_OVERRIDE: &str = "arch_file_override";
+/// Tag for technology scaling with Stillmaker & Baas, "Scaling equations for the accurate
+/// prediction of CMOS device performance from 180 nm to 7 nm", Integration 58 (2017) 74–81.
+pub const SRC_STILLMAKER: &str = "stillmaker_baas2017";
+/// Tag for dynamic-voltage scaling of dynamic energy, ∝ V².
+pub const SRC_DVFS: &str = "dvfs_v_squared";
+
+/// Node and supply voltage of the Horowitz table (ISSCC 2014: 45 nm, 0.9 V).
+pub const HOROWITZ_NODE: (u32, f64) = (45, 0.9);
+
+/// Stillmaker & Baas (2017) Table 5 energy fits: energy factor = a·V² + b·V + c per node
+/// (bulk fits for 180–65 nm, high-performance "HP" fits for 45 nm and below, the flavour a
+/// GPU or accelerator is built in). Energy scales between nodes (and voltages) by the ratio
+/// of factors. Values as tabulated in the paper (the corrigendum's example checks the 65 nm
+/// and 32 nm rows: 2.604 at 1.3 V and 0.4571 at 0.9 V).
+pub const STILLMAKER_ENERGY_FIT: [(u32, [f64; 3]); 11] = [
+    (180, [0.0, 24.64, -17.98]),
+    (130, [7.171, -6.709, 2.904]),
+    (90, [4.762, -4.781, 2.092]),
+    (65, [3.755, -4.398, 1.975]),
+    (45, [1.018, -0.3107, 0.1539]),
+    (32, [0.8367, -0.4341, 0.1701]),
+    (20, [0.373, -0.1582, 0.04104]),
+    (16, [0.2958, -0.1241, 0.03024]),
+    (14, [0.2363, -0.09675, 0.02239]),
+    (10, [0.2068, -0.09311, 0.02375]),
+    (7, [0.1776, -0.09097, 0.02447]),
+];
+
+/// Stillmaker & Baas energy factor of `node_nm` at `voltage_v` (None for an unknown node).
+pub fn stillmaker_energy_factor(node_nm: u32, voltage_v: f64) -> Option<f64> {
+    STILLMAKER_ENERGY_FIT
+        .iter()
+        .find(|(n, _)| *n == node_nm)
+        .map(|(_, [a, b, c])| a * voltage_v * voltage_v + b * voltage_v + c)
+}
+
+/// Factor that scales an energy from (`from_nm`, `from_v`) to (`to_nm`, `to_v`).
+pub fn technology_energy_scale(from_nm: u32, from_v: f64, to_nm: u32, to_v: f64) -> Option<f64> {
+    let a = stillmaker_energy_factor(from_nm, from_v)?;
+    let b = stillmaker_energy_factor(to_nm, to_v)?;
+    (a > 0.0 && b > 0.0).then(|| b / a)
+}
+
+/// Nodes with a Stillmaker & Baas fit, largest first.
+pub fn technology_nodes() -> Vec<u32> {
+    STILLMAKER_ENERGY_FIT.iter().map(|(n, _)| *n).collect()
+}
 
 /// One energy figure with its provenance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -35,6 +82,10 @@ pub struct EnergyTable {
     /// Table name (e.g. `horowitz_45nm`).
     pub name: String,
     entries: BTreeMap<String, EnergyEntry>,
+    /// Scalings applied to the whole table (technology, voltage), appended to every derived
+    /// figure's source tag.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub scaling: String,
 }
 
 /// DRAM energy per 64-bit access from Horowitz's 1.3–2.6 nJ range: accelsim uses the low
@@ -71,44 +122,67 @@ impl EnergyTable {
         EnergyTable {
             name: "horowitz_45nm".into(),
             entries,
+            scaling: String::new(),
         }
+    }
+
+    /// Multiplies every on-chip entry (all but `dram.*`: DRAM interface energy follows its
+    /// own supply) by `factor`, appending `tag` to their sources and to [`Self::scaling`].
+    pub fn scaled(mut self, factor: f64, tag: &str) -> EnergyTable {
+        for (k, e) in self.entries.iter_mut() {
+            if !k.starts_with("dram.") {
+                e.pj *= factor;
+                e.source.push_str(tag);
+            }
+        }
+        self.scaling.push_str(tag);
+        self
+    }
+
+    /// Builds the table for an arch: the base table scaled to `technology` (node, voltage)
+    /// with Stillmaker & Baas, then the arch's overrides (taken as given at the technology's
+    /// voltage), then dynamic-voltage scaling by `voltage_ratio`² (operating over reference
+    /// voltage; 1 for none).
+    pub fn from_config_scaled(
+        cfg: &crate::arch::EnergyConfig,
+        technology: Option<&crate::arch::Technology>,
+        voltage_ratio: f64,
+    ) -> InputResult<EnergyTable> {
+        let mut t = base_table(&cfg.table)?;
+        if let Some(tech) = technology {
+            let (n0, v0) = HOROWITZ_NODE;
+            let f = technology_energy_scale(n0, v0, tech.node_nm, tech.voltage_v).ok_or_else(
+                || {
+                    InputError::at(
+                        "technology.node_nm",
+                        format!(
+                            "no Stillmaker & Baas energy fit for {} nm at {} V; expected a node in {:?} and a voltage giving a positive energy factor",
+                            tech.node_nm,
+                            tech.voltage_v,
+                            technology_nodes()
+                        ),
+                    )
+                },
+            )?;
+            t = t.scaled(
+                f,
+                &format!(
+                    "*{SRC_STILLMAKER}({n0}nm@{v0}V->{}nm@{}V={f:.5})",
+                    tech.node_nm, tech.voltage_v
+                ),
+            );
+        }
+        apply_overrides(&mut t, cfg)?;
+        if (voltage_ratio - 1.0).abs() > 1e-12 {
+            let f = voltage_ratio * voltage_ratio;
+            t = t.scaled(f, &format!("*{SRC_DVFS}({f:.5})"));
+        }
+        Ok(t)
     }
 
     /// Builds the table an arch file asks for, applying its overrides.
     pub fn from_config(cfg: &crate::arch::EnergyConfig) -> InputResult<EnergyTable> {
-        let mut t = match cfg.table.as_str() {
-            "horowitz_45nm" => EnergyTable::horowitz_45nm(),
-            other => {
-                return Err(InputError::at(
-                    "energy.table",
-                    format!("unknown energy table '{other}'; expected 'horowitz_45nm'"),
-                ))
-            }
-        };
-        for (k, v) in &cfg.overrides_pj {
-            if !v.is_finite() || *v < 0.0 {
-                return Err(InputError::at(
-                    format!("energy.overrides_pj.{k}"),
-                    format!("expected a finite energy ≥ 0 pJ, got {v}"),
-                ));
-            }
-            if !is_valid_key(k) {
-                return Err(InputError::at(
-                    format!("energy.overrides_pj.{k}"),
-                    "unknown energy key; expected 'add.<format>', 'mult.<format>', \
-                     'sram.8kib.read64', 'sram.32kib.read64', 'sram.1mib.read64' or 'dram.read64'"
-                        .to_string(),
-                ));
-            }
-            t.entries.insert(
-                k.clone(),
-                EnergyEntry {
-                    pj: *v,
-                    source: SRC_ARCH_OVERRIDE.into(),
-                },
-            );
-        }
-        Ok(t)
+        EnergyTable::from_config_scaled(cfg, None, 1.0)
     }
 
     /// Every explicit entry (quoted and overridden), sorted by key.
@@ -143,7 +217,7 @@ impl EnergyTable {
                 } else {
                     (self.entry_or("mult.fp32"), 24.0)
                 };
-                derived(anchor.pj * (sig / anchor_sig).powi(2), SRC_MULT_SQUARE)
+                self.derived(anchor.pj * (sig / anchor_sig).powi(2), SRC_MULT_SQUARE)
             }
             Format::BlockFp { man_bits, .. } => self.int_mult(man_bits),
             _ => self.int_mult(format.element_bits()),
@@ -157,7 +231,7 @@ impl EnergyTable {
         } else {
             (self.entry_or("mult.int32"), 32.0)
         };
-        derived(anchor.pj * (bits / anchor_bits).powi(2), SRC_MULT_SQUARE)
+        self.derived(anchor.pj * (bits / anchor_bits).powi(2), SRC_MULT_SQUARE)
     }
 
     /// Energy of one add in `format` (the accumulator format of a MAC).
@@ -182,7 +256,7 @@ impl EnergyTable {
                 } else {
                     (self.entry_or("add.fp32"), 32.0)
                 };
-                derived(anchor.pj * bits / anchor_bits, SRC_ADD_LINEAR)
+                self.derived(anchor.pj * bits / anchor_bits, SRC_ADD_LINEAR)
             }
             _ => {
                 let bits = format.element_bits() as f64;
@@ -193,7 +267,7 @@ impl EnergyTable {
                 } else {
                     a8 + (a32 - a8) * (bits - 8.0) / 24.0
                 };
-                derived(pj, SRC_ADD_LINEAR)
+                self.derived(pj, SRC_ADD_LINEAR)
             }
         }
     }
@@ -205,7 +279,7 @@ impl EnergyTable {
     pub fn mac(&self, operand: Format, accumulator: Format) -> EnergyEntry {
         let m = self.mult(operand);
         let a = if operand == Format::Binary {
-            derived(self.entry_or("add.int8").pj / 8.0, SRC_ADD_LINEAR)
+            self.derived(self.entry_or("add.int8").pj / 8.0, SRC_ADD_LINEAR)
         } else {
             self.add(accumulator)
         };
@@ -233,12 +307,19 @@ impl EnergyTable {
         } else {
             e32 + (e1m - e32) * (l - 15.0) / 5.0
         };
-        derived(pj, SRC_SRAM_LOG_INTERP)
+        self.derived(pj, SRC_SRAM_LOG_INTERP)
     }
 
     /// Energy of one 64-bit DRAM access.
     pub fn dram_read64(&self) -> EnergyEntry {
         self.entry_or("dram.read64")
+    }
+
+    fn derived(&self, pj: f64, source: &str) -> EnergyEntry {
+        EnergyEntry {
+            pj,
+            source: format!("{source}{}", self.scaling),
+        }
     }
 
     fn entry_or(&self, key: &str) -> EnergyEntry {
@@ -252,11 +333,41 @@ impl EnergyTable {
     }
 }
 
-fn derived(pj: f64, source: &str) -> EnergyEntry {
-    EnergyEntry {
-        pj,
-        source: source.to_string(),
+fn base_table(name: &str) -> InputResult<EnergyTable> {
+    match name {
+        "horowitz_45nm" => Ok(EnergyTable::horowitz_45nm()),
+        other => Err(InputError::at(
+            "energy.table",
+            format!("unknown energy table '{other}'; expected 'horowitz_45nm'"),
+        )),
     }
+}
+
+fn apply_overrides(t: &mut EnergyTable, cfg: &crate::arch::EnergyConfig) -> InputResult<()> {
+    for (k, v) in &cfg.overrides_pj {
+        if !v.is_finite() || *v < 0.0 {
+            return Err(InputError::at(
+                format!("energy.overrides_pj.{k}"),
+                format!("expected a finite energy ≥ 0 pJ, got {v}"),
+            ));
+        }
+        if !is_valid_key(k) {
+            return Err(InputError::at(
+                format!("energy.overrides_pj.{k}"),
+                "unknown energy key; expected 'add.<format>', 'mult.<format>', \
+                 'sram.8kib.read64', 'sram.32kib.read64', 'sram.1mib.read64' or 'dram.read64'"
+                    .to_string(),
+            ));
+        }
+        t.entries.insert(
+            k.clone(),
+            EnergyEntry {
+                pj: *v,
+                source: SRC_ARCH_OVERRIDE.into(),
+            },
+        );
+    }
+    Ok(())
 }
 
 fn is_valid_key(k: &str) -> bool {

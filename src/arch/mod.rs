@@ -8,8 +8,8 @@ use std::path::Path;
 
 pub use energy::{EnergyEntry, EnergyTable};
 pub use spec::{
-    Arch, ArrayConfig, Buffer, CoreBuffers, Dataflow, Dram, EnergyConfig, Memory, PrecisionSupport,
-    VectorUnit,
+    Arch, ArrayConfig, Buffer, CoreBuffers, Dataflow, Dram, EnergyConfig, GpuExec, GpuPrecision,
+    Memory, PowerConfig, PrecisionSupport, Technology, VectorUnit, VfPoint,
 };
 
 use crate::error::{load_json_file, parse_json, InputError, InputResult};
@@ -60,6 +60,7 @@ impl Arch {
                 n,
                 k,
                 units_per_core,
+                gpu,
                 ..
             } => {
                 nonzero("array.m", *m)?;
@@ -67,6 +68,9 @@ impl Arch {
                 nonzero("array.k", *k)?;
                 nonzero("array.units_per_core", *units_per_core)?;
                 pe_count_fits(*m, *n, k.saturating_mul(*units_per_core))?;
+                if let Some(g) = gpu {
+                    self.validate_gpu(g)?;
+                }
             }
         }
         if self.precisions.is_empty() {
@@ -134,7 +138,106 @@ impl Arch {
             }
         }
         non_negative("static_power_w", self.static_power_w)?;
-        EnergyTable::from_config(&self.energy)?;
+        non_negative("memory.dram.background_w", self.memory.dram.background_w)?;
+        if let Some(t) = &self.technology {
+            positive("technology.voltage_v", t.voltage_v)?;
+        }
+        if let Some(p) = &self.power {
+            self.validate_power(p)?;
+        }
+        for (i, p) in self.precisions.iter().enumerate() {
+            if let Some(g) = &p.gpu {
+                let path = format!("precisions[{i}].gpu");
+                if !(g.efficiency.is_finite() && g.efficiency > 0.0 && g.efficiency <= 1.0) {
+                    return Err(InputError::at(
+                        format!("{path}.efficiency"),
+                        format!("expected a fraction in (0, 1], got {}", g.efficiency),
+                    ));
+                }
+                if let Some(h) = g.host_overhead_us {
+                    non_negative(&format!("{path}.host_overhead_us"), h)?;
+                }
+            }
+        }
+        EnergyTable::from_config_scaled(&self.energy, self.technology.as_ref(), 1.0)?;
+        Ok(())
+    }
+
+    fn validate_gpu(&self, g: &GpuExec) -> InputResult<()> {
+        if g.cta_tiles.is_empty() {
+            return Err(InputError::at(
+                "array.gpu.cta_tiles",
+                "expected at least one CTA tile shape [rows, cols]",
+            ));
+        }
+        for (i, t) in g.cta_tiles.iter().enumerate() {
+            nonzero(&format!("array.gpu.cta_tiles[{i}][0]"), t[0])?;
+            nonzero(&format!("array.gpu.cta_tiles[{i}][1]"), t[1])?;
+            if t[0] > 65536 || t[1] > 65536 {
+                return Err(InputError::at(
+                    format!("array.gpu.cta_tiles[{i}]"),
+                    "expected tile sides of at most 65536",
+                ));
+            }
+        }
+        nonzero("array.gpu.cta_k_bytes", g.cta_k_bytes)?;
+        nonzero("array.gpu.pipeline_stages", g.pipeline_stages as u64)?;
+        nonzero("array.gpu.max_ctas_per_sm", g.max_ctas_per_sm as u64)?;
+        nonzero("array.gpu.max_split_k", g.max_split_k as u64)?;
+        positive("array.gpu.register_file_kib", g.register_file_kib)?;
+        if !(g.cluster_multicast.is_finite() && g.cluster_multicast >= 1.0) {
+            return Err(InputError::at(
+                "array.gpu.cluster_multicast",
+                format!("expected a number ≥ 1, got {}", g.cluster_multicast),
+            ));
+        }
+        non_negative("array.gpu.tile_overhead_cycles", g.tile_overhead_cycles)?;
+        non_negative("array.gpu.launch_latency_us", g.launch_latency_us)?;
+        non_negative("array.gpu.host_overhead_us", g.host_overhead_us)?;
+        non_negative("array.gpu.sm_active_pj_per_cycle", g.sm_active_pj_per_cycle)?;
+        if !matches!(self.memory.core_buffers, CoreBuffers::Unified { .. }) {
+            return Err(InputError::at(
+                "memory.core_buffers",
+                "the GPU execution model (array.gpu) needs a unified core buffer: the SM's shared memory",
+            ));
+        }
+        Ok(())
+    }
+
+    fn validate_power(&self, p: &PowerConfig) -> InputResult<()> {
+        if let Some(c) = p.cap_w {
+            positive("power.cap_w", c)?;
+        }
+        for (i, pt) in p.vf_curve.iter().enumerate() {
+            positive(&format!("power.vf_curve[{i}].clock_ghz"), pt.clock_ghz)?;
+            positive(&format!("power.vf_curve[{i}].voltage_v"), pt.voltage_v)?;
+            if i > 0 {
+                let prev = p.vf_curve[i - 1];
+                if pt.clock_ghz <= prev.clock_ghz || pt.voltage_v < prev.voltage_v {
+                    return Err(InputError::at(
+                        format!("power.vf_curve[{i}]"),
+                        "expected points sorted by increasing clock with non-decreasing voltage",
+                    ));
+                }
+            }
+        }
+        if !p.vf_curve.is_empty() && self.technology.is_none() {
+            return Err(InputError::at(
+                "power.vf_curve",
+                "a voltage-frequency curve needs \"technology\": {\"node_nm\", \"voltage_v\"} (the reference voltage of the energy table)",
+            ));
+        }
+        if let Some(m) = p.min_clock_ghz {
+            positive("power.min_clock_ghz", m)?;
+            if m > self.clock_ghz {
+                return Err(InputError::at(
+                    "power.min_clock_ghz",
+                    format!("expected at most clock_ghz ({}), got {m}", self.clock_ghz),
+                ));
+            }
+        }
+        non_negative("power.array_leakage_w_per_core", p.array_leakage_w_per_core)?;
+        non_negative("power.leakage_voltage_exponent", p.leakage_voltage_exponent)?;
         Ok(())
     }
 
@@ -225,15 +328,141 @@ impl Arch {
             .unwrap_or(0.0)
     }
 
-    /// The resolved energy table.
+    /// The resolved energy table: technology-scaled, overridden, and voltage-scaled to the
+    /// operating point (`clock_ghz` on the V-f curve).
     pub fn energy_table(&self) -> EnergyTable {
         // Validated at load time; fall back to the base table if called on an unvalidated arch.
-        EnergyTable::from_config(&self.energy).unwrap_or_else(|_| EnergyTable::horowitz_45nm())
+        EnergyTable::from_config_scaled(
+            &self.energy,
+            self.technology.as_ref(),
+            self.voltage_ratio(),
+        )
+        .unwrap_or_else(|_| EnergyTable::horowitz_45nm())
+    }
+
+    /// The GPU execution block of a tensor-core array, if any.
+    pub fn gpu(&self) -> Option<&GpuExec> {
+        match &self.array {
+            ArrayConfig::TensorCore { gpu, .. } => gpu.as_ref(),
+            ArrayConfig::Systolic { .. } => None,
+        }
+    }
+
+    /// Supply voltage at `clock_ghz`: the V-f curve (piecewise linear, clamped), else the
+    /// technology's voltage, else None.
+    pub fn operating_voltage_v(&self) -> Option<f64> {
+        let curve = self
+            .power
+            .as_ref()
+            .map(|p| p.vf_curve.as_slice())
+            .unwrap_or(&[]);
+        if curve.is_empty() {
+            return self.technology.as_ref().map(|t| t.voltage_v);
+        }
+        Some(interpolate_vf(curve, self.clock_ghz))
+    }
+
+    /// Operating voltage over the reference voltage (1 without a V-f curve).
+    pub fn voltage_ratio(&self) -> f64 {
+        match (self.operating_voltage_v(), &self.technology) {
+            (Some(v), Some(t)) if t.voltage_v > 0.0 => v / t.voltage_v,
+            _ => 1.0,
+        }
+    }
+
+    /// Static power by component at the operating voltage.
+    pub fn static_power(&self) -> StaticPower {
+        let exp = self
+            .power
+            .as_ref()
+            .map(|p| p.leakage_voltage_exponent)
+            .unwrap_or(1.0);
+        let v = self.voltage_ratio().powf(exp);
+        let cores = self.cores as f64;
+        let core_buffers = match &self.memory.core_buffers {
+            CoreBuffers::Unified { buffer } => buffer.leakage_w,
+            CoreBuffers::Split {
+                ifmap,
+                filter,
+                ofmap,
+            } => ifmap.leakage_w + filter.leakage_w + ofmap.leakage_w,
+        };
+        StaticPower {
+            uncore_w: self.static_power_w,
+            dram_background_w: self.memory.dram.background_w,
+            global_buffer_leakage_w: self
+                .memory
+                .global_buffer
+                .as_ref()
+                .map(|g| g.leakage_w)
+                .unwrap_or(0.0)
+                * v,
+            core_buffer_leakage_w: core_buffers * cores * v,
+            array_leakage_w: self
+                .power
+                .as_ref()
+                .map(|p| p.array_leakage_w_per_core)
+                .unwrap_or(0.0)
+                * cores
+                * v,
+        }
     }
 
     /// DRAM bandwidth in bytes per core clock cycle (whole chip).
     pub fn dram_bytes_per_cycle(&self) -> f64 {
         self.memory.dram.bandwidth_gbps * 1e9 / self.clock_hz()
+    }
+}
+
+/// Static power of an arch at its operating point, by component, in W.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct StaticPower {
+    /// `static_power_w`: uncore, PHYs, board (not voltage-scaled).
+    pub uncore_w: f64,
+    /// DRAM background power (`memory.dram.background_w`).
+    pub dram_background_w: f64,
+    /// Leakage of the global buffer (L2), voltage-scaled.
+    pub global_buffer_leakage_w: f64,
+    /// Leakage of all cores' buffers, voltage-scaled.
+    pub core_buffer_leakage_w: f64,
+    /// Leakage of all cores' arrays, voltage-scaled.
+    pub array_leakage_w: f64,
+}
+
+impl StaticPower {
+    /// Sum of all components.
+    pub fn total_w(&self) -> f64 {
+        self.uncore_w
+            + self.dram_background_w
+            + self.global_buffer_leakage_w
+            + self.core_buffer_leakage_w
+            + self.array_leakage_w
+    }
+}
+
+/// Voltage of a V-f curve at `clock_ghz` (piecewise linear, clamped at the ends).
+pub fn interpolate_vf(curve: &[VfPoint], clock_ghz: f64) -> f64 {
+    match curve {
+        [] => 0.0,
+        [only] => only.voltage_v,
+        _ => {
+            let first = curve[0];
+            let last = curve[curve.len() - 1];
+            if clock_ghz <= first.clock_ghz {
+                return first.voltage_v;
+            }
+            if clock_ghz >= last.clock_ghz {
+                return last.voltage_v;
+            }
+            for w in curve.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                if clock_ghz <= b.clock_ghz {
+                    let t = (clock_ghz - a.clock_ghz) / (b.clock_ghz - a.clock_ghz);
+                    return a.voltage_v + t * (b.voltage_v - a.voltage_v);
+                }
+            }
+            last.voltage_v
+        }
     }
 }
 

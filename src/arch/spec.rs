@@ -34,8 +34,18 @@ pub struct Arch {
     pub vector_unit: VectorUnit,
     /// Memory hierarchy.
     pub memory: Memory,
-    /// Static (leakage + always-on) power of the whole chip in watts.
+    /// Static (always-on) power in watts not attributed to a memory level or the array:
+    /// uncore, PHYs, board. Leakage of the buffers (`leakage_w`), the array
+    /// (`power.array_leakage_w_per_core`) and DRAM background power (`dram.background_w`)
+    /// add to it.
     pub static_power_w: f64,
+    /// Process technology the energy table is scaled to (Stillmaker & Baas 2017); absent:
+    /// the table's own node and voltage (Horowitz, 45 nm, 0.9 V).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technology: Option<Technology>,
+    /// Power limit, voltage-frequency curve and array leakage (DVFS / power capping).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<PowerConfig>,
     /// Energy table selection and overrides.
     #[serde(default)]
     pub energy: EnergyConfig,
@@ -75,7 +85,135 @@ pub enum ArrayConfig {
         /// Cycles from issuing a block to its result (pipeline fill), paid once per op.
         #[serde(default)]
         pipeline_latency_cycles: u64,
+        /// GPU-style execution (CTA tiles scheduled in waves over the cores, launch and host
+        /// overheads); absent: the simple block model above.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gpu: Option<GpuExec>,
     },
+}
+
+/// GPU-style execution of GEMMs on a tensor-core array: each core is a streaming
+/// multiprocessor (SM); a GEMM is cut into CTA tiles, which run in waves over the SMs.
+/// See `docs/gpu.md` for the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GpuExec {
+    /// CTA (thread-block) output tile shapes `[rows, cols]` a library may pick from; the
+    /// model picks, per GEMM, the candidate (and split-K) with the lowest predicted time,
+    /// as a library heuristic would.
+    pub cta_tiles: Vec<[u64; 2]>,
+    /// Bytes of each operand's K slice per pipeline stage (128 → K = 64 for 16-bit formats,
+    /// 128 for 8-bit ones).
+    #[serde(default = "default_cta_k_bytes")]
+    pub cta_k_bytes: u64,
+    /// Software-pipeline stages held in shared memory (sets a CTA's shared-memory footprint
+    /// and so how many CTAs fit on one SM).
+    #[serde(default = "default_stages")]
+    pub pipeline_stages: u32,
+    /// Upper bound on CTAs resident per SM.
+    #[serde(default = "default_max_ctas")]
+    pub max_ctas_per_sm: u32,
+    /// Register file per SM in KiB; at most half of it holds a CTA's fp32/int32 accumulators.
+    pub register_file_kib: f64,
+    /// Largest split-K factor the heuristic may use when a GEMM has too few tiles to fill
+    /// the SMs (partial sums are reduced through L2).
+    #[serde(default = "default_split_k")]
+    pub max_split_k: u32,
+    /// Operand tiles are fetched from L2 once per thread-block cluster and multicast to its
+    /// CTAs (Hopper TMA multicast): divides L2→SM operand traffic. 1 = no multicast.
+    #[serde(default = "one_f64")]
+    pub cluster_multicast: f64,
+    /// Fixed cycles per CTA tile beyond its main loop (pipeline fill, epilogue).
+    #[serde(default)]
+    pub tile_overhead_cycles: f64,
+    /// GPU-side kernel launch latency in µs, paid once per kernel.
+    #[serde(default)]
+    pub launch_latency_us: f64,
+    /// Host-side dispatch time per kernel in µs (framework + library call). It overlaps
+    /// with the device executing earlier kernels, so an op takes at least this long.
+    #[serde(default)]
+    pub host_overhead_us: f64,
+    /// Dynamic energy of one SM for one cycle of tensor-core main loop, in pJ at the
+    /// technology's reference voltage, beyond the MAC datapath and the modelled memory
+    /// accesses (clock tree, instruction issue, register file, operand staging).
+    #[serde(default)]
+    pub sm_active_pj_per_cycle: f64,
+}
+
+fn default_cta_k_bytes() -> u64 {
+    128
+}
+
+fn default_stages() -> u32 {
+    4
+}
+
+fn default_max_ctas() -> u32 {
+    4
+}
+
+fn default_split_k() -> u32 {
+    16
+}
+
+/// Per-precision parameters of the GPU execution model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GpuPrecision {
+    /// Fraction of the tensor cores' peak the library's main loop sustains for this format
+    /// (0 < efficiency ≤ 1).
+    pub efficiency: f64,
+    /// Host-side dispatch time per kernel in µs for this format's library path (default:
+    /// the array's `gpu.host_overhead_us`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_overhead_us: Option<f64>,
+}
+
+/// Process technology of the arch: the energy table is scaled from its own node and voltage
+/// to this node at `voltage_v` with Stillmaker & Baas (2017) energy equations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Technology {
+    /// Technology node in nm: 180, 130, 90, 65, 45, 32, 20, 16, 14, 10 or 7 (the
+    /// high-performance fits below 65 nm).
+    pub node_nm: u32,
+    /// Supply voltage the energy table is scaled to (the reference voltage of DVFS).
+    pub voltage_v: f64,
+}
+
+/// Power limit and voltage-frequency relation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PowerConfig {
+    /// Sustained power limit in W. When a workload's average power at `clock_ghz` exceeds
+    /// it, the clock drops (and the voltage with it) until the power fits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap_w: Option<f64>,
+    /// Voltage-frequency curve, points sorted by clock (piecewise linear, clamped at the
+    /// ends). Dynamic energies scale with (V / technology.voltage_v)². Empty: the voltage
+    /// stays at `technology.voltage_v` and only the clock changes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vf_curve: Vec<VfPoint>,
+    /// Lowest clock the power controller may choose (default: the curve's lowest point, or
+    /// a tenth of `clock_ghz` without a curve).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_clock_ghz: Option<f64>,
+    /// Leakage power of one core's array in W at the reference voltage.
+    #[serde(default)]
+    pub array_leakage_w_per_core: f64,
+    /// On-chip leakage scales as (V / V_ref)^exponent (1: constant leakage current).
+    #[serde(default = "one_f64")]
+    pub leakage_voltage_exponent: f64,
+}
+
+/// One point of a voltage-frequency curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VfPoint {
+    /// Clock in GHz.
+    pub clock_ghz: f64,
+    /// Supply voltage in V at that clock.
+    pub voltage_v: f64,
 }
 
 /// Systolic-array dataflow: which operand is held stationary in the PEs.
@@ -114,6 +252,9 @@ pub struct PrecisionSupport {
     /// Accumulator format (default: int32 for integer formats, fp32 for float ones).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accumulator: Option<Format>,
+    /// GPU execution parameters of this format (arrays with a `gpu` block).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<GpuPrecision>,
 }
 
 /// The vector unit of one core (elementwise, activation, normalisation, pooling ops).
@@ -175,6 +316,9 @@ pub struct Dram {
     /// Capacity in GiB (informational).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity_gib: Option<f64>,
+    /// Background power in W (refresh, idle PHY), always on; not voltage-scaled.
+    #[serde(default)]
+    pub background_w: f64,
 }
 
 /// An on-chip SRAM buffer.

@@ -7,6 +7,7 @@ mod cast;
 mod import;
 mod run;
 mod schema;
+mod validate;
 
 /// Exit code for bad input (malformed files, unknown names, invalid values).
 pub const EXIT_BAD_INPUT: i32 = 2;
@@ -65,6 +66,8 @@ enum Command {
     Formats(cast::FormatsArgs),
     /// Convert another tool's inputs (SCALE-Sim config + topology) into arch.json and workload.json.
     Import(import::ImportArgs),
+    /// Compare predictions with measurements (h100) or print the A100 MLP precision study.
+    Validate(validate::ValidateArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -100,6 +103,7 @@ pub fn main() -> i32 {
         Command::Cast(a) => cast::run_cast(&a),
         Command::Formats(a) => cast::run_formats(&a),
         Command::Import(a) => import::run(&a),
+        Command::Validate(a) => validate::run(&a),
     };
     match result {
         Ok(()) => 0,

@@ -3,6 +3,7 @@
 //! tiling, and the energy of those events. Deterministic and independent of scheduling:
 //! the simulation engine ([`crate::sim`]) only schedules these costs.
 
+pub mod gpu;
 pub mod systolic;
 pub mod tensor_core;
 pub mod tiles;
@@ -36,6 +37,8 @@ pub enum ArrayMapping {
     Systolic(systolic::SystolicCost),
     /// Tensor-core blocks of the per-core GEMM.
     TensorCore(tensor_core::TensorCoreCost),
+    /// GPU-style kernel: CTA tiles in waves over the SMs.
+    Gpu(gpu::GpuCost),
 }
 
 impl ArrayMapping {
@@ -44,6 +47,7 @@ impl ArrayMapping {
         match self {
             ArrayMapping::Systolic(s) => s.cycles,
             ArrayMapping::TensorCore(t) => t.cycles,
+            ArrayMapping::Gpu(g) => g.device_cycles,
         }
     }
     /// Fraction of PE slots the mapping fills.
@@ -51,6 +55,7 @@ impl ArrayMapping {
         match self {
             ArrayMapping::Systolic(s) => s.mapping_efficiency,
             ArrayMapping::TensorCore(t) => t.mapping_efficiency,
+            ArrayMapping::Gpu(g) => g.mapping_efficiency,
         }
     }
 }
@@ -132,6 +137,10 @@ pub struct OpCost {
     pub mac_energy_source: Option<String>,
     /// Warnings (precision fallback, ...).
     pub warnings: Vec<String>,
+    /// Host-side dispatch cycles of the op's kernel (GPU-style arrays; 0 otherwise). The
+    /// host issues ops one after another while the device runs earlier ones, so an op
+    /// occupies at least this many cycles of the schedule.
+    pub host_overhead_cycles: u64,
 }
 
 /// Ideal-memory cycles of an `m × n × k` GEMM (× count) on one core's array.
@@ -167,6 +176,7 @@ pub fn gemm_cycles_one_core(arch: &Arch, g: GemmView, mac: &MacMode) -> ArrayMap
             k,
             units_per_core,
             pipeline_latency_cycles,
+            ..
         } => ArrayMapping::TensorCore(tensor_core::gemm_cost(
             g.count,
             g.m,
@@ -273,8 +283,12 @@ fn buffer_caps(arch: &Arch) -> (tiling::Capacity, [f64; 3]) {
 
 /// Energy per 64-bit access of the ifmap, filter and ofmap buffers.
 pub fn sram_energy_per_64b(arch: &Arch, table: &EnergyTable) -> [f64; 3] {
+    // Explicit per-buffer figures are at the reference voltage; the table is already
+    // scaled to the operating point.
+    let r = arch.voltage_ratio();
     let e = |b: &crate::arch::Buffer| {
         b.energy_pj_per_64b
+            .map(|x| x * r * r)
             .unwrap_or_else(|| table.sram_read64(b.capacity_kib * 1024.0).pj)
     };
     match &arch.memory.core_buffers {
@@ -329,6 +343,19 @@ fn plan_compute(
             ));
         }
     }
+    // Unique activation elements in DRAM: the ifmap, not its im2col view.
+    let (mf, kf, cnt) = (g.m as f64, g.k as f64, g.count as f64);
+    let a_unique: f64 = op
+        .inputs
+        .first()
+        .map(|&t| w.tensors[t].elements as f64)
+        .unwrap_or(mf * kf * cnt);
+    let a_ratio = (a_unique / (mf * kf * cnt)).min(1.0);
+    if let Some(gpu_exec) = arch.gpu() {
+        return Ok(gpu::op::plan_compute(
+            op, g, w, arch, table, mac, gpu_exec, a_ratio, warnings,
+        ));
+    }
     let (per_core, cores_used, mapping) = split_across_cores(arch, g, &mac);
     let macs = g.macs();
 
@@ -374,13 +401,6 @@ fn plan_compute(
             0.0,
         ),
     };
-    // Unique activation elements in DRAM: the ifmap, not its im2col view.
-    let a_unique: f64 = op
-        .inputs
-        .first()
-        .map(|&t| w.tensors[t].elements as f64)
-        .unwrap_or(mf * kf * cnt);
-    let a_ratio = (a_unique / (mf * kf * cnt)).min(1.0);
     let (cap, _) = buffer_caps(arch);
     let (align_m, align_n) = match arch.array {
         ArrayConfig::Systolic { rows, cols, .. } => (rows, cols),
@@ -434,6 +454,7 @@ fn plan_compute(
         energy,
         mac_energy_source: Some(mac_e.source),
         warnings,
+        host_overhead_cycles: 0,
     })
 }
 
@@ -451,11 +472,18 @@ fn plan_vector(op: &Op, w: &Workload, arch: &Arch, table: &EnergyTable) -> OpCos
     let vector_ops = counted.saturating_mul(per_el);
     let is_view = matches!(op.kind, OpKind::Reshape | OpKind::Flatten);
     let cores = arch.cores as u64;
-    let compute_cycles = vector::cycles(
+    let mut compute_cycles = vector::cycles(
         vector_ops.div_ceil(cores),
         arch.vector_unit.lanes,
         arch.vector_unit.ops_per_lane_per_cycle,
     );
+    // On a GPU every non-view op is a kernel: launch latency on the device, dispatch time
+    // on the host.
+    let mut host_overhead_cycles = 0;
+    if let (Some(g), false) = (arch.gpu(), is_view) {
+        compute_cycles += gpu::op::launch_cycles(arch, g);
+        host_overhead_cycles = gpu::op::host_cycles(arch, g, None);
+    }
     let in_bytes: f64 = op.inputs.iter().map(|&t| w.tensors[t].bytes() as f64).sum();
     let out_bytes = out.bytes() as f64;
     let traffic = if is_view {
@@ -498,5 +526,6 @@ fn plan_vector(op: &Op, w: &Workload, arch: &Arch, table: &EnergyTable) -> OpCos
         energy,
         mac_energy_source: None,
         warnings: Vec::new(),
+        host_overhead_cycles,
     }
 }

@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::arch::Arch;
+use crate::arch::{Arch, StaticPower};
 use crate::model::{self, OpCost, Unit};
+use crate::power::{CapState, OperatingPoint};
 use crate::sim::{StallReason, Timeline};
 use crate::workload::Workload;
 
@@ -194,11 +195,36 @@ pub struct LayerReport {
     pub warnings: Vec<String>,
 }
 
+/// Clock, voltage, power and power-cap state of the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PowerReport {
+    /// Clock the workload ran at (after power capping), GHz.
+    pub clock_ghz: f64,
+    /// The arch's nominal clock, GHz.
+    pub nominal_clock_ghz: f64,
+    /// Supply voltage at the clock (None without technology / V-f data).
+    pub voltage_v: Option<f64>,
+    /// Power cap, W.
+    pub cap_w: Option<f64>,
+    /// Whether the cap lowered the clock.
+    pub cap_state: CapState,
+    /// Average power at the nominal clock, W.
+    pub power_at_nominal_clock_w: f64,
+    /// Average power of the run, W.
+    pub average_power_w: f64,
+    /// Dynamic (activity) part of the average power, W.
+    pub dynamic_power_w: f64,
+    /// Static power by component (leakage per memory level and array), W.
+    pub static_power_w: StaticPower,
+}
+
 /// The full report of one run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     /// Whole-run figures.
     pub summary: Summary,
+    /// Clock, power and power cap.
+    pub power: PowerReport,
     /// Per op, in workload file order.
     pub layers: Vec<LayerReport>,
     /// Source of every energy figure used: what → tag.
@@ -328,7 +354,66 @@ impl Report {
                 table.dram_read64().source
             },
         );
+        let stat = arch.static_power();
+        let leak_src = |field: &str| {
+            let r = arch.voltage_ratio();
+            if (r - 1.0).abs() > 1e-12 {
+                format!("arch_file:{field}*leakage_voltage_scaling({r:.4})")
+            } else {
+                format!("arch_file:{field}")
+            }
+        };
         sources.insert("static".into(), "arch_file:static_power_w".into());
+        figures.insert("static.uncore_w".into(), stat.uncore_w);
+        sources.insert("static.uncore_w".into(), "arch_file:static_power_w".into());
+        figures.insert("static.dram_background_w".into(), stat.dram_background_w);
+        sources.insert(
+            "static.dram_background_w".into(),
+            "arch_file:memory.dram.background_w".into(),
+        );
+        figures.insert(
+            "static.global_buffer_leakage_w".into(),
+            stat.global_buffer_leakage_w,
+        );
+        sources.insert(
+            "static.global_buffer_leakage_w".into(),
+            leak_src("memory.global_buffer.leakage_w"),
+        );
+        figures.insert(
+            "static.core_buffer_leakage_w".into(),
+            stat.core_buffer_leakage_w,
+        );
+        sources.insert(
+            "static.core_buffer_leakage_w".into(),
+            leak_src("memory.core_buffers.*.leakage_w"),
+        );
+        figures.insert("static.array_leakage_w".into(), stat.array_leakage_w);
+        sources.insert(
+            "static.array_leakage_w".into(),
+            leak_src("power.array_leakage_w_per_core"),
+        );
+        if let Some(g) = arch.gpu() {
+            let r = arch.voltage_ratio();
+            figures.insert(
+                "gpu.sm_active_per_cycle".into(),
+                g.sm_active_pj_per_cycle * r * r,
+            );
+            sources.insert(
+                "gpu.sm_active_per_cycle".into(),
+                if (r - 1.0).abs() > 1e-12 {
+                    format!(
+                        "arch_file:array.gpu.sm_active_pj_per_cycle*{}({:.5})",
+                        crate::arch::energy::SRC_DVFS,
+                        r * r
+                    )
+                } else {
+                    "arch_file:array.gpu.sm_active_pj_per_cycle".into()
+                },
+            );
+            let (l2, l2_src) = model::gpu::op::l2_energy_per_64b(arch, &table);
+            figures.insert("sram.l2.per_64b".into(), l2);
+            sources.insert("sram.l2.per_64b".into(), l2_src);
+        }
         let vec_f = table.add(crate::numerics::Format::FP32);
         figures.insert("vector.op.fp32".into(), vec_f.pj);
         sources.insert("vector.op.fp32".into(), vec_f.source);
@@ -391,13 +476,54 @@ impl Report {
             memory: mem,
             events: timeline.events,
         };
+        let average_power_w = summary.average_power_w;
+        let static_w = stat.total_w();
         Report {
+            power: PowerReport {
+                clock_ghz: arch.clock_ghz,
+                nominal_clock_ghz: arch.clock_ghz,
+                voltage_v: arch.operating_voltage_v(),
+                cap_w: arch.power.as_ref().and_then(|p| p.cap_w),
+                cap_state: if arch.power.as_ref().and_then(|p| p.cap_w).is_some() {
+                    CapState::UnderCap
+                } else {
+                    CapState::NoCap
+                },
+                power_at_nominal_clock_w: average_power_w,
+                average_power_w,
+                dynamic_power_w: if latency_s > 0.0 {
+                    (average_power_w - static_w).max(0.0)
+                } else {
+                    0.0
+                },
+                static_power_w: stat,
+            },
             summary,
             layers,
             energy_sources: sources,
             energy_figures_pj: figures,
             warnings,
         }
+    }
+
+    /// Records the operating point the power solver chose (nominal clock, cap state, power
+    /// at the nominal clock); the rest of the report was built at `point.clock_ghz`.
+    pub fn with_operating_point(mut self, point: &OperatingPoint) -> Report {
+        self.power.nominal_clock_ghz = point.nominal_clock_ghz;
+        self.power.cap_w = point.cap_w;
+        self.power.cap_state = point.cap_state;
+        self.power.power_at_nominal_clock_w = point.power_at_nominal_w;
+        if point.cap_state == CapState::Capped || point.cap_state == CapState::CapUnreachable {
+            self.warnings.push(format!(
+                "power cap: {:.1} W at the nominal {} GHz exceeds the {:.1} W cap; running at {} GHz ({:.1} W)",
+                point.power_at_nominal_w,
+                point.nominal_clock_ghz,
+                point.cap_w.unwrap_or(0.0),
+                point.clock_ghz,
+                point.power_w
+            ));
+        }
+        self
     }
 
     /// Pretty JSON (deterministic: fixed field order, shortest round-trip floats).

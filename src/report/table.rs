@@ -42,6 +42,52 @@ fn seconds(s: f64) -> String {
     }
 }
 
+fn clock_line(r: &Report) -> String {
+    let p = &r.power;
+    let v = p
+        .voltage_v
+        .map(|v| format!(", {v:.3} V"))
+        .unwrap_or_default();
+    if (p.clock_ghz - p.nominal_clock_ghz).abs() > 1e-12 {
+        format!(
+            "{} GHz (nominal {} GHz{v})",
+            p.clock_ghz, p.nominal_clock_ghz
+        )
+    } else {
+        format!("{} GHz{v}", p.clock_ghz)
+    }
+}
+
+fn cap_line(r: &Report) -> String {
+    let p = &r.power;
+    match p.cap_w {
+        None => "none".to_string(),
+        Some(c) => {
+            let state = serde_json::to_value(p.cap_state)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            format!(
+                "{c} W: {state} ({:.1} W at the nominal clock)",
+                p.power_at_nominal_clock_w
+            )
+        }
+    }
+}
+
+fn static_line(r: &Report) -> String {
+    let s = &r.power.static_power_w;
+    format!(
+        "{:.3} W (uncore {:.3} | DRAM background {:.3} | leakage: global buffer {:.3}, core buffers {:.3}, arrays {:.3})",
+        s.total_w(),
+        s.uncore_w,
+        s.dram_background_w,
+        s.global_buffer_leakage_w,
+        s.core_buffer_leakage_w,
+        s.array_leakage_w
+    )
+}
+
 /// Renders the summary and the per-layer table.
 pub fn render_table(r: &Report) -> String {
     let s = &r.summary;
@@ -86,6 +132,9 @@ pub fn render_table(r: &Report) -> String {
             ),
         ),
         ("average power", format!("{:.3} W", s.average_power_w)),
+        ("clock", clock_line(r)),
+        ("power cap", cap_line(r)),
+        ("static power", static_line(r)),
         (
             "DRAM traffic",
             format!(

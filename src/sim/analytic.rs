@@ -27,7 +27,7 @@ pub fn run(workload: &Workload, arch: &Arch, costs: &[OpCost]) -> Timeline {
         ),
     };
     let unified = matches!(arch.memory.core_buffers, CoreBuffers::Unified { .. });
-    let static_pj_per_cycle = arch.static_power_w / arch.clock_hz() * 1e12;
+    let static_pj_per_cycle = arch.static_power().total_w() / arch.clock_hz() * 1e12;
     let mut ops = vec![None; costs.len()];
     let mut now: u64 = 0;
     for &i in &workload.topo_order {
@@ -68,9 +68,16 @@ pub fn run(workload: &Workload, arch: &Arch, costs: &[OpCost]) -> Timeline {
             };
             (d, reason)
         };
+        // The host dispatches ops one after another while the device runs earlier ones.
+        let (duration, reason) = if c.host_overhead_cycles > duration {
+            (c.host_overhead_cycles, StallReason::HostBound)
+        } else {
+            (duration, reason)
+        };
         let stall = duration - c.compute_cycles;
         let (stall_dram, stall_sram) = match reason {
             StallReason::SramBound => (0, stall),
+            StallReason::HostBound => (0, 0),
             _ => (stall, 0),
         };
         ops[i] = Some(OpTiming {

@@ -837,7 +837,7 @@ impl<'a> Sim<'a> {
         );
         let makespan = self.runs.iter().map(|r| r.end).max().unwrap_or(0);
         let spans: Vec<(u64, u64)> = self.runs.iter().map(|r| (r.start, r.end)).collect();
-        let static_pj_per_cycle = self.arch.static_power_w / self.arch.clock_hz() * 1e12;
+        let static_pj_per_cycle = self.arch.static_power().total_w() / self.arch.clock_hz() * 1e12;
         let static_pj = static_energy::attribute(&spans, static_pj_per_cycle);
         let ops = self
             .runs

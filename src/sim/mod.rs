@@ -34,6 +34,8 @@ pub enum StallReason {
     SramBound,
     /// Waiting for a producer op or a free unit.
     Dependency,
+    /// Waiting for the host to dispatch the op (GPU-style arrays).
+    HostBound,
 }
 
 impl StallReason {

@@ -105,6 +105,8 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
         "assumption: SCALE-Sim has no power model; 0 W static".to_string(),
     );
     Arch {
+        technology: None,
+        power: None,
         name,
         description: Some(format!(
             "Imported from SCALE-Sim config {source}: {rows}x{cols} {} systolic array, \
@@ -125,6 +127,7 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
             format: Format::INT8,
             macs_per_pe_per_cycle: 1.0,
             accumulator: Some(Format::INT32),
+            gpu: None,
         }],
         precision_fallback: false,
         vector_unit: VectorUnit {
@@ -137,6 +140,7 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
                 latency_ns: 0.0,
                 energy_pj_per_bit: None,
                 capacity_gib: None,
+                background_w: 0.0,
             },
             global_buffer: None,
             core_buffers: CoreBuffers::Split {

@@ -1,0 +1,21 @@
+//! GPU-style execution of GEMMs on a tensor-core array (arrays with a `gpu` block): each
+//! core is a streaming multiprocessor (SM). A GEMM is cut into CTA tiles — the tile shape
+//! and split-K chosen per GEMM like a library heuristic would, by lowest predicted time —
+//! and the tiles run in waves over the SMs. The last, partial wave costs a full tile time
+//! (wave quantization). Each tile is bounded by the tensor cores' throughput (times a
+//! per-precision library efficiency) and by its shared-memory operand traffic; the kernel
+//! is bounded by L2 bandwidth and (in the scheduler) HBM bandwidth, and pays a launch
+//! latency. Host dispatch time per kernel is reported separately: it overlaps with device
+//! work, so an op takes at least that long.
+//!
+//! - [`kernel`]: the pure cost function [`gemm_cost`] (tiles, occupancy, waves, bounds);
+//! - [`traffic`]: HBM traffic with L2 reuse across a wave of tiles;
+//! - [`op`]: the [`crate::model::OpCost`] of an op on a GPU arch (traffic and energy).
+//!
+//! See `docs/gpu.md` for the equations and `VALIDATION.md` for measured-vs-predicted.
+
+pub mod kernel;
+pub mod op;
+pub mod traffic;
+
+pub use kernel::{gemm_cost, GemmShape, GpuBound, GpuCost, GpuParams};

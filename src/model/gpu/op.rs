@@ -1,0 +1,197 @@
+//! The cost of one op on an arch whose tensor-core array has a `gpu` block: GEMM-like ops
+//! go through [`super::gemm_cost`]; every op that launches a kernel pays the launch latency
+//! on the device and the host dispatch time (reported as `host_overhead_cycles`).
+//!
+//! Energy of a GEMM kernel (dynamic; static power × time is added by the scheduler):
+//! - array: useful MACs × MAC energy (operand × accumulator format, from the energy table)
+//!   + active SM-cycles × `sm_active_pj_per_cycle` × (V/V_ref)²;
+//! - on-chip buffers: shared-memory bytes × its 64-bit access energy / 8 + L2 bytes × the
+//!   L2's 64-bit access energy / 8;
+//! - DRAM: HBM bytes × DRAM energy per byte.
+
+use crate::arch::{Arch, CoreBuffers, EnergyTable, GpuExec, MacMode};
+use crate::model::{
+    dram_pj_per_byte, sram_energy_per_64b, ArrayMapping, OpCost, OpEnergy, Traffic, Unit,
+};
+use crate::numerics::Format;
+use crate::workload::{GemmView, Op, Workload};
+
+use super::{gemm_cost, GemmShape, GpuParams};
+
+/// Bytes a GPU stores one element of `format` in: sub-byte and byte formats packed
+/// (int4 = 0.5), wider formats in the next power-of-two container (tf32 = `fp_e8m10`, 19
+/// bits, lives in 32-bit words).
+pub fn container_bytes(format: Format) -> f64 {
+    let bits = format.storage_bits();
+    if bits <= 8.0 {
+        bits / 8.0
+    } else {
+        bits.log2().ceil().exp2() / 8.0
+    }
+}
+
+/// Kernel launch latency of `gpu` in cycles at the arch's clock.
+pub fn launch_cycles(arch: &Arch, gpu: &GpuExec) -> u64 {
+    (gpu.launch_latency_us * 1e-6 * arch.clock_hz()).round() as u64
+}
+
+/// Host dispatch time in cycles at the arch's clock for a kernel in `format` (the
+/// precision's override, else the array's default).
+pub fn host_cycles(arch: &Arch, gpu: &GpuExec, format: Option<Format>) -> u64 {
+    let us = format
+        .and_then(|f| arch.precision(f))
+        .and_then(|p| p.gpu.as_ref())
+        .and_then(|g| g.host_overhead_us)
+        .unwrap_or(gpu.host_overhead_us);
+    (us * 1e-6 * arch.clock_hz()).round() as u64
+}
+
+/// The kernel-model parameters of `arch` for MACs in `mac.format`.
+pub fn params(arch: &Arch, gpu: &GpuExec, mac: &MacMode) -> GpuParams {
+    let (smem_bytes, smem_bpc) = match &arch.memory.core_buffers {
+        CoreBuffers::Unified { buffer } => (buffer.capacity_kib * 1024.0, buffer.bytes_per_cycle),
+        CoreBuffers::Split {
+            ifmap,
+            filter,
+            ofmap,
+        } => (
+            (ifmap.capacity_kib + filter.capacity_kib + ofmap.capacity_kib) * 1024.0,
+            ifmap.bytes_per_cycle + filter.bytes_per_cycle + ofmap.bytes_per_cycle,
+        ),
+    };
+    let (l2_bytes, l2_bpc) = arch
+        .memory
+        .global_buffer
+        .as_ref()
+        .map(|g| (g.capacity_kib * 1024.0, g.bytes_per_cycle))
+        .unwrap_or((0.0, f64::INFINITY));
+    let efficiency = arch
+        .precision(mac.format)
+        .and_then(|p| p.gpu.as_ref())
+        .map(|g| g.efficiency)
+        .unwrap_or(1.0);
+    GpuParams {
+        sms: arch.cores as u64,
+        macs_per_sm_per_cycle: arch.pes_per_core() as f64 * mac.macs_per_pe_per_cycle,
+        efficiency,
+        cta_tiles: gpu.cta_tiles.clone(),
+        cta_k_bytes: gpu.cta_k_bytes,
+        pipeline_stages: gpu.pipeline_stages,
+        max_ctas_per_sm: gpu.max_ctas_per_sm,
+        register_file_bytes: gpu.register_file_kib * 1024.0,
+        smem_bytes,
+        smem_bytes_per_cycle: smem_bpc,
+        l2_bytes,
+        l2_bytes_per_cycle: l2_bpc,
+        cluster_multicast: gpu.cluster_multicast,
+        hbm_bytes_per_cycle: arch.dram_bytes_per_cycle(),
+        max_split_k: gpu.max_split_k,
+        tile_overhead_cycles: gpu.tile_overhead_cycles,
+        launch_latency_cycles: launch_cycles(arch, gpu) as f64,
+    }
+}
+
+/// Energy of one 64-bit access to the L2 (global buffer) of `arch`, pJ, with its source.
+pub fn l2_energy_per_64b(arch: &Arch, table: &EnergyTable) -> (f64, String) {
+    match &arch.memory.global_buffer {
+        Some(g) => match g.energy_pj_per_64b {
+            Some(e) => {
+                let r = arch.voltage_ratio();
+                (
+                    e * r * r,
+                    crate::arch::energy::SRC_ARCH_OVERRIDE.to_string(),
+                )
+            }
+            None => {
+                let e = table.sram_read64(g.capacity_kib * 1024.0);
+                (e.pj, e.source)
+            }
+        },
+        None => (0.0, "none".to_string()),
+    }
+}
+
+/// Costs a GEMM-like op (matmul, conv) on a GPU arch. `a_unique_ratio` is the unique
+/// activation bytes over the GEMM view's A bytes (convolutions).
+#[allow(clippy::too_many_arguments)]
+pub fn plan_compute(
+    op: &Op,
+    g: GemmView,
+    w: &Workload,
+    arch: &Arch,
+    table: &EnergyTable,
+    mac: MacMode,
+    gpu: &GpuExec,
+    a_unique_ratio: f64,
+    warnings: Vec<String>,
+) -> OpCost {
+    let p = params(arch, gpu, &mac);
+    let bytes = container_bytes;
+    let shape = GemmShape {
+        count: g.count,
+        m: g.m,
+        n: g.n,
+        k: g.k,
+        a_bytes: bytes(op.precision.activations),
+        b_bytes: bytes(op.precision.weights),
+        c_bytes: bytes(op.precision.output),
+        acc_bytes: bytes(mac.accumulator),
+        a_unique_ratio,
+    };
+    // A tile always fits for sane arch files; fall back to one SM-sized tile if not.
+    let cost = gemm_cost(&shape, &p).unwrap_or_else(|| {
+        let mut q = p.clone();
+        q.cta_tiles = vec![[16, 16]];
+        q.max_ctas_per_sm = 1;
+        q.smem_bytes = f64::INFINITY;
+        q.register_file_bytes = f64::INFINITY;
+        gemm_cost(&shape, &q).expect("an unconstrained 16x16 tile always fits")
+    });
+    let macs = g.macs();
+    let bias_bytes = op.bias.map(|b| w.tensors[b].bytes() as f64).unwrap_or(0.0);
+    let operand_smem = cost.smem_bytes - (g.count * g.m * g.n) as f64 * shape.c_bytes;
+    let a_share = shape.a_bytes * cost.cta[0] as f64
+        / (shape.a_bytes * cost.cta[0] as f64 + shape.b_bytes * cost.cta[1] as f64);
+    let traffic = Traffic {
+        ifmap_sram_bytes: operand_smem * a_share,
+        filter_sram_bytes: operand_smem * (1.0 - a_share) + bias_bytes,
+        ofmap_sram_bytes: (g.count * g.m * g.n) as f64 * shape.c_bytes,
+        dram_read_bytes: cost.hbm_read_bytes + bias_bytes,
+        dram_write_bytes: cost.hbm_write_bytes,
+    };
+    let mac_e = table.mac(mac.format, mac.accumulator);
+    let r = arch.voltage_ratio();
+    let smem_e = sram_energy_per_64b(arch, table)[0];
+    let (l2_e, _) = l2_energy_per_64b(arch, table);
+    let energy = OpEnergy {
+        mac_pj: macs as f64 * mac_e.pj + cost.active_sm_cycles * gpu.sm_active_pj_per_cycle * r * r,
+        vector_pj: 0.0,
+        sram_pj: traffic.sram_bytes() / 8.0 * smem_e + cost.l2_bytes / 8.0 * l2_e,
+        dram_pj: traffic.dram_bytes() * dram_pj_per_byte(arch, table),
+    };
+    let tiles_per_sm = cost.ctas.div_ceil(cost.sms_used.max(1));
+    OpCost {
+        unit: Unit::Array,
+        macs,
+        vector_ops: 0,
+        compute_cycles: cost.device_cycles,
+        cores_used: cost.sms_used as u32,
+        per_core_gemm: Some(GemmView {
+            count: tiles_per_sm,
+            m: cost.cta[0],
+            n: cost.cta[1],
+            k: g.k.div_ceil(cost.split_k),
+        }),
+        mapping: Some(ArrayMapping::Gpu(cost)),
+        tiling: None,
+        traffic,
+        energy,
+        mac_energy_source: Some(format!(
+            "{}+sm_active_cycle:arch_file:array.gpu.sm_active_pj_per_cycle",
+            mac_e.source
+        )),
+        host_overhead_cycles: host_cycles(arch, gpu, Some(mac.format)),
+        mac: Some(mac),
+        warnings,
+    }
+}

@@ -1,0 +1,167 @@
+//! Power capping by dynamic voltage and frequency scaling (DVFS).
+//!
+//! An arch may declare `power.cap_w` (a sustained power limit) and a voltage-frequency
+//! curve. A workload's average power at a clock `f` is its dynamic energy (scaled by
+//! (V(f)/V_ref)² through the energy table) plus static power (leakage scaled by V(f)) times
+//! its latency, over its latency. When that power at the nominal clock (`clock_ghz`)
+//! exceeds the cap, the clock drops to the highest clock on a 1 MHz grid whose power fits
+//! — the steady state of a power controller running the workload in a loop — and latency
+//! and energy follow. Power rises monotonically with the clock (more energy per op at a
+//! higher voltage, spent in less time), so bisection finds that clock.
+
+use serde::Serialize;
+
+use crate::arch::Arch;
+use crate::error::InputResult;
+use crate::model::{self, OpCost};
+use crate::sim::{self, Engine, Timeline};
+use crate::workload::Workload;
+
+/// Whether the power cap changed the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapState {
+    /// The arch declares no power cap.
+    NoCap,
+    /// The workload's power at the nominal clock fits under the cap.
+    UnderCap,
+    /// The clock was lowered until the power fits the cap.
+    Capped,
+    /// Even the lowest allowed clock exceeds the cap; runs at the lowest clock.
+    CapUnreachable,
+}
+
+/// The clock, voltage and power a workload runs at.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OperatingPoint {
+    /// The arch's nominal clock, GHz.
+    pub nominal_clock_ghz: f64,
+    /// The clock the workload runs at, GHz.
+    pub clock_ghz: f64,
+    /// Supply voltage at that clock (None without technology / V-f data).
+    pub voltage_v: Option<f64>,
+    /// The power cap, W.
+    pub cap_w: Option<f64>,
+    /// Cap outcome.
+    pub cap_state: CapState,
+    /// Average power the workload would draw at the nominal clock, W.
+    pub power_at_nominal_w: f64,
+    /// Average power at the chosen clock, W.
+    pub power_w: f64,
+}
+
+/// The outcome of running a workload at its operating point.
+#[derive(Debug, Clone)]
+pub struct Solved {
+    /// The arch at the chosen clock (what the costs and timeline were computed with).
+    pub arch: Arch,
+    /// Per-op costs at that clock.
+    pub costs: Vec<OpCost>,
+    /// The schedule at that clock.
+    pub timeline: Timeline,
+    /// Clock, voltage and power.
+    pub point: OperatingPoint,
+}
+
+/// The arch running at `clock_ghz` (voltage follows the V-f curve).
+pub fn at_clock(arch: &Arch, clock_ghz: f64) -> Arch {
+    let mut a = arch.clone();
+    a.clock_ghz = clock_ghz;
+    a
+}
+
+/// Average power in W of a run: (dynamic + static energy) / latency.
+pub fn average_power_w(arch: &Arch, costs: &[OpCost], timeline: &Timeline) -> f64 {
+    let latency_s = timeline.cycles as f64 / arch.clock_hz();
+    if latency_s <= 0.0 {
+        return 0.0;
+    }
+    let dynamic: f64 = costs.iter().map(|c| c.energy.dynamic_pj()).sum();
+    let stat: f64 = timeline.ops.iter().map(|t| t.static_pj).sum();
+    (dynamic + stat) * 1e-12 / latency_s
+}
+
+fn evaluate(
+    workload: &Workload,
+    arch: &Arch,
+    engine: Engine,
+) -> InputResult<(Vec<OpCost>, Timeline, f64)> {
+    let costs = model::plan(workload, arch)?;
+    let timeline = sim::simulate(workload, arch, &costs, engine);
+    let p = average_power_w(arch, &costs, &timeline);
+    Ok((costs, timeline, p))
+}
+
+/// The lowest clock the power controller may pick, GHz.
+pub fn min_clock_ghz(arch: &Arch) -> f64 {
+    let p = arch.power.as_ref();
+    p.and_then(|p| p.min_clock_ghz)
+        .or_else(|| p.and_then(|p| p.vf_curve.first()).map(|v| v.clock_ghz))
+        .unwrap_or(arch.clock_ghz / 10.0)
+        .min(arch.clock_ghz)
+}
+
+/// Plans and schedules `workload` at the arch's nominal clock, or — when its average power
+/// there exceeds `power.cap_w` — at the highest clock (1 MHz grid) whose power fits.
+pub fn solve(workload: &Workload, arch: &Arch, engine: Engine) -> InputResult<Solved> {
+    let (costs, timeline, p_nom) = evaluate(workload, arch, engine)?;
+    let cap = arch.power.as_ref().and_then(|p| p.cap_w);
+    let point = |a: &Arch, state, p| OperatingPoint {
+        nominal_clock_ghz: arch.clock_ghz,
+        clock_ghz: a.clock_ghz,
+        voltage_v: a.operating_voltage_v(),
+        cap_w: cap,
+        cap_state: state,
+        power_at_nominal_w: p_nom,
+        power_w: p,
+    };
+    let Some(cap_w) = cap.filter(|&c| p_nom > c) else {
+        let state = if cap.is_some() {
+            CapState::UnderCap
+        } else {
+            CapState::NoCap
+        };
+        return Ok(Solved {
+            point: point(arch, state, p_nom),
+            arch: arch.clone(),
+            costs,
+            timeline,
+        });
+    };
+    // Integer MHz grid: lo fits (or is the floor), hi does not.
+    let mut lo = (min_clock_ghz(arch) * 1000.0).ceil() as u64;
+    let mut hi = (arch.clock_ghz * 1000.0).floor() as u64;
+    let lo_arch = at_clock(arch, lo as f64 / 1000.0);
+    let (c, t, p) = evaluate(workload, &lo_arch, engine)?;
+    if p > cap_w {
+        tracing::warn!(
+            "power cap {cap_w} W unreachable: {p:.1} W even at the lowest clock {} GHz",
+            lo_arch.clock_ghz
+        );
+        return Ok(Solved {
+            point: point(&lo_arch, CapState::CapUnreachable, p),
+            arch: lo_arch,
+            costs: c,
+            timeline: t,
+        });
+    }
+    let mut best = (lo_arch, c, t, p);
+    while hi > lo + 1 {
+        let mid = lo + (hi - lo) / 2;
+        let a = at_clock(arch, mid as f64 / 1000.0);
+        let (c, t, p) = evaluate(workload, &a, engine)?;
+        if p <= cap_w {
+            lo = mid;
+            best = (a, c, t, p);
+        } else {
+            hi = mid;
+        }
+    }
+    let (a, c, t, p) = best;
+    Ok(Solved {
+        point: point(&a, CapState::Capped, p),
+        arch: a,
+        costs: c,
+        timeline: t,
+    })
+}

@@ -1,0 +1,165 @@
+//! The H100 and A100 presets: datasheet peaks, supported formats, every bundled workload
+//! runs, documented sources, and clear errors for a malformed GPU block.
+
+use accelsim::arch::Arch;
+use accelsim::numerics::Format;
+use accelsim::sim::Engine;
+use accelsim::workload::Workload;
+
+fn h100() -> Arch {
+    Arch::load(concat!(env!("CARGO_MANIFEST_DIR"), "/arch_configs/h100_sxm.json").as_ref()).unwrap()
+}
+
+fn a100() -> Arch {
+    Arch::load(concat!(env!("CARGO_MANIFEST_DIR"), "/arch_configs/a100_sxm.json").as_ref()).unwrap()
+}
+
+fn tflops_at(arch: &Arch, f: Format, clock_ghz: f64) -> f64 {
+    let mut a = arch.clone();
+    a.clock_ghz = clock_ghz;
+    2.0 * a.peak_macs_per_s(f) / 1e12
+}
+
+#[test]
+fn datasheet_peaks() {
+    let fp_e8m10 = Format::parse("fp_e8m10").unwrap();
+    // H100 SXM5 dense tensor peaks are quoted at 1.83 GHz, FP32 at 1.98 GHz.
+    let h = h100();
+    for (f, peak) in [
+        (Format::FP16, 989.4),
+        (Format::BF16, 989.4),
+        (Format::FP8_E4M3, 1978.9),
+        (Format::INT8, 1978.9),
+        (fp_e8m10, 494.7),
+    ] {
+        let got = tflops_at(&h, f, 1.83);
+        assert!((got / peak - 1.0).abs() < 1e-3, "H100 {f}: {got} vs {peak}");
+    }
+    assert!((tflops_at(&h, Format::FP32, 1.98) / 66.9 - 1.0).abs() < 1e-3);
+    // A100 SXM4 at 1.41 GHz.
+    let a = a100();
+    for (f, peak) in [
+        (Format::FP16, 312.0),
+        (Format::INT8, 624.0),
+        (Format::INT4, 1248.0),
+        (fp_e8m10, 156.0),
+        (Format::FP32, 19.5),
+    ] {
+        let got = tflops_at(&a, f, 1.41);
+        assert!((got / peak - 1.0).abs() < 2e-3, "A100 {f}: {got} vs {peak}");
+    }
+}
+
+#[test]
+fn formats_the_hardware_has() {
+    let (h, a) = (h100(), a100());
+    assert!(h.precision(Format::FP8_E4M3).is_some() && h.precision(Format::INT4).is_none());
+    assert!(a.precision(Format::INT4).is_some() && a.precision(Format::FP8_E4M3).is_none());
+    let w =
+        accelsim::validate::gemm::gemm_workload(64, 64, 64, Format::INT4, Format::INT4).unwrap();
+    let e = accelsim::run(&w, &h, Engine::Analytic).unwrap_err();
+    assert!(e.message.contains("int4"), "{}", e.message);
+}
+
+#[test]
+fn every_figure_has_a_source() {
+    for arch in [h100(), a100()] {
+        for key in [
+            "cores",
+            "clock_ghz",
+            "array",
+            "precisions",
+            "precisions.gpu.efficiency",
+            "array.gpu.host_overhead_us",
+            "array.gpu.sm_active_pj_per_cycle",
+            "memory.dram.bandwidth_gbps",
+            "memory.dram.energy_pj_per_bit",
+            "memory.global_buffer",
+            "memory.core_buffers",
+            "static_power_w",
+            "technology",
+            "power.cap_w",
+            "power.vf_curve",
+        ] {
+            assert!(
+                arch.sources.contains_key(key),
+                "{}: no source for {key}",
+                arch.name
+            );
+        }
+    }
+}
+
+#[test]
+fn bundled_workloads_run_on_both_presets() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/workloads");
+    let mut n = 0;
+    for arch in [h100(), a100()] {
+        for name in ["tiny_cnn", "resnet18", "bert_base_encoder", "mlp6"] {
+            let w = Workload::load(format!("{dir}/{name}.json").as_ref()).unwrap();
+            let r = accelsim::run(&w, &arch, Engine::Analytic).unwrap();
+            assert!(r.summary.latency_s > 0.0 && r.summary.energy_pj > 0.0);
+            let cap = arch.power.as_ref().and_then(|p| p.cap_w).unwrap();
+            assert!(r.power.average_power_w <= cap + 1e-9);
+            n += 1;
+        }
+    }
+    println!("{n}/8 (preset, workload) runs OK");
+}
+
+#[test]
+fn a100_mlp_low_precision_reductions() {
+    let arch = a100();
+    let spec: accelsim::workload::WorkloadSpec =
+        accelsim::error::parse_json(accelsim::validate::MLP6_JSON).unwrap();
+    let rows = accelsim::validate::sweep::precision_sweep(
+        &arch,
+        &spec,
+        &[Format::FP16, Format::INT8, Format::INT4],
+    )
+    .unwrap();
+    let (i8r, i4r) = (rows[1].latency_vs_first, rows[2].latency_vs_first);
+    println!("A100 mlp6: int8 {i8r:.3}x, int4 {i4r:.3}x of fp16 latency");
+    // Tensor-core rates are 2x and 4x fp16; library efficiency and power shave the gains.
+    assert!((0.45..0.6).contains(&i8r), "int8 {i8r}");
+    assert!((0.22..0.4).contains(&i4r), "int4 {i4r}");
+}
+
+#[test]
+fn malformed_gpu_blocks_name_the_path() {
+    let base = accelsim::validate::H100_ARCH_JSON;
+    let cases = [
+        (
+            base.replacen("\"efficiency\": 0.90", "\"efficiency\": 1.5", 1),
+            "precisions[0].gpu.efficiency",
+        ),
+        (
+            base.replace(
+                "\"cta_tiles\": [[128, 256], [256, 128], [128, 128], [128, 64], [64, 128], [64, 64]]",
+                "\"cta_tiles\": []",
+            ),
+            "array.gpu.cta_tiles",
+        ),
+        (
+            base.replace("\"cluster_multicast\": 2", "\"cluster_multicast\": 0.5"),
+            "array.gpu.cluster_multicast",
+        ),
+        (
+            base.replace("\"cap_w\": 700", "\"cap_w\": -1"),
+            "power.cap_w",
+        ),
+        (
+            base.replace("\"tile_overhead_cycles\": 800", "\"tile_overheads\": 800"),
+            "array",
+        ),
+    ];
+    for (text, path) in cases {
+        let e = Arch::from_json(&text).unwrap_err();
+        assert!(
+            e.json_path.starts_with(path),
+            "{path}: got {} ({})",
+            e.json_path,
+            e.message
+        );
+    }
+}
