@@ -2,6 +2,7 @@
 //! Knows nothing about workloads.
 
 pub mod energy;
+pub mod sparsity;
 mod spec;
 
 use std::path::Path;
@@ -129,6 +130,10 @@ impl Arch {
         }
         non_negative("static_power_w", self.static_power_w)?;
         EnergyTable::from_config(&self.energy)?;
+        if let Some(s) = &self.sparsity {
+            let formats: Vec<Format> = self.precisions.iter().map(|p| p.format).collect();
+            s.validate(&formats)?;
+        }
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! numbers, not how they were computed.
 
 mod csv;
+mod sparsity;
 mod table;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use crate::sim::{StallReason, Timeline};
 use crate::workload::Workload;
 
 pub use csv::layers_csv;
+pub use sparsity::SparsitySummary;
 pub use table::render_table;
 
 /// Energy split by where it is spent, pJ.
@@ -88,6 +90,9 @@ pub struct Summary {
     pub compute_cycles: u64,
     /// Stall cycles summed over ops.
     pub stall_cycles: u64,
+    /// What sparse data bought over the whole run (workloads with sparse tensors only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sparsity: Option<SparsitySummary>,
 }
 
 /// One op's figures.
@@ -140,6 +145,9 @@ pub struct LayerReport {
     /// Warnings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Density seen, speedup and energy saved (ops with a sparse tensor only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sparsity: Option<model::sparsity::SparsityEffect>,
 }
 
 /// The full report of one run.
@@ -189,6 +197,9 @@ impl Report {
                 (Some(mac), _) => {
                     let peak_per_cycle =
                         arch.pes_per_core() as f64 * mac.macs_per_pe_per_cycle * arch.cores as f64;
+                    // Sparse ops count dense-equivalent MACs against a dense-equivalent peak.
+                    let peak_per_cycle =
+                        peak_per_cycle * c.sparsity.as_ref().map_or(1.0, |s| s.peak_multiplier);
                     let peak_per_s = peak_per_cycle * clock;
                     time_at_peak_s += c.macs as f64 / peak_per_s;
                     let key = format!("mac.{}x{}", mac.format, mac.accumulator);
@@ -231,6 +242,7 @@ impl Report {
                 energy_pj: e.total(),
                 energy_breakdown_pj: e,
                 warnings: c.warnings.clone(),
+                sparsity: c.sparsity.clone(),
             });
         }
         // Memory and static figures.
@@ -305,6 +317,7 @@ impl Report {
             },
             compute_cycles: timeline.ops.iter().map(|t| t.compute_cycles).sum(),
             stall_cycles: timeline.ops.iter().map(|t| t.stall_cycles).sum(),
+            sparsity: SparsitySummary::from_costs(costs),
         };
         Report {
             summary,
