@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod cast;
+mod prune;
 mod run;
 mod schema;
 
@@ -62,6 +63,8 @@ enum Command {
     Cast(cast::CastArgs),
     /// Print a table of every number format.
     Formats(cast::FormatsArgs),
+    /// Magnitude-prune a workload's weights to an N:M pattern or a density.
+    Prune(prune::PruneArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -96,6 +99,7 @@ pub fn main() -> i32 {
         Command::Schema(a) => schema::run(&a),
         Command::Cast(a) => cast::run_cast(&a),
         Command::Formats(a) => cast::run_formats(&a),
+        Command::Prune(a) => prune::run(&a),
     };
     match result {
         Ok(()) => 0,
