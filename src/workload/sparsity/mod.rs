@@ -38,7 +38,7 @@ pub struct NmPattern {
 impl NmPattern {
     /// A pattern, checked: 1 ≤ n < m ≤ 256.
     pub fn new(n: u32, m: u32) -> Result<NmPattern, String> {
-        if m < 2 || m > 256 {
+        if !(2..=256).contains(&m) {
             return Err(format!(
                 "an N:M pattern needs 2 ≤ M ≤ 256, got {n}:{m} (e.g. \"2:4\")"
             ));
