@@ -170,10 +170,20 @@ pub fn max_nonzeros_per_group<T: PartialEq + Default>(
     m: u32,
 ) -> u32 {
     assert_eq!(values.len(), layout.len(), "values do not match the layout");
+    max_nonzeros_capped(values, layout, m, u32::MAX)
+}
+
+/// [`max_nonzeros_per_group`], stopping early once the maximum reaches `cap`.
+fn max_nonzeros_capped<T: PartialEq + Default>(
+    values: &[T],
+    layout: ReductionLayout,
+    m: u32,
+    cap: u32,
+) -> u32 {
     let mut max = 0;
     for_each_group(values, layout, m as usize, |_, _, c| {
         max = max.max(c.iter().copied().max().unwrap_or(0));
-        true
+        max < cap
     });
     max
 }
@@ -198,7 +208,8 @@ pub fn detect_nm<T: PartialEq + Default>(
         .iter()
         .filter(|&&m| m as usize <= layout.k)
         .find_map(|&m| {
-            let n = max_nonzeros_per_group(values, layout, m);
+            // A group full of non-zeros rules M out: stop scanning at the first one.
+            let n = max_nonzeros_capped(values, layout, m, m);
             (n < m).then(|| NmPattern { n: n.max(1), m })
         })
 }
@@ -314,12 +325,10 @@ macro_rules! magnitude_impl {
 }
 magnitude_impl!(f32, f64, i8, i16, i32, i64, u8, u16, u32, u64);
 
-/// Pruning order: larger magnitude first, then the lower index (deterministic).
-fn keep_order<T: Magnitude>(a: (usize, T), b: (usize, T)) -> std::cmp::Ordering {
-    b.1.magnitude()
-        .abs()
-        .total_cmp(&a.1.magnitude().abs())
-        .then(a.0.cmp(&b.0))
+/// Pruning order of (|value|, index) keys: larger magnitude first, then the lower index
+/// (deterministic; a total order, NaN magnitudes first). Magnitudes are ≥ 0 or +NaN.
+fn keep_order(a: &(f64, usize), b: &(f64, usize)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
 /// Magnitude pruning to `pattern` along the reduction axis: in every group of M keeps the
@@ -334,23 +343,24 @@ pub fn prune_nm<T: Magnitude>(
     let m = pattern.m as usize;
     let n = pattern.n as usize;
     let mut zeroed = 0;
-    let mut group: Vec<(usize, T)> = Vec::with_capacity(m);
+    let mut group: Vec<(f64, usize)> = Vec::with_capacity(m);
+    // Group rows outermost and inner positions innermost, so the M rows of a group stay in
+    // cache while every inner position is pruned.
     for o in 0..layout.outer {
-        for i in 0..layout.inner {
-            for k0 in (0..layout.k).step_by(m) {
+        for k0 in (0..layout.k).step_by(m) {
+            let k1 = (k0 + m).min(layout.k);
+            if k1 - k0 <= n {
+                continue;
+            }
+            for i in 0..layout.inner {
                 group.clear();
-                for k in k0..(k0 + m).min(layout.k) {
+                group.extend((k0..k1).map(|k| {
                     let idx = layout.index(o, k, i);
-                    group.push((idx, values[idx]));
-                }
-                if group.len() <= n {
-                    continue;
-                }
-                group.sort_by(|a, b| keep_order(*a, *b));
-                for &(idx, v) in &group[n..] {
-                    if !is_zero(&v) {
-                        zeroed += 1;
-                    }
+                    (values[idx].magnitude(), idx)
+                }));
+                group.sort_unstable_by(keep_order);
+                for &(_, idx) in &group[n..] {
+                    zeroed += u64::from(!is_zero(&values[idx]));
                     values[idx] = T::default();
                 }
             }
@@ -373,15 +383,17 @@ pub fn prune_density<T: Magnitude>(values: &mut [T], density: f64) -> u64 {
     if keep >= values.len() {
         return 0;
     }
-    let mut order: Vec<(usize, T)> = values.iter().copied().enumerate().collect();
+    let mut order: Vec<(f64, usize)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.magnitude(), i))
+        .collect();
     if keep > 0 {
-        order.select_nth_unstable_by(keep - 1, |a, b| keep_order(*a, *b));
+        order.select_nth_unstable_by(keep - 1, keep_order);
     }
     let mut zeroed = 0;
-    for &(idx, v) in &order[keep..] {
-        if !is_zero(&v) {
-            zeroed += 1;
-        }
+    for &(_, idx) in &order[keep..] {
+        zeroed += u64::from(!is_zero(&values[idx]));
         values[idx] = T::default();
     }
     zeroed
