@@ -334,3 +334,54 @@ fn bad_sparsity_input_names_the_json_path() {
         "{err}"
     );
 }
+
+/// The JSON blocks of docs/sparsity.md: workload fragment, arch block, H100/A100 block.
+fn doc_json_blocks() -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("docs/sparsity.md")).unwrap();
+    text.split("```json\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn docs_examples_are_valid() {
+    let blocks = doc_json_blocks();
+    assert_eq!(
+        blocks.len(),
+        3,
+        "workload fragment, arch block, preset block"
+    );
+    // The workload fragment, wrapped into a file, loads with the annotated sparsity.
+    let w = Workload::from_json(&format!("{{\"name\": \"doc\", {} }}", blocks[0]))
+        .expect("docs workload example is valid");
+    let d = |n: &str| {
+        w.tensors[w.tensor_by_name(n).unwrap()]
+            .sparsity
+            .unwrap()
+            .density
+    };
+    assert_eq!(
+        (d("x"), d("w"), d("proj.weight"), d("a")),
+        (0.4, 0.5, 0.5, 0.35)
+    );
+    // The arch blocks validate on a design with the formats they name.
+    let mut base: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("arch_configs/tensor_core_edge.json")).unwrap(),
+    )
+    .unwrap();
+    base["precisions"] = serde_json::json!([
+        { "format": "fp16", "macs_per_pe_per_cycle": 1 },
+        { "format": "bf16", "macs_per_pe_per_cycle": 1 },
+        { "format": "int8", "macs_per_pe_per_cycle": 2 },
+        { "format": "fp8_e4m3", "macs_per_pe_per_cycle": 2 },
+        { "format": "fp8_e5m2", "macs_per_pe_per_cycle": 2 }
+    ]);
+    for b in &blocks[1..] {
+        let v: serde_json::Value = serde_json::from_str(&format!("{{ {b} }}")).unwrap();
+        base["sparsity"] = v["sparsity"].clone();
+        let a = Arch::from_json(&base.to_string()).expect("docs arch block is valid");
+        let r = accelsim::run(&w, &a, Engine::Analytic).expect("runs");
+        assert!(r.summary.sparsity.is_some());
+    }
+}

@@ -5,13 +5,13 @@
 //! independent zeros (density d) a lane's work is Binomial(block, d), so the cycles per
 //! synchronisation are the expected maximum of `lanes` such binomials:
 //!
-//! E[max] = Σ_{t=0}^{block−1} P(max > t) = Σ_t (1 − F(t)^lanes),
+//! E(max) = Σ_{t=0}^{block−1} P(max > t) = Σ_t (1 − F(t)^lanes),
 //!
-//! with F the binomial CDF. The work fraction is E[max] / block (d for one lane, → 1 as
+//! with F the binomial CDF. The work fraction is E(max) / block (d for one lane, → 1 as
 //! lanes grow). Computed exactly in O(block) with log-space binomial terms.
 
-/// Expected cycles of a lockstep group over dense cycles: E[max of `lanes` iid
-/// Binomial(`block`, `density`)] / `block`. Exactly `density` for one lane, 1 for density
+/// Expected cycles of a lockstep group over dense cycles: E(max of `lanes` iid
+/// Binomial(`block`, `density`)) / `block`. Exactly `density` for one lane, 1 for density
 /// 1 and 0 for density 0.
 pub fn lockstep_work_fraction(density: f64, lanes: u64, block: u64) -> f64 {
     let d = density.clamp(0.0, 1.0);
@@ -65,7 +65,7 @@ mod tests {
     #[test]
     fn two_lanes_block_two() {
         // X ~ Bin(2, 0.5): P(X ≤ 0) = 1/4, P(X ≤ 1) = 3/4.
-        // E[max of 2] = (1 − 1/16) + (1 − 9/16) = 15/16 + 7/16 = 22/16; / 2 = 11/16.
+        // E(max of 2) = (1 − 1/16) + (1 − 9/16) = 15/16 + 7/16 = 22/16; / 2 = 11/16.
         assert_relative_eq!(
             lockstep_work_fraction(0.5, 2, 2),
             11.0 / 16.0,

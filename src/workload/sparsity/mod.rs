@@ -306,7 +306,7 @@ pub(super) fn attach(spec: &WorkloadSpec, tensors: &mut [Tensor], ops: &[Op]) ->
                 return Err(InputError::at(
                     wpath,
                     format!(
-                        "weight '{}' already has a \"sparsity\" in \"weights\"; declare it in one place",
+                        "weight '{}' already has a \"sparsity\" (in \"weights\" or from another op); declare it in one place",
                         tensors[w].name
                     ),
                 ));
