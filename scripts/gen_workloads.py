@@ -74,13 +74,16 @@ def resnet(depth):
     net.save(f"resnet{depth}.json")
 
 
-def bert_layer(seq=128, hidden=768, heads=12, ffn=3072, prec="int8"):
-    net = Net("bert_base_encoder", f"One BERT-base encoder layer: seq {seq}, hidden {hidden}, {heads} heads, FFN {ffn}, {prec}", prec)
+def bert_layer(seq=128, hidden=768, heads=12, ffn=3072, prec="int8", name="bert_base_encoder",
+               fname="bert_base_encoder.json", weight_sparsity=None, desc_extra=""):
+    net = Net(name, f"One BERT-base encoder layer: seq {seq}, hidden {hidden}, {heads} heads, FFN {ffn}, {prec}{desc_extra}", prec)
+    # Sparsity annotation of every weight (None: dense, no annotation).
+    ws = {"weights": weight_sparsity} if weight_sparsity else None
     x = net.input("hidden_states", [seq, hidden])
     dh = hidden // heads
-    q = net.op("matmul", [x], "attn.q", out_features=hidden, precision=prec)
-    k = net.op("matmul", [x], "attn.k", out_features=hidden, precision=prec)
-    v = net.op("matmul", [x], "attn.v", out_features=hidden, precision=prec)
+    q = net.op("matmul", [x], "attn.q", out_features=hidden, precision=prec, sparsity=ws)
+    k = net.op("matmul", [x], "attn.k", out_features=hidden, precision=prec, sparsity=ws)
+    v = net.op("matmul", [x], "attn.v", out_features=hidden, precision=prec, sparsity=ws)
     qh = net.op("transpose", [net.op("reshape", [q], "attn.q_split", shape=[seq, heads, dh])], "attn.q_heads", perm=[1, 0, 2])
     kh = net.op("transpose", [net.op("reshape", [k], "attn.k_split", shape=[seq, heads, dh])], "attn.k_heads_t", perm=[1, 2, 0])
     vh = net.op("transpose", [net.op("reshape", [v], "attn.v_split", shape=[seq, heads, dh])], "attn.v_heads", perm=[1, 0, 2])
@@ -88,12 +91,22 @@ def bert_layer(seq=128, hidden=768, heads=12, ffn=3072, prec="int8"):
     p = net.op("softmax", [s], "attn.softmax", axis=-1)
     c = net.op("matmul", [p, vh], "attn.context", precision=prec)
     c = net.op("reshape", [net.op("transpose", [c], "attn.merge_t", perm=[1, 0, 2])], "attn.merge", shape=[seq, hidden])
-    o = net.op("matmul", [c], "attn.out", out_features=hidden, precision=prec)
+    o = net.op("matmul", [c], "attn.out", out_features=hidden, precision=prec, sparsity=ws)
     x1 = net.op("layernorm", [net.op("add", [o, x], "attn.residual")], "attn.layernorm", axis=-1)
-    h = net.op("gelu", [net.op("matmul", [x1], "ffn.up", out_features=ffn, precision=prec)], "ffn.gelu")
-    d = net.op("matmul", [h], "ffn.down", out_features=hidden, precision=prec)
+    h = net.op("gelu", [net.op("matmul", [x1], "ffn.up", out_features=ffn, precision=prec, sparsity=ws)], "ffn.gelu")
+    d = net.op("matmul", [h], "ffn.down", out_features=hidden, precision=prec, sparsity=ws)
     net.op("layernorm", [net.op("add", [d, x1], "ffn.residual")], "ffn.layernorm", axis=-1)
-    net.save("bert_base_encoder.json")
+    net.save(fname)
+
+
+def sparsity_study():
+    """The sparsity study (docs/sparsity.md): one BERT-base encoder layer at {fp16, int8} x
+    {dense, 2:4 weights}. The 2:4 files equal `accelsim prune <dense> --pattern 2:4`."""
+    for prec in ["fp16", "int8"]:
+        for tag, ws in [("dense", None), ("2x4", "2:4")]:
+            bert_layer(prec=prec, name=f"bert_base_encoder_{prec}_{tag}",
+                       fname=f"sparsity_study_{prec}_{tag}.json", weight_sparsity=ws,
+                       desc_extra=", weights 2:4 structured sparse" if ws else ", dense weights")
 
 
 def mlp6(prec="int8"):
@@ -168,3 +181,4 @@ if __name__ == "__main__":
     mlp6()
     tiny()
     transformer_decoder()
+    sparsity_study()

@@ -2,6 +2,7 @@
 //! Knows nothing about workloads.
 
 pub mod energy;
+pub mod sparsity;
 mod spec;
 
 use std::path::Path;
@@ -160,6 +161,10 @@ impl Arch {
             }
         }
         EnergyTable::from_config_scaled(&self.energy, self.technology.as_ref(), 1.0)?;
+        if let Some(s) = &self.sparsity {
+            let formats: Vec<Format> = self.precisions.iter().map(|p| p.format).collect();
+            s.validate(&formats)?;
+        }
         Ok(())
     }
 

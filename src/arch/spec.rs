@@ -49,6 +49,9 @@ pub struct Arch {
     /// Energy table selection and overrides.
     #[serde(default)]
     pub energy: EnergyConfig,
+    /// Sparsity features (absent: none; sparse data then gains nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sparsity: Option<super::sparsity::SparsitySupport>,
     /// Free-form provenance notes: field name → source (datasheet, paper, assumption).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sources: BTreeMap<String, String>,

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod cast;
 mod import;
+mod prune;
 mod run;
 mod schema;
 mod validate;
@@ -68,6 +69,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Compare predictions with measurements (h100) or print the A100 MLP precision study.
     Validate(validate::ValidateArgs),
+    /// Magnitude-prune a workload's weights to an N:M pattern or a density.
+    Prune(prune::PruneArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -104,6 +107,7 @@ pub fn main() -> i32 {
         Command::Formats(a) => cast::run_formats(&a),
         Command::Import(a) => import::run(&a),
         Command::Validate(a) => validate::run(&a),
+        Command::Prune(a) => prune::run(&a),
     };
     match result {
         Ok(()) => 0,

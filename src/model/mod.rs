@@ -4,6 +4,7 @@
 //! the simulation engine ([`crate::sim`]) only schedules these costs.
 
 pub mod gpu;
+pub mod sparsity;
 pub mod systolic;
 pub mod tensor_core;
 pub mod tiles;
@@ -141,6 +142,9 @@ pub struct OpCost {
     /// host issues ops one after another while the device runs earlier ones, so an op
     /// occupies at least this many cycles of the schedule.
     pub host_overhead_cycles: u64,
+    /// Sparsity seen and what it bought (ops with a sparse tensor only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sparsity: Option<sparsity::SparsityEffect>,
 }
 
 /// Ideal-memory cycles of an `m × n × k` GEMM (× count) on one core's array.
@@ -317,6 +321,22 @@ fn plan_compute(
     arch: &Arch,
     table: &EnergyTable,
 ) -> InputResult<OpCost> {
+    let dense = plan_compute_with(op, g, w, arch, table, &sparsity::GemmSparsity::dense(g))?;
+    sparsity::apply_gemm(op, g, w, arch, dense, |sp| {
+        plan_compute_with(op, g, w, arch, table, sp)
+    })
+}
+
+/// Costs a compute op whose operands are stored and computed as `sp` says (dense: the
+/// identity).
+fn plan_compute_with(
+    op: &Op,
+    g: GemmView,
+    w: &Workload,
+    arch: &Arch,
+    table: &EnergyTable,
+    sp: &sparsity::GemmSparsity,
+) -> InputResult<OpCost> {
     let fmt = op.precision.mac_format();
     let mac = arch.mac_mode(fmt).map_err(|e| {
         InputError::at(
@@ -356,7 +376,7 @@ fn plan_compute(
             op, g, w, arch, table, mac, gpu_exec, a_ratio, warnings,
         ));
     }
-    let (per_core, cores_used, mapping) = split_across_cores(arch, g, &mac);
+    let (per_core, cores_used, mapping) = split_across_cores(arch, sp.compute_gemm, &mac);
     let macs = g.macs();
 
     // Traffic. SRAM array-side accesses follow the dataflow (SCALE-Sim's read pattern,
@@ -379,7 +399,7 @@ fn plan_compute(
                 0.0,
             ),
             crate::arch::Dataflow::Ws => {
-                let kf_folds = g.k.div_ceil(rows * p) as f64;
+                let kf_folds = sp.compute_gemm.k.div_ceil(rows * p) as f64;
                 (
                     mf * kf * g.n.div_ceil(cols) as f64,
                     nf * kf,
@@ -387,7 +407,7 @@ fn plan_compute(
                 )
             }
             crate::arch::Dataflow::Is => {
-                let kf_folds = g.k.div_ceil(rows * p) as f64;
+                let kf_folds = sp.compute_gemm.k.div_ceil(rows * p) as f64;
                 (
                     mf * kf,
                     nf * kf * g.m.div_ceil(cols) as f64,
@@ -411,9 +431,9 @@ fn plan_compute(
         g.n,
         g.k,
         tiling::ElementBytes {
-            a: eb_a * a_ratio,
-            b: eb_b,
-            c: eb_c,
+            a: eb_a * a_ratio * sp.a.sram,
+            b: eb_b * sp.b.sram,
+            c: eb_c * sp.c.sram,
             acc: eb_acc,
         },
         cap,
@@ -421,19 +441,20 @@ fn plan_compute(
         arch.memory.double_buffering,
     );
     let bias_bytes = op.bias.map(|b| w.tensors[b].bytes() as f64).unwrap_or(0.0);
-    let dram_read = (t.a_bytes + t.b_bytes) * cnt + bias_bytes;
-    let dram_write = t.c_bytes * cnt;
+    let dram_read =
+        (t.a_bytes * sp.a.dram_per_sram() + t.b_bytes * sp.b.dram_per_sram()) * cnt + bias_bytes;
+    let dram_write = (t.c_bytes + mf * nf * eb_c * (sp.c.dram - sp.c.sram)) * cnt;
     let traffic = Traffic {
-        ifmap_sram_bytes: (a_reads * eb_a + t.a_bytes) * cnt,
-        filter_sram_bytes: (b_reads * eb_b + t.b_bytes) * cnt + bias_bytes,
-        ofmap_sram_bytes: (psum_rw * eb_acc + mf * nf * eb_c + t.c_bytes) * cnt,
+        ifmap_sram_bytes: (a_reads * eb_a * sp.a.sram + t.a_bytes) * cnt,
+        filter_sram_bytes: (b_reads * eb_b * sp.b.sram + t.b_bytes) * cnt + bias_bytes,
+        ofmap_sram_bytes: (psum_rw * eb_acc + mf * nf * eb_c * sp.c.sram + t.c_bytes) * cnt,
         dram_read_bytes: dram_read,
         dram_write_bytes: dram_write,
     };
     let mac_e = table.mac(mac.format, mac.accumulator);
     let sram_e = sram_energy_per_64b(arch, table);
     let energy = OpEnergy {
-        mac_pj: macs as f64 * mac_e.pj,
+        mac_pj: macs as f64 * mac_e.pj * sp.mac_energy_fraction,
         vector_pj: 0.0,
         sram_pj: traffic.ifmap_sram_bytes / 8.0 * sram_e[0]
             + traffic.filter_sram_bytes / 8.0 * sram_e[1]
@@ -455,10 +476,25 @@ fn plan_compute(
         mac_energy_source: Some(mac_e.source),
         warnings,
         host_overhead_cycles: 0,
+        sparsity: None,
     })
 }
 
 fn plan_vector(op: &Op, w: &Workload, arch: &Arch, table: &EnergyTable) -> OpCost {
+    let dense = plan_vector_with(op, w, arch, table, &sparsity::VectorIo::dense(op, w));
+    sparsity::apply_vector(op, w, arch, dense, |io| {
+        plan_vector_with(op, w, arch, table, io)
+    })
+}
+
+/// Costs a vector op whose tensors move `io` bytes (dense: their sizes).
+fn plan_vector_with(
+    op: &Op,
+    w: &Workload,
+    arch: &Arch,
+    table: &EnergyTable,
+    io: &sparsity::VectorIo,
+) -> OpCost {
     let out = &w.tensors[op.output];
     let counted = if vector::counts_input(op.kind) {
         op.inputs
@@ -484,17 +520,15 @@ fn plan_vector(op: &Op, w: &Workload, arch: &Arch, table: &EnergyTable) -> OpCos
         compute_cycles += gpu::op::launch_cycles(arch, g);
         host_overhead_cycles = gpu::op::host_cycles(arch, g, None);
     }
-    let in_bytes: f64 = op.inputs.iter().map(|&t| w.tensors[t].bytes() as f64).sum();
-    let out_bytes = out.bytes() as f64;
     let traffic = if is_view {
         Traffic::default()
     } else {
         Traffic {
-            ifmap_sram_bytes: 2.0 * in_bytes,
+            ifmap_sram_bytes: 2.0 * io.in_sram,
             filter_sram_bytes: 0.0,
-            ofmap_sram_bytes: 2.0 * out_bytes,
-            dram_read_bytes: in_bytes,
-            dram_write_bytes: out_bytes,
+            ofmap_sram_bytes: 2.0 * io.out_sram,
+            dram_read_bytes: io.in_dram,
+            dram_write_bytes: io.out_dram,
         }
     };
     // Vector ALUs compute in fp32 for float data and int32 for integer data.
@@ -527,5 +561,6 @@ fn plan_vector(op: &Op, w: &Workload, arch: &Arch, table: &EnergyTable) -> OpCos
         mac_energy_source: None,
         warnings: Vec::new(),
         host_overhead_cycles,
+        sparsity: None,
     }
 }

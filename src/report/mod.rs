@@ -2,6 +2,7 @@
 //! numbers, not how they were computed.
 
 mod csv;
+mod sparsity;
 mod table;
 pub mod trace;
 
@@ -16,6 +17,7 @@ use crate::sim::{StallReason, Timeline};
 use crate::workload::Workload;
 
 pub use csv::layers_csv;
+pub use sparsity::SparsitySummary;
 pub use table::render_table;
 pub use trace::chrome_trace;
 
@@ -95,6 +97,9 @@ pub struct Summary {
     pub memory: MemoryLevels,
     /// Events the engine processed (0 for the analytic engine).
     pub events: u64,
+    /// What sparse data bought over the whole run (workloads with sparse tensors only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sparsity: Option<SparsitySummary>,
 }
 
 /// Whole-run traffic per memory level. Per-layer sums of the byte figures equal these.
@@ -193,6 +198,9 @@ pub struct LayerReport {
     /// Warnings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Density seen, speedup and energy saved (ops with a sparse tensor only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sparsity: Option<model::sparsity::SparsityEffect>,
 }
 
 /// Clock, voltage, power and power-cap state of the run.
@@ -279,6 +287,9 @@ impl Report {
                 (Some(mac), _) => {
                     let peak_per_cycle =
                         arch.pes_per_core() as f64 * mac.macs_per_pe_per_cycle * arch.cores as f64;
+                    // Sparse ops count dense-equivalent MACs against a dense-equivalent peak.
+                    let peak_per_cycle =
+                        peak_per_cycle * c.sparsity.as_ref().map_or(1.0, |s| s.peak_multiplier);
                     let peak_per_s = peak_per_cycle * clock;
                     time_at_peak_s += c.macs as f64 / peak_per_s;
                     let key = format!("mac.{}x{}", mac.format, mac.accumulator);
@@ -333,6 +344,7 @@ impl Report {
                 energy_pj: e.total(),
                 energy_breakdown_pj: e,
                 warnings: c.warnings.clone(),
+                sparsity: c.sparsity.clone(),
             });
         }
         // Memory and static figures.
@@ -475,6 +487,7 @@ impl Report {
             stall_cycles: timeline.ops.iter().map(|t| t.stall_cycles).sum(),
             memory: mem,
             events: timeline.events,
+            sparsity: SparsitySummary::from_costs(costs),
         };
         let average_power_w = summary.average_power_w;
         let static_w = stat.total_w();

@@ -201,6 +201,7 @@ pub fn render_table(r: &Report) -> String {
     let mut layers = l.build();
     layers.with(Style::rounded());
     let mut out = format!("{summary}\n{layers}\n");
+    out.push_str(&super::sparsity::render_table(r));
     for w in &r.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }

@@ -28,6 +28,7 @@ pub fn gemm_workload(
         name: format!("gemm_{m}x{n}x{k}_{operand}"),
         description: None,
         inputs: vec![TensorSpec {
+            sparsity: None,
             name: "a".into(),
             shape: vec![m, k],
             format: operand,

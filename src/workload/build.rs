@@ -46,6 +46,7 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
                 producer: None,
                 file: t.file.clone(),
                 elements,
+                sparsity: None,
             },
             format!("{path}.name"),
             &mut tensors,
@@ -64,6 +65,7 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
                 producer: None,
                 file: t.file.clone(),
                 elements,
+                sparsity: None,
             },
             format!("{path}.name"),
             &mut tensors,
@@ -100,6 +102,7 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
                 producer: Some(i),
                 file: None,
                 elements: 0,
+                sparsity: None,
             },
             format!("{path}.output"),
             &mut tensors,
@@ -203,6 +206,7 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
                     producer: None,
                     file: None,
                     elements,
+                    sparsity: None,
                 },
                 format!("{path}.weight"),
                 &mut tensors,
@@ -248,6 +252,7 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
         .into_iter()
         .map(|o| o.expect("every op visited in topological order"))
         .collect();
+    super::sparsity::attach(&spec, &mut tensors, &ops)?;
 
     let outputs = if spec.outputs.is_empty() {
         let consumed: std::collections::BTreeSet<TensorId> =

@@ -3,6 +3,7 @@
 
 mod build;
 mod shapes;
+pub mod sparsity;
 mod spec;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +47,8 @@ pub struct Tensor {
     pub file: Option<String>,
     /// Number of elements (checked product of the shape).
     pub elements: u64,
+    /// Declared or measured sparsity (`None`: dense).
+    pub sparsity: Option<sparsity::TensorSparsity>,
 }
 
 impl Tensor {

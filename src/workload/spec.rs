@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::sparsity::{OpSparsitySpec, SparsitySpec};
 use crate::numerics::Format;
 
 /// A workload file: graph inputs, weights and ops (a DAG through tensor names).
@@ -42,6 +43,10 @@ pub struct TensorSpec {
     /// Optional `.npy` file with the values (relative to the workload file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// Sparsity: a density (`0.3`), an N:M pattern along the reduction axis (`"2:4"`), or
+    /// `{density, pattern, measured}` (see `docs/sparsity.md`). Default: dense.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sparsity: Option<SparsitySpec>,
 }
 
 /// The kind of an op.
@@ -187,6 +192,9 @@ pub struct OpSpec {
     /// Number formats: a single name for everything, or a block.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<PrecisionSpec>,
+    /// Sparsity of the op's weight and/or output (`{"weights": "2:4", "output": 0.4}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sparsity: Option<OpSparsitySpec>,
 }
 
 /// An op's number formats: either one name used for weights, activations and output, or
@@ -248,6 +256,7 @@ impl OpSpec {
             min: None,
             max: None,
             precision: None,
+            sparsity: None,
         }
     }
 }

@@ -105,6 +105,7 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
         "assumption: SCALE-Sim has no power model; 0 W static".to_string(),
     );
     Arch {
+        sparsity: None,
         technology: None,
         power: None,
         name,
@@ -180,6 +181,7 @@ pub fn to_workload_spec(topo: &Topology, source: &str) -> WorkloadSpec {
             LayerDims::Conv(c) => {
                 let x = format!("{}.ifmap", l.name);
                 inputs.push(TensorSpec {
+                    sparsity: None,
                     name: x.clone(),
                     shape: vec![1, c.channels, c.ifmap_h, c.ifmap_w],
                     format: Format::INT8,
@@ -205,6 +207,7 @@ pub fn to_workload_spec(topo: &Topology, source: &str) -> WorkloadSpec {
             LayerDims::Gemm { m, n, k } => {
                 let a = format!("{}.a", l.name);
                 inputs.push(TensorSpec {
+                    sparsity: None,
                     name: a.clone(),
                     shape: vec![m, k],
                     format: Format::INT8,
