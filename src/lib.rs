@@ -8,7 +8,8 @@
 //! - [`model`]: pure per-op cost functions (array folds, vector ops, tiling, energy);
 //! - [`sim`]: scheduling op costs in time;
 //! - [`report`]: the report and its renderers;
-//! - [`numerics`]: bit-exact number formats.
+//! - [`numerics`]: bit-exact number formats;
+//! - [`dse`]: design-space sweeps, Pareto fronts, shards and plots.
 //!
 //! ```no_run
 //! use accelsim::{arch::Arch, workload::Workload, sim::Engine};
@@ -19,6 +20,7 @@
 //! ```
 
 pub mod arch;
+pub mod dse;
 pub mod error;
 pub mod model;
 pub mod numerics;

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 mod cast;
 mod run;
 mod schema;
+mod sweep;
 
 /// Exit code for bad input (malformed files, unknown names, invalid values).
 pub const EXIT_BAD_INPUT: i32 = 2;
@@ -62,6 +63,9 @@ enum Command {
     Cast(cast::CastArgs),
     /// Print a table of every number format.
     Formats(cast::FormatsArgs),
+    /// Evaluate a design space (sweep file) in parallel: results, Pareto front, plots;
+    /// `sweep merge` combines shard outputs.
+    Sweep(sweep::SweepArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -96,6 +100,7 @@ pub fn main() -> i32 {
         Command::Schema(a) => schema::run(&a),
         Command::Cast(a) => cast::run_cast(&a),
         Command::Formats(a) => cast::run_formats(&a),
+        Command::Sweep(a) => sweep::run(&a),
     };
     match result {
         Ok(()) => 0,
