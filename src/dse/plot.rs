@@ -40,6 +40,19 @@ fn range(vals: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// Tick label: plain for moderate magnitudes, scientific otherwise.
+fn tick(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if (1e-2..1e5).contains(&a) {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
 fn axis_value(v: f64, log: bool) -> f64 {
     if log {
         if v > 0.0 {
@@ -96,7 +109,7 @@ pub fn scatter_svg(
         let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
+            .caption(title, ("sans-serif", 24))
             .margin(16)
             .x_label_area_size(48)
             .y_label_area_size(80)
@@ -104,10 +117,12 @@ pub fn scatter_svg(
             .map_err(err)?;
         chart
             .configure_mesh()
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 17))
             .x_desc(axis_desc(xm, spec.log_x))
             .y_desc(axis_desc(ym, spec.log_y))
-            .x_label_formatter(&|v| format!("{v:.3e}"))
-            .y_label_formatter(&|v| format!("{v:.3e}"))
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
             .draw()
             .map_err(err)?;
         chart
@@ -128,6 +143,8 @@ pub fn scatter_svg(
             .legend(|(x, y)| Circle::new((x + 10, y), 5, FRONT.filled()));
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(("sans-serif", 15))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()
@@ -182,7 +199,7 @@ pub fn energy_bars_svg(
         let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
+            .caption(title, ("sans-serif", 24))
             .margin(16)
             .x_label_area_size(48)
             .y_label_area_size(80)
@@ -194,6 +211,8 @@ pub fn energy_bars_svg(
             .unwrap_or("id");
         chart
             .configure_mesh()
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 17))
             .disable_x_mesh()
             .x_labels(n.min(20))
             .x_label_formatter(&|v| {
@@ -202,7 +221,7 @@ pub fn energy_bars_svg(
             })
             .x_desc(format!("Pareto-front points by {by} (point id)"))
             .y_desc("energy per run, pJ")
-            .y_label_formatter(&|v| format!("{v:.3e}"))
+            .y_label_formatter(&|v| tick(*v))
             .draw()
             .map_err(err)?;
         let mut base = vec![0.0f64; n];
@@ -229,6 +248,8 @@ pub fn energy_bars_svg(
         }
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(("sans-serif", 15))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()
