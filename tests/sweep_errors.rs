@@ -49,7 +49,10 @@ fn base_spec_is_valid() {
 #[test]
 fn unknown_json_path() {
     let e = with(|s| s["axes"][0]["path"] = json!("array.rowz"));
-    expect(&e, &["axes[0].values[0]", "array.rowz", "unknown field `rowz`"]);
+    expect(
+        &e,
+        &["axes[0].values[0]", "array.rowz", "unknown field `rowz`"],
+    );
     let e = with(|s| s["axes"][0]["path"] = json!("memory.dram.bandwith_gbps"));
     expect(&e, &["axes[0].values[0]", "unknown field `bandwith_gbps`"]);
     let e = with(|s| s["axes"][0]["path"] = json!("precisions[9].macs_per_pe_per_cycle"));
@@ -65,7 +68,14 @@ fn invalid_axis_values() {
     let e = with(|s| s["axes"][0]["values"] = json!([]));
     expect(&e, &["axes[0].values", "expected at least one value"]);
     let e = with(|s| s["axes"][0]["values"] = json!([16, 0]));
-    expect(&e, &["axes[0].values[1]", "array.rows", "expected a positive integer"]);
+    expect(
+        &e,
+        &[
+            "axes[0].values[1]",
+            "array.rows",
+            "expected a positive integer",
+        ],
+    );
     let e = with(|s| s["axes"][0]["values"] = json!([16, "big"]));
     expect(&e, &["axes[0].values[1]", "invalid type"]);
     let e = with(|s| s["axes"][0]["values"] = json!([16, 16]));
@@ -84,7 +94,15 @@ fn precision_the_arch_cannot_run() {
         s["arch"] = json!("arch_configs/tpu_v1.json");
         s["axes"] = json!([{ "kind": "precision", "layers": ["fc*"], "values": ["int8", "fp16"] }]);
     });
-    expect(&e, &["axes[0].values[1]", "cannot run", "no fp16 MACs", "tpu_v1_like"]);
+    expect(
+        &e,
+        &[
+            "axes[0].values[1]",
+            "cannot run",
+            "no fp16 MACs",
+            "tpu_v1_like",
+        ],
+    );
     // An arch axis that removes a needed precision.
     let e = with(|s| {
         s["axes"] = json!([
@@ -99,17 +117,32 @@ fn precision_the_arch_cannot_run() {
     let mut ok = base();
     ok["set"] = json!({"precision_fallback": true});
     ok["arch"] = json!("arch_configs/tpu_v1.json");
-    ok["axes"] = json!([{ "kind": "precision", "layers": ["fc*"], "values": ["int8", "fp16", "int4"] }]);
-    assert_eq!(Sweep::from_json(&ok.to_string(), &root()).unwrap().space_size(), 729);
+    ok["axes"] =
+        json!([{ "kind": "precision", "layers": ["fc*"], "values": ["int8", "fp16", "int4"] }]);
+    assert_eq!(
+        Sweep::from_json(&ok.to_string(), &root())
+            .unwrap()
+            .space_size(),
+        729
+    );
 }
 
 #[test]
 fn layer_selectors() {
-    let e = with(|s| s["axes"] = json!([{ "kind": "precision", "layers": ["conv*"], "values": ["int8"] }]));
-    expect(&e, &["axes[0].layers", "'conv*' selects no compute layer", "fc1"]);
-    let e = with(|s| s["axes"] = json!([{ "kind": "precision", "layers": ["relu1"], "values": ["int8"] }]));
+    let e = with(|s| {
+        s["axes"] = json!([{ "kind": "precision", "layers": ["conv*"], "values": ["int8"] }])
+    });
+    expect(
+        &e,
+        &["axes[0].layers", "'conv*' selects no compute layer", "fc1"],
+    );
+    let e = with(|s| {
+        s["axes"] = json!([{ "kind": "precision", "layers": ["relu1"], "values": ["int8"] }])
+    });
     expect(&e, &["axes[0].layers", "relu op"]);
-    let e = with(|s| s["axes"] = json!([{ "kind": "precision", "layers": ["re:fc[1-"], "values": ["int8"] }]));
+    let e = with(|s| {
+        s["axes"] = json!([{ "kind": "precision", "layers": ["re:fc[1-"], "values": ["int8"] }])
+    });
     expect(&e, &["axes[0].layers", "invalid regex"]);
     let e = with(|s| {
         s["axes"] = json!([
@@ -117,14 +150,20 @@ fn layer_selectors() {
             { "kind": "precision", "layers": ["re:fc[1-3]"], "mode": "group", "values": ["int4"] }
         ])
     });
-    expect(&e, &["axes[1].layers", "'fc1' is already varied by axes[0]"]);
-    let e = with(|s| s["axes"] = json!([{ "kind": "precision", "layers": ["fc1"], "values": ["int9x"] }]));
+    expect(
+        &e,
+        &["axes[1].layers", "'fc1' is already varied by axes[0]"],
+    );
+    let e = with(|s| {
+        s["axes"] = json!([{ "kind": "precision", "layers": ["fc1"], "values": ["int9x"] }])
+    });
     expect(&e, &["axes[0]", "unknown number format 'int9x'"]);
 }
 
 #[test]
 fn sparsity_axes_are_a_placeholder_error() {
-    let e = with(|s| s["axes"] = json!([{ "kind": "sparsity", "layers": ["fc*"], "values": ["2:4"] }]));
+    let e =
+        with(|s| s["axes"] = json!([{ "kind": "sparsity", "layers": ["fc*"], "values": ["2:4"] }]));
     expect(&e, &["axes[0]", "sparsity axes need the sparsity feature"]);
 }
 
@@ -133,7 +172,10 @@ fn objectives_constraints_and_files() {
     let e = with(|s| s["pareto"] = json!(["latency_s"]));
     expect(&e, &["pareto", "2 or 3"]);
     let e = with(|s| s["pareto"] = json!(["latency_s", "speed"]));
-    expect(&e, &["pareto[1]", "unknown metric 'speed'", "capacity_bits"]);
+    expect(
+        &e,
+        &["pareto[1]", "unknown metric 'speed'", "capacity_bits"],
+    );
     let e = with(|s| s["pareto"] = json!(["latency_s", "accuracy"]));
     expect(&e, &["pareto", "QAT"]);
     let e = with(|s| s["constraints"] = json!([{ "metric": "area_mm2", "max": 1 }]));
@@ -173,7 +215,10 @@ fn qat_files_in_every_format() {
         if n == 2 {
             assert_eq!(acc[0], 0.93);
             assert_eq!(acc[1], 0.91);
-            assert!(acc[2].is_nan(), "a null / empty accuracy means not measured");
+            assert!(
+                acc[2].is_nan(),
+                "a null / empty accuracy means not measured"
+            );
         } else {
             assert_eq!(acc, vec![0.9269, 0.9186, 0.8639]);
         }
@@ -182,12 +227,32 @@ fn qat_files_in_every_format() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sweep_errors");
     std::fs::create_dir_all(&dir).unwrap();
     for (name, text, parts) in [
-        ("a.csv", "config,accuracy\nfc1=int8;fc9=int8,0.5\n", vec!["line 2", "'fc9' is not a compute layer"]),
+        (
+            "a.csv",
+            "config,accuracy\nfc1=int8;fc9=int8,0.5\n",
+            vec!["line 2", "'fc9' is not a compute layer"],
+        ),
         ("b.csv", "config,acc\n", vec!["line 1", "'accuracy' column"]),
-        ("c.csv", "config,accuracy\nfc1=int8,0.5\nfc1=int8;fc2=int8,0.6\n", vec!["line 3", "same layers"]),
-        ("d.csv", "config,accuracy\nfc1=int8,0.5\nfc1=int8,0.6\n", vec!["line 3", "listed twice"]),
-        ("e.csv", "config,accuracy\nfc1=int8,high\n", vec!["line 2, column 'accuracy'", "expected a number"]),
-        ("f.json", "[{\"config\": \"fc1=int8\", \"acc\": 1}]", vec!["f.json", "unknown field `acc`"]),
+        (
+            "c.csv",
+            "config,accuracy\nfc1=int8,0.5\nfc1=int8;fc2=int8,0.6\n",
+            vec!["line 3", "same layers"],
+        ),
+        (
+            "d.csv",
+            "config,accuracy\nfc1=int8,0.5\nfc1=int8,0.6\n",
+            vec!["line 3", "listed twice"],
+        ),
+        (
+            "e.csv",
+            "config,accuracy\nfc1=int8,high\n",
+            vec!["line 2, column 'accuracy'", "expected a number"],
+        ),
+        (
+            "f.json",
+            "[{\"config\": \"fc1=int8\", \"acc\": 1}]",
+            vec!["f.json", "unknown field `acc`"],
+        ),
     ] {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
@@ -210,12 +275,20 @@ fn cli_exits_2_and_writes_nothing() {
     std::fs::write(&spec, s.to_string()).unwrap();
     let out = dir.join("out");
     let o = Command::new(env!("CARGO_BIN_EXE_accelsim"))
-        .args(["sweep", spec.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args([
+            "sweep",
+            spec.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    expect(&err, &["bad.json", "axes[0].values[0]", "unknown field `rowz`"]);
+    expect(
+        &err,
+        &["bad.json", "axes[0].values[0]", "unknown field `rowz`"],
+    );
     assert!(!out.exists(), "nothing is written for a bad spec");
     // Bad --shard and --pareto arguments are bad input too.
     for args in [vec!["--shard", "3/3"], vec!["--pareto", "latency_s"]] {

@@ -58,18 +58,28 @@ fn ids_capacity_and_definitions() {
     let (sweep, res) = results();
     assert_eq!(sweep.space_size(), 729);
     assert_eq!(res.len(), 729);
-    let macs: u64 = BATCH
-        * (IN_WIDTH * WIDTHS[0] + (0..5).map(|i| WIDTHS[i] * WIDTHS[i + 1]).sum::<u64>());
+    let macs: u64 =
+        BATCH * (IN_WIDTH * WIDTHS[0] + (0..5).map(|i| WIDTHS[i] * WIDTHS[i + 1]).sum::<u64>());
     let mut checked = 0;
     for r in &res {
         assert_eq!(r.status, Status::Ok, "point {}", r.id);
         let d = digits(r.id);
         for (k, &di) in d.iter().enumerate() {
-            assert_eq!(r.params[k], serde_json::json!(FORMATS[di]), "point {} layer {k}", r.id);
+            assert_eq!(
+                r.params[k],
+                serde_json::json!(FORMATS[di]),
+                "point {} layer {k}",
+                r.id
+            );
         }
         let m = |x: Metric| r.metrics[x.index()];
         let cap: u64 = (0..6).map(|k| WIDTHS[k] * bits(FORMATS[d[k]])).sum();
-        assert_eq!(m(Metric::CapacityBits), cap as f64, "capacity of point {}", r.id);
+        assert_eq!(
+            m(Metric::CapacityBits),
+            cap as f64,
+            "capacity of point {}",
+            r.id
+        );
         let tops_w = 2.0 * macs as f64 / m(Metric::EnergyPj);
         assert!((m(Metric::TopsPerW) / tops_w - 1.0).abs() < 1e-12);
         let edp = m(Metric::EnergyPj) * 1e-12 * m(Metric::LatencyS);
@@ -117,7 +127,11 @@ fn accuracy_matches_the_qat_file_and_missing_is_nan() {
             None => assert!(a.is_nan(), "point {} has no QAT entry", r.id),
         }
     }
-    println!("{} points with accuracy, {} without", expect.len(), 729 - expect.len());
+    println!(
+        "{} points with accuracy, {} without",
+        expect.len(),
+        729 - expect.len()
+    );
 }
 
 #[test]
@@ -166,7 +180,10 @@ fn equal_capacity_latency_spread_and_front() {
         worst,
         front.len()
     );
-    assert!(worst > 1.4, "configurations of equal capacity differ in latency");
+    assert!(
+        worst > 1.4,
+        "configurations of equal capacity differ in latency"
+    );
     // The all-int4 point is the fastest; the all-fp16 point has the largest capacity:
     // both are on the (capacity max, latency min) front.
     assert!(front.contains(&0) && front.contains(&728));

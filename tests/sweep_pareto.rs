@@ -57,7 +57,9 @@ proptest! {
 fn seeded_large_set_matches_brute_force() {
     let mut s: u64 = 12345;
     let mut next = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((s >> 33) % 1000) as f64
     };
     let pts: Vec<Vec<f64>> = (0..5000).map(|_| vec![next(), next(), next()]).collect();

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use accelsim::dse::plot::{energy_bars_svg, scatter_svg};
-use accelsim::dse::{front_of, Row, Shard, Sweep};
 use accelsim::dse::spec::PlotSpec;
+use accelsim::dse::{front_of, Row, Shard, Sweep};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
@@ -32,7 +32,11 @@ fn render(svg: &str, name: &str) -> resvg::tiny_skia::Pixmap {
     let size = tree.size().to_int_size();
     let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).unwrap();
     pixmap.fill(resvg::tiny_skia::Color::WHITE);
-    resvg::render(&tree, resvg::tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     pixmap.save_png(&out).unwrap();
     pixmap

@@ -4,14 +4,21 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const FILES: [&str; 4] = ["results.csv", "results.jsonl", "pareto.csv", "manifest.json"];
+const FILES: [&str; 4] = [
+    "results.csv",
+    "results.jsonl",
+    "pareto.csv",
+    "manifest.json",
+];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sweep_shards").join(name);
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("sweep_shards")
+        .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(d.parent().unwrap()).unwrap();
     d
@@ -36,7 +43,12 @@ fn same_files(a: &Path, b: &Path) {
     for f in FILES {
         let x = std::fs::read(a.join(f)).unwrap();
         let y = std::fs::read(b.join(f)).unwrap();
-        assert!(x == y, "{f} differs between {} and {}", a.display(), b.display());
+        assert!(
+            x == y,
+            "{f} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
     }
 }
 
@@ -44,7 +56,10 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-const SWEEPS: [&str; 2] = ["sweeps/mlp6_precision.json", "tests/data/sweep/cnn_small.json"];
+const SWEEPS: [&str; 2] = [
+    "sweeps/mlp6_precision.json",
+    "tests/data/sweep/cnn_small.json",
+];
 
 #[test]
 fn merged_shards_equal_the_unsharded_run() {
@@ -55,7 +70,14 @@ fn merged_shards_equal_the_unsharded_run() {
         let mut dirs = Vec::new();
         for i in 0..n {
             let d = scratch(&format!("shard{k}_{i}"));
-            ok(&["sweep", sweep, "--out", s(&d), "--shard", &format!("{i}/{n}")]);
+            ok(&[
+                "sweep",
+                sweep,
+                "--out",
+                s(&d),
+                "--shard",
+                &format!("{i}/{n}"),
+            ]);
             dirs.push(d);
         }
         let merged = scratch(&format!("merged{k}"));
@@ -71,7 +93,14 @@ fn merged_shards_equal_the_unsharded_run() {
         println!("{sweep}: {n} shards merged = unsharded ({lines} rows)");
 
         // A missing shard is refused.
-        let o = accelsim(&["sweep", "merge", "--out", s(&scratch("bad")), s(&dirs[0]), s(&dirs[2])]);
+        let o = accelsim(&[
+            "sweep",
+            "merge",
+            "--out",
+            s(&scratch("bad")),
+            s(&dirs[0]),
+            s(&dirs[2]),
+        ]);
         assert_eq!(o.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&o.stderr).contains("missing shards: 1/3"));
     }
@@ -111,7 +140,10 @@ fn resume_after_a_crash_gives_the_same_files() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--resume"));
 
     let err = ok(&["sweep", sweep, "--out", s(&crashed), "--resume"]);
-    assert!(err.contains("resuming: 40 of 100 points already done"), "{err}");
+    assert!(
+        err.contains("resuming: 40 of 100 points already done"),
+        "{err}"
+    );
     same_files(&whole, &crashed);
     assert!(!crashed.join("results.partial.jsonl").exists());
 

@@ -79,7 +79,10 @@ fn dse_err(e: DseError) -> CliError {
     }
 }
 
-fn parse_objectives(list: &[String], has_accuracy: bool) -> Result<Option<Vec<Objective>>, CliError> {
+fn parse_objectives(
+    list: &[String],
+    has_accuracy: bool,
+) -> Result<Option<Vec<Objective>>, CliError> {
     if list.is_empty() {
         return Ok(None);
     }
@@ -87,7 +90,8 @@ fn parse_objectives(list: &[String], has_accuracy: bool) -> Result<Option<Vec<Ob
         .iter()
         .map(|s| Objective::parse(s).map_err(|e| CliError::bad_input(format!("--pareto: {e}"))))
         .collect::<Result<_, _>>()?;
-    check_objectives(&objs, has_accuracy).map_err(|e| CliError::bad_input(format!("--pareto: {e}")))?;
+    check_objectives(&objs, has_accuracy)
+        .map_err(|e| CliError::bad_input(format!("--pareto: {e}")))?;
     Ok(Some(objs))
 }
 
@@ -100,8 +104,16 @@ fn describe(objs: &[Objective]) -> String {
 
 fn status_counts(columns: &[String], rows: &[Row]) -> String {
     let mut parts = Vec::new();
-    for s in [Status::Ok, Status::Pruned, Status::Infeasible, Status::Error] {
-        let n = rows.iter().filter(|r| r.text(columns, "status") == s.name()).count();
+    for s in [
+        Status::Ok,
+        Status::Pruned,
+        Status::Infeasible,
+        Status::Error,
+    ] {
+        let n = rows
+            .iter()
+            .filter(|r| r.text(columns, "status") == s.name())
+            .count();
         if n > 0 || s == Status::Ok {
             parts.push(format!("{n} {}", s.name()));
         }
@@ -140,7 +152,8 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         if let Some(n) = args.threads {
             b = b.num_threads(n.max(1));
         }
-        b.build().map_err(|e| CliError::failure(format!("cannot start threads: {e}")))?
+        b.build()
+            .map_err(|e| CliError::failure(format!("cannot start threads: {e}")))?
     };
     let columns = sweep.columns();
     let manifest = Manifest::new(&sweep, shard, &objectives);
@@ -149,16 +162,26 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         None => None,
     };
     let done = out.as_ref().map(|o| o.done()).unwrap_or_default();
-    let todo: Vec<u64> = ids.iter().copied().filter(|id| !done.contains(id)).collect();
+    let todo: Vec<u64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !done.contains(id))
+        .collect();
     if !done.is_empty() {
-        eprintln!("resuming: {} of {} points already done", ids.len() - todo.len(), ids.len());
+        eprintln!(
+            "resuming: {} of {} points already done",
+            ids.len() - todo.len(),
+            ids.len()
+        );
     }
 
     let pb = ProgressBar::with_draw_target(Some(todo.len() as u64), ProgressDrawTarget::stderr());
     pb.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} points ({per_sec}, ETA {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {pos}/{len} points ({per_sec}, ETA {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let memory: Mutex<Vec<Row>> = Mutex::new(Vec::new());
     let first_io_error: Mutex<Option<DseError>> = Mutex::new(None);
@@ -200,7 +223,10 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         eprintln!("warning: point {id}: {e}");
     }
     if errors.len() > 5 {
-        eprintln!("warning: ... and {} more points with errors", errors.len() - 5);
+        eprintln!(
+            "warning: ... and {} more points with errors",
+            errors.len() - 5
+        );
     }
 
     let finished: Finished = match out {
@@ -217,7 +243,11 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         sweep.spec.name,
         todo.len(),
         secs,
-        if secs > 0.0 { todo.len() as f64 / secs } else { 0.0 },
+        if secs > 0.0 {
+            todo.len() as f64 / secs
+        } else {
+            0.0
+        },
         finished.rows.len(),
         status_counts(&columns, &finished.rows)
     );
@@ -235,15 +265,26 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
                 dir.join(PARETO_CSV).display()
             );
             if args.plot {
-                let files = plot::write_plots(dir, &sweep.spec.name, &columns, &finished, sweep.plots(), &objectives)
-                    .map_err(dse_err)?;
+                let files = plot::write_plots(
+                    dir,
+                    &sweep.spec.name,
+                    &columns,
+                    &finished,
+                    sweep.plots(),
+                    &objectives,
+                )
+                .map_err(dse_err)?;
                 for f in files {
                     eprintln!("wrote {}", f.display());
                 }
             }
         }
         None => {
-            let front: Vec<Row> = finished.front.iter().map(|&i| finished.rows[i].clone()).collect();
+            let front: Vec<Row> = finished
+                .front
+                .iter()
+                .map(|&i| finished.rows[i].clone())
+                .collect();
             print!("{}", to_csv(&columns, &front));
         }
     }
@@ -252,10 +293,9 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
 
 fn run_merge(args: &MergeArgs) -> Result<(), CliError> {
     let objectives = parse_objectives(&args.pareto, true)?;
-    let (manifest, finished) = merge(&args.shards, &args.out, objectives.as_deref()).map_err(dse_err)?;
-    let objs = manifest
-        .objectives()
-        .map_err(CliError::bad_input)?;
+    let (manifest, finished) =
+        merge(&args.shards, &args.out, objectives.as_deref()).map_err(dse_err)?;
+    let objs = manifest.objectives().map_err(CliError::bad_input)?;
     eprintln!(
         "merged {} shard folders of sweep '{}': {} points ({})",
         args.shards.len(),
@@ -263,7 +303,11 @@ fn run_merge(args: &MergeArgs) -> Result<(), CliError> {
         finished.rows.len(),
         status_counts(&manifest.columns, &finished.rows)
     );
-    eprintln!("Pareto front ({}): {} points", describe(&objs), finished.front.len());
+    eprintln!(
+        "Pareto front ({}): {} points",
+        describe(&objs),
+        finished.front.len()
+    );
     eprintln!(
         "wrote {}, {}, {}",
         args.out.join(RESULTS_CSV).display(),
@@ -271,8 +315,15 @@ fn run_merge(args: &MergeArgs) -> Result<(), CliError> {
         args.out.join(PARETO_CSV).display()
     );
     if args.plot {
-        let files = plot::write_plots(&args.out, &manifest.sweep, &manifest.columns, &finished, &manifest.plots, &objs)
-            .map_err(dse_err)?;
+        let files = plot::write_plots(
+            &args.out,
+            &manifest.sweep,
+            &manifest.columns,
+            &finished,
+            &manifest.plots,
+            &objs,
+        )
+        .map_err(dse_err)?;
         for f in files {
             eprintln!("wrote {}", f.display());
         }

@@ -69,9 +69,7 @@ pub fn pareto_front(points: &[Vec<f64>], goals: &[Goal]) -> Vec<usize> {
 pub fn pareto_front_brute_force(points: &[Vec<f64>], goals: &[Goal]) -> Vec<usize> {
     (0..points.len())
         .filter(|&i| points[i].iter().all(|v| !v.is_nan()))
-        .filter(|&i| {
-            !(0..points.len()).any(|j| j != i && dominates(&points[j], &points[i], goals))
-        })
+        .filter(|&i| !(0..points.len()).any(|j| j != i && dominates(&points[j], &points[i], goals)))
         .collect()
 }
 

@@ -205,10 +205,7 @@ pub fn energy_bars_svg(
             .y_label_area_size(80)
             .build_cartesian_2d(0f64..n as f64, 0f64..ymax)
             .map_err(err)?;
-        let by = objectives
-            .first()
-            .map(|o| o.metric.name())
-            .unwrap_or("id");
+        let by = objectives.first().map(|o| o.metric.name()).unwrap_or("id");
         chart
             .configure_mesh()
             .label_style(("sans-serif", 15))
@@ -244,7 +241,9 @@ pub fn energy_bars_svg(
                 .draw_series(bars)
                 .map_err(err)?
                 .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
+                });
         }
         chart
             .configure_series_labels()
@@ -275,8 +274,9 @@ pub fn write_plots(
     objectives: &[Objective],
 ) -> Result<Vec<std::path::PathBuf>, super::DseError> {
     let pdir = dir.join("plots");
-    std::fs::create_dir_all(&pdir)
-        .map_err(|e| super::DseError::Io(format!("{}: cannot create folder: {e}", pdir.display())))?;
+    std::fs::create_dir_all(&pdir).map_err(|e| {
+        super::DseError::Io(format!("{}: cannot create folder: {e}", pdir.display()))
+    })?;
     let mut written = Vec::new();
     for spec in plots {
         let t = format!("{title}: {} vs {}", spec.y, spec.x);

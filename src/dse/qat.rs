@@ -59,7 +59,9 @@ pub fn canonical_precision(v: &str) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     } else {
-        Format::parse(v).map(|f| f.name()).unwrap_or_else(|_| v.to_string())
+        Format::parse(v)
+            .map(|f| f.name())
+            .unwrap_or_else(|_| v.to_string())
     }
 }
 
@@ -84,11 +86,17 @@ fn key_of(config: &BTreeMap<String, String>) -> String {
 
 fn parse_config_text(text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut m = BTreeMap::new();
-    for part in text.split([';', ',']).map(str::trim).filter(|p| !p.is_empty()) {
+    for part in text
+        .split([';', ','])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         let (l, p) = part
             .split_once('=')
             .ok_or_else(|| format!("expected LAYER=PRECISION, got '{part}'"))?;
-        if m.insert(l.trim().to_string(), canonical_precision(p)).is_some() {
+        if m.insert(l.trim().to_string(), canonical_precision(p))
+            .is_some()
+        {
             return Err(format!("layer '{}' appears twice", l.trim()));
         }
     }
@@ -103,29 +111,30 @@ impl AccuracyTable {
     /// against the workload's compute layers.
     pub fn load(path: &Path, workload: &Workload) -> InputResult<AccuracyTable> {
         let compute: BTreeSet<&str> = layer_labels(workload).into_keys().collect();
-        let rows: Vec<(String, BTreeMap<String, String>, Option<f64>)> =
-            if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
-                let rows: Vec<JsonRow> = load_json_file(path)?;
-                let mut out = Vec::new();
-                for (i, r) in rows.into_iter().enumerate() {
-                    let where_ = format!("[{i}].config");
-                    let config = match r.config {
-                        JsonConfig::Text(t) => parse_config_text(&t)
-                            .map_err(|e| InputError::at(where_.clone(), e).in_file(path))?,
-                        JsonConfig::Map(m) => m
-                            .into_iter()
-                            .map(|(l, p)| (l, canonical_precision(&p)))
-                            .collect(),
-                    };
-                    out.push((where_, config, r.accuracy));
-                }
-                out
-            } else {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    InputError::at("$", format!("cannot read file: {e}")).in_file(path)
-                })?;
-                csv_rows(&text, &compute).map_err(|e| e.in_file(path))?
-            };
+        let rows: Vec<(String, BTreeMap<String, String>, Option<f64>)> = if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            let rows: Vec<JsonRow> = load_json_file(path)?;
+            let mut out = Vec::new();
+            for (i, r) in rows.into_iter().enumerate() {
+                let where_ = format!("[{i}].config");
+                let config = match r.config {
+                    JsonConfig::Text(t) => parse_config_text(&t)
+                        .map_err(|e| InputError::at(where_.clone(), e).in_file(path))?,
+                    JsonConfig::Map(m) => m
+                        .into_iter()
+                        .map(|(l, p)| (l, canonical_precision(&p)))
+                        .collect(),
+                };
+                out.push((where_, config, r.accuracy));
+            }
+            out
+        } else {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| InputError::at("$", format!("cannot read file: {e}")).in_file(path))?;
+            csv_rows(&text, &compute).map_err(|e| e.in_file(path))?
+        };
         Self::from_rows(rows, &compute).map_err(|e| e.in_file(path))
     }
 
@@ -171,8 +180,8 @@ impl AccuracyTable {
             }
             entries.insert(key, (acc, where_));
         }
-        let (layers, _) = layers
-            .ok_or_else(|| InputError::at("$", "expected at least one configuration row"))?;
+        let (layers, _) =
+            layers.ok_or_else(|| InputError::at("$", "expected at least one configuration row"))?;
         Ok(AccuracyTable {
             layers,
             entries: entries.into_iter().map(|(k, (a, _))| (k, a)).collect(),
@@ -190,7 +199,10 @@ impl AccuracyTable {
                 (l.clone(), canonical_precision(&p))
             })
             .collect();
-        self.entries.get(&key_of(&config)).copied().unwrap_or(f64::NAN)
+        self.entries
+            .get(&key_of(&config))
+            .copied()
+            .unwrap_or(f64::NAN)
     }
 }
 

@@ -81,7 +81,10 @@ pub fn from_jsonl(columns: &[String], line: &str) -> Result<Row, String> {
     if keys.len() != columns.len() || keys.iter().zip(columns).any(|(a, b)| *a != b) {
         return Err(format!(
             "columns [{}] differ from the sweep's [{}]",
-            keys.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
+            keys.iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             columns.join(", ")
         ));
     }
@@ -116,7 +119,11 @@ fn quote(s: &str) -> String {
 
 /// The CSV header line (with newline).
 pub fn csv_header(columns: &[String]) -> String {
-    let mut s = columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",");
+    let mut s = columns
+        .iter()
+        .map(|c| quote(c))
+        .collect::<Vec<_>>()
+        .join(",");
     s.push('\n');
     s
 }

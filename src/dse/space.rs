@@ -120,7 +120,12 @@ impl PointSet {
         let (k, n) = (shard.index, shard.count);
         match self {
             PointSet::All(total) => (k..*total).step_by(n as usize).collect(),
-            PointSet::Sample(v) => v.iter().skip(k as usize).step_by(n as usize).copied().collect(),
+            PointSet::Sample(v) => v
+                .iter()
+                .skip(k as usize)
+                .step_by(n as usize)
+                .copied()
+                .collect(),
         }
     }
 }
@@ -189,14 +194,20 @@ mod tests {
 
     #[test]
     fn shards_partition_the_points() {
-        for set in [PointSet::All(10), PointSet::Sample(vec![1, 4, 5, 8, 9, 20, 33])] {
+        for set in [
+            PointSet::All(10),
+            PointSet::Sample(vec![1, 4, 5, 8, 9, 20, 33]),
+        ] {
             let mut all: Vec<u64> = (0..3)
                 .flat_map(|k| set.shard_ids(Shard { index: k, count: 3 }))
                 .collect();
             all.sort_unstable();
             assert_eq!(all, set.shard_ids(Shard::WHOLE));
         }
-        assert_eq!("2/8".parse::<Shard>().unwrap(), Shard { index: 2, count: 8 });
+        assert_eq!(
+            "2/8".parse::<Shard>().unwrap(),
+            Shard { index: 2, count: 8 }
+        );
         assert!("8/8".parse::<Shard>().is_err());
         assert!("1".parse::<Shard>().is_err());
         assert!("0/0".parse::<Shard>().is_err());

@@ -98,7 +98,10 @@ impl Manifest {
             .iter()
             .map(|o| {
                 Metric::parse(&o.metric)
-                    .map(|metric| Objective { metric, goal: o.goal })
+                    .map(|metric| Objective {
+                        metric,
+                        goal: o.goal,
+                    })
                     .ok_or_else(|| format!("unknown metric '{}'", o.metric))
             })
             .collect()

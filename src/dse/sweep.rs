@@ -37,12 +37,15 @@ impl Objective {
         let (name, goal) = match s.split_once(':') {
             Some((n, "min")) => (n, Some(Goal::Min)),
             Some((n, "max")) => (n, Some(Goal::Max)),
-            Some((_, g)) => return Err(format!("expected :min or :max after the metric, got ':{g}'")),
+            Some((_, g)) => {
+                return Err(format!(
+                    "expected :min or :max after the metric, got ':{g}'"
+                ))
+            }
             None => (s, None),
         };
-        let metric = Metric::parse(name.trim()).ok_or_else(|| {
-            format!("unknown metric '{name}' (metrics: {})", Metric::names())
-        })?;
+        let metric = Metric::parse(name.trim())
+            .ok_or_else(|| format!("unknown metric '{name}' (metrics: {})", Metric::names()))?;
         Ok(Objective {
             metric,
             goal: goal.unwrap_or(metric.natural_goal()),
@@ -63,7 +66,9 @@ pub fn check_objectives(objs: &[Objective], has_accuracy: bool) -> Result<(), St
             return Err(format!("objective '{}' is listed twice", o.metric.name()));
         }
         if o.metric == Metric::Accuracy && !has_accuracy {
-            return Err("objective 'accuracy' needs an \"accuracy\" QAT results file in the sweep".into());
+            return Err(
+                "objective 'accuracy' needs an \"accuracy\" QAT results file in the sweep".into(),
+            );
         }
     }
     Ok(())
@@ -83,16 +88,23 @@ pub struct Constraint {
 impl Constraint {
     /// Whether `v` satisfies the bound (NaN never does).
     pub fn holds(&self, v: f64) -> bool {
-        !v.is_nan() && self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
+        !v.is_nan() && self.min.map_or(true, |m| v >= m) && self.max.map_or(true, |m| v <= m)
     }
 }
 
 /// What one dimension varies.
 #[derive(Debug, Clone)]
 enum DimKind {
-    Arch { paths: Vec<Vec<Step>> },
-    Precision { ops: Vec<usize>, values: Vec<PrecisionSpec> },
-    Batch { values: Vec<u64> },
+    Arch {
+        paths: Vec<Vec<Step>>,
+    },
+    Precision {
+        ops: Vec<usize>,
+        values: Vec<PrecisionSpec>,
+    },
+    Batch {
+        values: Vec<u64>,
+    },
 }
 
 /// One dimension of the space: a column and its values.
@@ -175,7 +187,11 @@ pub struct Sweep {
 fn arch_from_value(v: &Value) -> InputResult<Arch> {
     let arch: Arch = serde_path_to_error::deserialize(v).map_err(|e| {
         let p = e.path().to_string();
-        let p = if p == "." || p.is_empty() { "$".to_string() } else { p };
+        let p = if p == "." || p.is_empty() {
+            "$".to_string()
+        } else {
+            p
+        };
         InputError::at(p, e.into_inner().to_string())
     })?;
     arch.validate()?;
@@ -237,7 +253,10 @@ impl Sweep {
         // Base arch as JSON (validated), then the fixed edits.
         let arch_path = resolve(base_dir, &spec.arch);
         let arch_text = std::fs::read_to_string(&arch_path).map_err(|e| {
-            InputError::at("arch", format!("cannot read arch file '{}': {e}", arch_path.display()))
+            InputError::at(
+                "arch",
+                format!("cannot read arch file '{}': {e}", arch_path.display()),
+            )
         })?;
         Arch::from_json(&arch_text).map_err(|e| e.in_file(&arch_path))?;
         let mut base_arch: Value = serde_json::from_str(&arch_text)
@@ -249,7 +268,12 @@ impl Sweep {
             arch_from_value(&base_arch).map_err(|e| {
                 InputError::at(
                     &at,
-                    format!("setting {path} = {} gives an invalid arch: at {}: {}", compact(v), e.json_path, e.message),
+                    format!(
+                        "setting {path} = {} gives an invalid arch: at {}: {}",
+                        compact(v),
+                        e.json_path,
+                        e.message
+                    ),
                 )
             })?;
         }
@@ -258,9 +282,8 @@ impl Sweep {
         // Base workload.
         let wl_path = resolve(base_dir, &spec.workload);
         let base_workload: WorkloadSpec = load_json_file(&wl_path)?;
-        let base_wl = Arc::new(
-            Workload::from_spec(base_workload.clone()).map_err(|e| e.in_file(&wl_path))?,
-        );
+        let base_wl =
+            Arc::new(Workload::from_spec(base_workload.clone()).map_err(|e| e.in_file(&wl_path))?);
 
         // Axes → dimensions.
         let mut dims: Vec<Dim> = Vec::new();
@@ -416,14 +439,20 @@ impl Sweep {
             crate::model::plan(&base_wl, arch).map_err(|e| {
                 InputError::at(
                     "workload",
-                    format!("the base workload cannot run on arch '{}'{what}: at {}: {}", arch.name, e.json_path, e.message),
+                    format!(
+                        "the base workload cannot run on arch '{}'{what}: at {}: {}",
+                        arch.name, e.json_path, e.message
+                    ),
                 )
             })?;
             for (at, w) in &wl_checks {
                 crate::model::plan(w, arch).map_err(|e| {
                     InputError::at(
                         at.clone(),
-                        format!("this precision cannot run on arch '{}'{what}: {}", arch.name, e.message),
+                        format!(
+                            "this precision cannot run on arch '{}'{what}: {}",
+                            arch.name, e.message
+                        ),
                     )
                 })?;
             }
@@ -435,10 +464,15 @@ impl Sweep {
             .chain(Metric::ALL.iter().map(|m| m.name()))
             .collect();
         for (k, d) in dims.iter().enumerate() {
-            if reserved.contains(&d.column.as_str()) || dims[..k].iter().any(|e| e.column == d.column) {
+            if reserved.contains(&d.column.as_str())
+                || dims[..k].iter().any(|e| e.column == d.column)
+            {
                 return Err(InputError::at(
                     "axes",
-                    format!("two columns would be named '{}'; give the axis a distinct \"name\"", d.column),
+                    format!(
+                        "two columns would be named '{}'; give the axis a distinct \"name\"",
+                        d.column
+                    ),
                 ));
             }
         }
@@ -449,7 +483,10 @@ impl Sweep {
             None => PointSet::All(space.total()),
             Some(s) => {
                 if s.count == 0 {
-                    return Err(InputError::at("sample.count", "expected at least 1 point, got 0"));
+                    return Err(InputError::at(
+                        "sample.count",
+                        "expected at least 1 point, got 0",
+                    ));
                 }
                 if s.count >= space.total() {
                     PointSet::All(space.total())
@@ -469,7 +506,14 @@ impl Sweep {
         for (i, c) in spec.constraints.iter().enumerate() {
             let at = format!("constraints[{i}]");
             let metric = Metric::parse(&c.metric).ok_or_else(|| {
-                InputError::at(format!("{at}.metric"), format!("unknown metric '{}' (metrics: {})", c.metric, Metric::names()))
+                InputError::at(
+                    format!("{at}.metric"),
+                    format!(
+                        "unknown metric '{}' (metrics: {})",
+                        c.metric,
+                        Metric::names()
+                    ),
+                )
             })?;
             if c.min.is_none() && c.max.is_none() {
                 return Err(InputError::at(&at, "expected \"min\", \"max\" or both"));
@@ -480,25 +524,48 @@ impl Sweep {
                 }
             }
             if metric == Metric::Accuracy && accuracy.is_none() {
-                return Err(InputError::at(format!("{at}.metric"), "an accuracy constraint needs an \"accuracy\" QAT results file"));
+                return Err(InputError::at(
+                    format!("{at}.metric"),
+                    "an accuracy constraint needs an \"accuracy\" QAT results file",
+                ));
             }
-            constraints.push(Constraint { metric, min: c.min, max: c.max });
+            constraints.push(Constraint {
+                metric,
+                min: c.min,
+                max: c.max,
+            });
         }
 
         let pareto: Vec<Objective> = if spec.pareto.is_empty() {
             vec![
-                Objective { metric: Metric::LatencyS, goal: Goal::Min },
-                Objective { metric: Metric::EnergyPj, goal: Goal::Min },
+                Objective {
+                    metric: Metric::LatencyS,
+                    goal: Goal::Min,
+                },
+                Objective {
+                    metric: Metric::EnergyPj,
+                    goal: Goal::Min,
+                },
             ]
         } else {
             spec.pareto
                 .iter()
                 .enumerate()
                 .map(|(i, o)| match o {
-                    ObjectiveSpec::Name(n) => Objective::parse(n).map_err(|e| InputError::at(format!("pareto[{i}]"), e)),
+                    ObjectiveSpec::Name(n) => {
+                        Objective::parse(n).map_err(|e| InputError::at(format!("pareto[{i}]"), e))
+                    }
                     ObjectiveSpec::Explicit { metric, goal } => Metric::parse(metric)
-                        .map(|m| Objective { metric: m, goal: *goal })
-                        .ok_or_else(|| InputError::at(format!("pareto[{i}].metric"), format!("unknown metric '{metric}' (metrics: {})", Metric::names()))),
+                        .map(|m| Objective {
+                            metric: m,
+                            goal: *goal,
+                        })
+                        .ok_or_else(|| {
+                            InputError::at(
+                                format!("pareto[{i}].metric"),
+                                format!("unknown metric '{metric}' (metrics: {})", Metric::names()),
+                            )
+                        }),
                 })
                 .collect::<InputResult<_>>()?
         };
@@ -514,17 +581,36 @@ impl Sweep {
             }
         }
         let plots = if spec.plots.is_empty() {
-            vec![PlotSpec { x: pareto[0].metric.name().into(), y: pareto[1].metric.name().into(), log_x: false, log_y: false }]
+            vec![PlotSpec {
+                x: pareto[0].metric.name().into(),
+                y: pareto[1].metric.name().into(),
+                log_x: false,
+                log_y: false,
+            }]
         } else {
             spec.plots.clone()
         };
 
-        let arch_dims: Vec<usize> = (0..dims.len()).filter(|&d| matches!(dims[d].kind, DimKind::Arch { .. })).collect();
-        let wl_dims: Vec<usize> = (0..dims.len()).filter(|&d| !matches!(dims[d].kind, DimKind::Arch { .. })).collect();
-        let arch_space = Space::new(arch_dims.iter().map(|&d| dims[d].labels.len() as u64).collect())
-            .map_err(|e| InputError::at("axes", e))?;
-        let wl_space = Space::new(wl_dims.iter().map(|&d| dims[d].labels.len() as u64).collect())
-            .map_err(|e| InputError::at("axes", e))?;
+        let arch_dims: Vec<usize> = (0..dims.len())
+            .filter(|&d| matches!(dims[d].kind, DimKind::Arch { .. }))
+            .collect();
+        let wl_dims: Vec<usize> = (0..dims.len())
+            .filter(|&d| !matches!(dims[d].kind, DimKind::Arch { .. }))
+            .collect();
+        let arch_space = Space::new(
+            arch_dims
+                .iter()
+                .map(|&d| dims[d].labels.len() as u64)
+                .collect(),
+        )
+        .map_err(|e| InputError::at("axes", e))?;
+        let wl_space = Space::new(
+            wl_dims
+                .iter()
+                .map(|&d| dims[d].labels.len() as u64)
+                .collect(),
+        )
+        .map_err(|e| InputError::at("axes", e))?;
         let n = points.len();
         let cache = |variants: u64, max: u64| -> bool { variants <= max && n >= 2 * variants };
         let arch_cache = cache(arch_space.total(), ARCH_CACHE_MAX)
@@ -622,9 +708,12 @@ impl Sweep {
                 }
             }
         }
-        arch_from_value(&v)
-            .map(Arc::new)
-            .map_err(|e| format!("invalid arch for this combination: at {}: {}", e.json_path, e.message))
+        arch_from_value(&v).map(Arc::new).map_err(|e| {
+            format!(
+                "invalid arch for this combination: at {}: {}",
+                e.json_path, e.message
+            )
+        })
     }
 
     fn build_workload(&self, digits: &[usize]) -> Result<Arc<Workload>, String> {
@@ -643,9 +732,12 @@ impl Sweep {
                 DimKind::Arch { .. } => {}
             }
         }
-        Workload::from_spec(w)
-            .map(Arc::new)
-            .map_err(|e| format!("invalid workload for this combination: at {}: {}", e.json_path, e.message))
+        Workload::from_spec(w).map(Arc::new).map_err(|e| {
+            format!(
+                "invalid workload for this combination: at {}: {}",
+                e.json_path, e.message
+            )
+        })
     }
 
     fn arch_for(&self, digits: &[usize]) -> Result<Arc<Arch>, String> {
@@ -671,9 +763,20 @@ impl Sweep {
     /// steps as [`crate::run`].
     pub fn evaluate(&self, id: u64) -> PointResult {
         let digits = self.space.digits(id);
-        let params: Vec<Value> = self.dims.iter().zip(&digits).map(|(d, &i)| d.labels[i].clone()).collect();
+        let params: Vec<Value> = self
+            .dims
+            .iter()
+            .zip(&digits)
+            .map(|(d, &i)| d.labels[i].clone())
+            .collect();
         let mut m = [f64::NAN; Metric::ALL.len()];
-        let fail = |m, e: String| PointResult { id, params: params.clone(), status: Status::Error, metrics: m, error: Some(e) };
+        let fail = |m, e: String| PointResult {
+            id,
+            params: params.clone(),
+            status: Status::Error,
+            metrics: m,
+            error: Some(e),
+        };
         let arch = match self.arch_for(&digits) {
             Ok(a) => a,
             Err(e) => return fail(m, e),
@@ -694,7 +797,13 @@ impl Sweep {
             .filter(|c| c.metric.known_before_run())
             .all(|c| c.holds(m[c.metric.index()]));
         if !pre_ok {
-            return PointResult { id, params, status: Status::Pruned, metrics: m, error: None };
+            return PointResult {
+                id,
+                params,
+                status: Status::Pruned,
+                metrics: m,
+                error: None,
+            };
         }
         let costs = match crate::model::plan(&wl, &arch) {
             Ok(c) => c,
@@ -703,7 +812,10 @@ impl Sweep {
         let timeline = crate::sim::simulate(&wl, &arch, &costs, self.spec.engine);
         let report = crate::report::Report::build(&wl, &arch, &costs, &timeline);
         metrics::fill_from_run(&mut m, &report, &costs);
-        let ok = self.constraints.iter().all(|c| c.holds(m[c.metric.index()]));
+        let ok = self
+            .constraints
+            .iter()
+            .all(|c| c.holds(m[c.metric.index()]));
         PointResult {
             id,
             params,
@@ -717,7 +829,9 @@ impl Sweep {
     /// order; each result is independent of the thread count).
     pub fn evaluate_many<F: Fn(PointResult) + Sync>(&self, ids: &[u64], on_done: F) {
         use rayon::prelude::*;
-        ids.par_iter().with_min_len(4).for_each(|&id| on_done(self.evaluate(id)));
+        ids.par_iter()
+            .with_min_len(4)
+            .for_each(|&id| on_done(self.evaluate(id)));
     }
 }
 
@@ -729,7 +843,12 @@ fn set_batch(w: &mut WorkloadSpec, batch: u64) -> Result<(), String> {
     for t in &mut w.inputs {
         match t.shape.first_mut() {
             Some(d) => *d = batch,
-            None => return Err(format!("input '{}' has no dimensions to use as the batch", t.name)),
+            None => {
+                return Err(format!(
+                    "input '{}' has no dimensions to use as the batch",
+                    t.name
+                ))
+            }
         }
     }
     Ok(())
@@ -737,7 +856,10 @@ fn set_batch(w: &mut WorkloadSpec, batch: u64) -> Result<(), String> {
 
 fn check_values(values: &[Value], at: &str, show: fn(&Value) -> String) -> InputResult<()> {
     if values.is_empty() {
-        return Err(InputError::at(format!("{at}.values"), "expected at least one value, got an empty list"));
+        return Err(InputError::at(
+            format!("{at}.values"),
+            "expected at least one value, got an empty list",
+        ));
     }
     for (j, v) in values.iter().enumerate() {
         if let Some(k) = values[..j].iter().position(|u| u == v) {
