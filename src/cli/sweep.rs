@@ -9,7 +9,7 @@ use accelsim::dse::rows::to_csv;
 use accelsim::dse::store::{merge, Manifest, OutDir, PARETO_CSV, RESULTS_CSV, RESULTS_JSONL};
 use accelsim::dse::sweep::check_objectives;
 use accelsim::dse::{plot, DseError, Finished, Objective, Row, Shard, Status, Sweep};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::CliError;
 
@@ -95,6 +95,18 @@ fn parse_objectives(
     Ok(Some(objs))
 }
 
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn stdout(text: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::failure(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn describe(objs: &[Objective]) -> String {
     objs.iter()
         .map(|o| format!("{} {}", o.metric.name(), o.goal.name()))
@@ -136,16 +148,15 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let ids = sweep.points().shard_ids(shard);
     if args.dry_run {
-        println!(
-            "sweep '{}' is valid: {} points in the product, {} selected, {} in shard {shard}",
+        return stdout(&format!(
+            "sweep '{}' is valid: {} points in the product, {} selected, {} in shard {shard}\ncolumns: {}\npareto: {}\n",
             sweep.spec.name,
             sweep.space_size(),
             sweep.points().len(),
-            ids.len()
-        );
-        println!("columns: {}", sweep.columns().join(","));
-        println!("pareto: {}", describe(&objectives));
-        return Ok(());
+            ids.len(),
+            sweep.columns().join(","),
+            describe(&objectives)
+        ));
     }
     let pool = {
         let mut b = rayon::ThreadPoolBuilder::new();
@@ -178,9 +189,12 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let pb = ProgressBar::with_draw_target(Some(todo.len() as u64), ProgressDrawTarget::stderr());
     pb.set_style(
         ProgressStyle::with_template(
-            "{elapsed_precise} [{wide_bar}] {pos}/{len} points ({per_sec}, ETA {eta})",
+            "{elapsed_precise} [{wide_bar}] {pos}/{len} points ({rate}, ETA {eta})",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0} points/s", s.per_sec());
+        })
         .progress_chars("=> "),
     );
     let memory: Mutex<Vec<Row>> = Mutex::new(Vec::new());
@@ -285,7 +299,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
                 .iter()
                 .map(|&i| finished.rows[i].clone())
                 .collect();
-            print!("{}", to_csv(&columns, &front));
+            stdout(&to_csv(&columns, &front))?;
         }
     }
     Ok(())

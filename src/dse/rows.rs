@@ -186,4 +186,23 @@ mod tests {
         assert!(from_jsonl(&cols[..4], &line).is_err());
         assert_eq!(num(f64::NAN), Value::Null);
     }
+
+    #[test]
+    fn floats_round_trip_exactly() {
+        let cols: Vec<String> = ["id", "x"].map(String::from).to_vec();
+        for v in [
+            58510540.800000004,
+            0.1 + 0.2,
+            1e-300,
+            123456789.123456789,
+            2.0f64.powi(60),
+        ] {
+            let row = Row {
+                id: 1,
+                values: vec![num(v)],
+            };
+            let back = from_jsonl(&cols, &to_jsonl(&cols, &row)).unwrap();
+            assert_eq!(back.values[0].as_f64().unwrap().to_bits(), v.to_bits());
+        }
+    }
 }
