@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::metrics::{Goal, Metric};
 use super::pareto::pareto_front;
-use super::rows::{from_jsonl, to_csv, to_jsonl, to_jsonl_doc, Row};
+use super::rows::{csv_header, csv_line, from_jsonl, to_jsonl, Row};
 use super::space::Shard;
 use super::spec::PlotSpec;
 use super::sweep::{Objective, Status, Sweep};
@@ -204,6 +204,45 @@ pub struct Finished {
     pub front: Vec<usize>,
 }
 
+/// Streams a file atomically: `fill` writes into a buffered temporary file in the same
+/// folder, which then replaces `path`.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), DseError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let result = File::create(&tmp).and_then(|f| {
+        let mut w = std::io::BufWriter::new(f);
+        fill(&mut w)?;
+        w.flush()?;
+        drop(w);
+        std::fs::rename(&tmp, path)
+    });
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io_err(path, "write", e)
+    })
+}
+
+fn write_csv<'a>(
+    path: &Path,
+    columns: &[String],
+    rows: impl Iterator<Item = &'a Row>,
+) -> Result<(), DseError> {
+    write_atomic_with(path, |w| {
+        w.write_all(csv_header(columns).as_bytes())?;
+        for r in rows {
+            w.write_all(csv_line(r).as_bytes())?;
+        }
+        Ok(())
+    })
+}
+
 /// Writes `results.jsonl`, `results.csv` and `pareto.csv` for `rows` (sorted here).
 pub fn write_final(
     dir: &Path,
@@ -213,15 +252,18 @@ pub fn write_final(
 ) -> Result<Finished, DseError> {
     rows.sort_by_key(|r| r.id);
     let front = front_of(columns, &rows, objectives);
-    write_atomic(
-        &dir.join(RESULTS_JSONL),
-        to_jsonl_doc(columns, &rows).as_bytes(),
-    )?;
-    write_atomic(&dir.join(RESULTS_CSV), to_csv(columns, &rows).as_bytes())?;
-    let front_rows: Vec<Row> = front.iter().map(|&i| rows[i].clone()).collect();
-    write_atomic(
+    write_atomic_with(&dir.join(RESULTS_JSONL), |w| {
+        for r in &rows {
+            w.write_all(to_jsonl(columns, r).as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })?;
+    write_csv(&dir.join(RESULTS_CSV), columns, rows.iter())?;
+    write_csv(
         &dir.join(PARETO_CSV),
-        to_csv(columns, &front_rows).as_bytes(),
+        columns,
+        front.iter().map(|&i| &rows[i]),
     )?;
     Ok(Finished { rows, front })
 }
