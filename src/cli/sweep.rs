@@ -145,6 +145,9 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let sweep = Sweep::load(path).map_err(|e| CliError::bad_input(e.to_string()))?;
     let objectives = parse_objectives(&args.pareto, sweep.has_accuracy())?
         .unwrap_or_else(|| sweep.pareto().to_vec());
+    for n in sweep.notes() {
+        eprintln!("warning: {n}");
+    }
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let ids = sweep.points().shard_ids(shard);
     if args.dry_run {

@@ -182,6 +182,13 @@ pub struct Sweep {
     pareto: Vec<Objective>,
     plots: Vec<PlotSpec>,
     fingerprint: String,
+    notes: Vec<String>,
+}
+
+/// Runs `f` with tracing switched off on this thread: per-op warnings (e.g. precision
+/// fallback) would repeat for every point; the sweep reports them once (`notes`).
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    tracing::dispatcher::with_default(&tracing::Dispatch::none(), f)
 }
 
 fn arch_from_value(v: &Value) -> InputResult<Arch> {
@@ -435,8 +442,9 @@ impl Sweep {
         if archs.is_empty() {
             archs.push((String::new(), &base_arch_built));
         }
+        let mut notes = std::collections::BTreeSet::new();
         for (what, arch) in &archs {
-            crate::model::plan(&base_wl, arch).map_err(|e| {
+            let costs = quietly(|| crate::model::plan(&base_wl, arch)).map_err(|e| {
                 InputError::at(
                     "workload",
                     format!(
@@ -445,8 +453,9 @@ impl Sweep {
                     ),
                 )
             })?;
+            notes.extend(costs.into_iter().flat_map(|c| c.warnings));
             for (at, w) in &wl_checks {
-                crate::model::plan(w, arch).map_err(|e| {
+                let costs = quietly(|| crate::model::plan(w, arch)).map_err(|e| {
                     InputError::at(
                         at.clone(),
                         format!(
@@ -455,8 +464,10 @@ impl Sweep {
                         ),
                     )
                 })?;
+                notes.extend(costs.into_iter().flat_map(|c| c.warnings));
             }
         }
+        let notes: Vec<String> = notes.into_iter().collect();
 
         // Columns must be unique and not clash with fixed ones.
         let reserved: Vec<&str> = ["id", "status", "error"]
@@ -650,6 +661,7 @@ impl Sweep {
             pareto,
             plots,
             fingerprint,
+            notes,
         })
     }
 
@@ -691,6 +703,12 @@ impl Sweep {
     /// A stable hash of everything that decides the results (hex).
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
+    }
+
+    /// Warnings found while validating (e.g. a precision running on a wider format via
+    /// `precision_fallback`), once each; points do not repeat them.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Whether a QAT accuracy file is attached.
@@ -805,7 +823,7 @@ impl Sweep {
                 error: None,
             };
         }
-        let costs = match crate::model::plan(&wl, &arch) {
+        let costs = match quietly(|| crate::model::plan(&wl, &arch)) {
             Ok(c) => c,
             Err(e) => return fail(m, format!("at {}: {}", e.json_path, e.message)),
         };
