@@ -12,7 +12,8 @@
 //! - [`power`]: power capping by DVFS (the clock a workload sustains under a power limit);
 //! - [`report`]: the report and its renderers;
 //! - [`validate`]: predicted-vs-measured comparisons (H100 calibration set);
-//! - [`numerics`]: bit-exact number formats.
+//! - [`numerics`]: bit-exact number formats;
+//! - [`dse`]: design-space sweeps, Pareto fronts, shards and plots.
 //!
 //! ```no_run
 //! use accelsim::{arch::Arch, workload::Workload, sim::Engine};
@@ -23,6 +24,7 @@
 //! ```
 
 pub mod arch;
+pub mod dse;
 pub mod error;
 pub mod import;
 pub mod model;

@@ -8,6 +8,7 @@ mod import;
 mod prune;
 mod run;
 mod schema;
+mod sweep;
 mod validate;
 
 /// Exit code for bad input (malformed files, unknown names, invalid values).
@@ -71,6 +72,9 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Magnitude-prune a workload's weights to an N:M pattern or a density.
     Prune(prune::PruneArgs),
+    /// Evaluate a design space (sweep file) in parallel: results, Pareto front, plots;
+    /// `sweep merge` combines shard outputs.
+    Sweep(sweep::SweepArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -108,6 +112,7 @@ pub fn main() -> i32 {
         Command::Import(a) => import::run(&a),
         Command::Validate(a) => validate::run(&a),
         Command::Prune(a) => prune::run(&a),
+        Command::Sweep(a) => sweep::run(&a),
     };
     match result {
         Ok(()) => 0,

@@ -1,4 +1,4 @@
-//! `accelsim schema arch|workload`: print a JSON Schema for editors.
+//! `accelsim schema arch|workload|sweep`: print a JSON Schema for editors.
 
 use super::CliError;
 
@@ -9,12 +9,14 @@ pub enum SchemaKind {
     Arch,
     /// The workload file.
     Workload,
+    /// The sweep file (`accelsim sweep`).
+    Sweep,
 }
 
 /// Arguments of `accelsim schema`.
 #[derive(clap::Args, Debug)]
 pub struct SchemaArgs {
-    /// arch or workload.
+    /// arch, workload or sweep.
     #[arg(value_enum)]
     pub kind: SchemaKind,
 }
@@ -24,6 +26,7 @@ pub fn run(args: &SchemaArgs) -> Result<(), CliError> {
     let schema = match args.kind {
         SchemaKind::Arch => schemars::schema_for!(accelsim::arch::Arch),
         SchemaKind::Workload => schemars::schema_for!(accelsim::workload::WorkloadSpec),
+        SchemaKind::Sweep => schemars::schema_for!(accelsim::dse::SweepSpec),
     };
     let text =
         serde_json::to_string_pretty(&schema).map_err(|e| CliError::failure(e.to_string()))?;

@@ -1,0 +1,210 @@
+//! The metrics reported for every point (objectives, arch figures and the energy split),
+//! their natural directions, and how each is computed from a run.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::arch::{Arch, CoreBuffers};
+use crate::model::OpCost;
+use crate::report::Report;
+use crate::workload::Workload;
+
+/// Whether smaller or larger is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Goal {
+    /// Smaller is better.
+    Min,
+    /// Larger is better.
+    Max,
+}
+
+impl Goal {
+    /// `min` or `max`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Goal::Min => "min",
+            Goal::Max => "max",
+        }
+    }
+}
+
+/// A metric column of the results, in column order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Metric {
+    /// Latency of one run of the workload (the whole batch), seconds.
+    LatencyS,
+    /// Energy of one run of the workload (the whole batch), pJ.
+    EnergyPj,
+    /// Energy efficiency: 2 × MACs / energy in pJ (= 10^12 ops per joule per 10^12 = TOPS/W).
+    TopsPerW,
+    /// Energy-delay product: energy in J × latency in s (J·s).
+    EdpJs,
+    /// Largest buffer footprint of any op's DRAM tiling on one core, bytes.
+    PeakSramBytes,
+    /// DRAM bytes read + written.
+    DramBytes,
+    /// On-chip SRAM capacity of the arch (every core's buffers + the global buffer), KiB.
+    SramKib,
+    /// Processing elements of the whole chip (cores × PEs per core).
+    Pes,
+    /// Representational capacity: Σ over compute layers of (output elements per sample ×
+    /// bit width of the layer's output activations).
+    CapacityBits,
+    /// Accuracy from the QAT results file (empty when the configuration is not in it).
+    Accuracy,
+    /// Energy in the MAC array, pJ.
+    EnergyMacPj,
+    /// Energy in the vector unit, pJ.
+    EnergyVectorPj,
+    /// Energy in on-chip buffers, pJ.
+    EnergySramPj,
+    /// Energy in DRAM, pJ.
+    EnergyDramPj,
+    /// Static energy, pJ.
+    EnergyStaticPj,
+}
+
+impl Metric {
+    /// Every metric, in column order.
+    pub const ALL: [Metric; 15] = [
+        Metric::LatencyS,
+        Metric::EnergyPj,
+        Metric::TopsPerW,
+        Metric::EdpJs,
+        Metric::PeakSramBytes,
+        Metric::DramBytes,
+        Metric::SramKib,
+        Metric::Pes,
+        Metric::CapacityBits,
+        Metric::Accuracy,
+        Metric::EnergyMacPj,
+        Metric::EnergyVectorPj,
+        Metric::EnergySramPj,
+        Metric::EnergyDramPj,
+        Metric::EnergyStaticPj,
+    ];
+
+    /// Column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::LatencyS => "latency_s",
+            Metric::EnergyPj => "energy_pj",
+            Metric::TopsPerW => "tops_per_w",
+            Metric::EdpJs => "edp_js",
+            Metric::PeakSramBytes => "peak_sram_bytes",
+            Metric::DramBytes => "dram_bytes",
+            Metric::SramKib => "sram_kib",
+            Metric::Pes => "pes",
+            Metric::CapacityBits => "capacity_bits",
+            Metric::Accuracy => "accuracy",
+            Metric::EnergyMacPj => "energy_mac_pj",
+            Metric::EnergyVectorPj => "energy_vector_pj",
+            Metric::EnergySramPj => "energy_sram_pj",
+            Metric::EnergyDramPj => "energy_dram_pj",
+            Metric::EnergyStaticPj => "energy_static_pj",
+        }
+    }
+
+    /// Looks a metric up by column name.
+    pub fn parse(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// Names of every metric, for error messages.
+    pub fn names() -> String {
+        Metric::ALL.map(Metric::name).join(", ")
+    }
+
+    /// The natural direction: larger is better for TOPS/W, capacity and accuracy.
+    pub fn natural_goal(self) -> Goal {
+        match self {
+            Metric::TopsPerW | Metric::CapacityBits | Metric::Accuracy => Goal::Max,
+            _ => Goal::Min,
+        }
+    }
+
+    /// True for metrics known without running the point (arch figures, capacity,
+    /// accuracy): constraints on them prune a point before it is evaluated.
+    pub fn known_before_run(self) -> bool {
+        matches!(
+            self,
+            Metric::SramKib | Metric::Pes | Metric::CapacityBits | Metric::Accuracy
+        )
+    }
+
+    /// Position in [`Metric::ALL`].
+    pub fn index(self) -> usize {
+        Metric::ALL
+            .iter()
+            .position(|&m| m == self)
+            .expect("every metric is in ALL")
+    }
+}
+
+/// On-chip SRAM capacity in KiB: every core's buffers plus the global buffer.
+pub fn sram_kib(arch: &Arch) -> f64 {
+    let per_core = match &arch.memory.core_buffers {
+        CoreBuffers::Unified { buffer } => buffer.capacity_kib,
+        CoreBuffers::Split {
+            ifmap,
+            filter,
+            ofmap,
+        } => ifmap.capacity_kib + filter.capacity_kib + ofmap.capacity_kib,
+    };
+    let global = arch
+        .memory
+        .global_buffer
+        .as_ref()
+        .map(|b| b.capacity_kib)
+        .unwrap_or(0.0);
+    per_core * arch.cores as f64 + global
+}
+
+/// Processing elements of the whole chip.
+pub fn pes(arch: &Arch) -> f64 {
+    arch.pes_per_core() as f64 * arch.cores as f64
+}
+
+/// Representational capacity in bits: Σ over compute ops (matmul, conv2d) of the output
+/// tensor's elements per sample (elements / first dimension) × the bit width of its
+/// format's element code (block scales excluded).
+pub fn capacity_bits(workload: &Workload) -> f64 {
+    workload
+        .ops
+        .iter()
+        .filter(|o| o.kind.is_compute())
+        .map(|o| {
+            let t = &workload.tensors[o.output];
+            let batch = t.shape.first().copied().unwrap_or(1).max(1);
+            (t.elements / batch) as f64 * t.format.element_bits() as f64
+        })
+        .sum()
+}
+
+/// The metrics that need a run, filled into `values` (indexed like [`Metric::ALL`]).
+pub fn fill_from_run(values: &mut [f64], report: &Report, costs: &[OpCost]) {
+    let s = &report.summary;
+    let e = &s.energy_breakdown_pj;
+    let set = |values: &mut [f64], m: Metric, v: f64| values[m.index()] = v;
+    set(values, Metric::LatencyS, s.latency_s);
+    set(values, Metric::EnergyPj, s.energy_pj);
+    let tops_w = if s.energy_pj > 0.0 {
+        2.0 * s.macs as f64 / s.energy_pj
+    } else {
+        0.0
+    };
+    set(values, Metric::TopsPerW, tops_w);
+    set(values, Metric::EdpJs, s.energy_pj * 1e-12 * s.latency_s);
+    let peak = costs
+        .iter()
+        .filter_map(|c| c.tiling.map(|t| t.peak_buffer_bytes))
+        .fold(0.0f64, f64::max);
+    set(values, Metric::PeakSramBytes, peak);
+    set(values, Metric::DramBytes, s.dram_bytes);
+    set(values, Metric::EnergyMacPj, e.mac);
+    set(values, Metric::EnergyVectorPj, e.vector);
+    set(values, Metric::EnergySramPj, e.sram);
+    set(values, Metric::EnergyDramPj, e.dram);
+    set(values, Metric::EnergyStaticPj, e.static_);
+}

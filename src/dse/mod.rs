@@ -1,0 +1,52 @@
+//! Design-space exploration: sweep specs, parallel evaluation of every point through the
+//! library, Pareto fronts, shards, resume and merge, and SVG plots.
+//!
+//! ```no_run
+//! use accelsim::dse::{Sweep, Row, Shard};
+//! let sweep = Sweep::load("sweeps/mlp6_precision.json".as_ref()).unwrap();
+//! let ids = sweep.points().shard_ids(Shard::WHOLE);
+//! let rows = std::sync::Mutex::new(Vec::new());
+//! sweep.evaluate_many(&ids, |r| rows.lock().unwrap().push(Row::from_result(&r)));
+//! let mut rows = rows.into_inner().unwrap();
+//! rows.sort_by_key(|r| r.id);
+//! let front = accelsim::dse::front_of(&sweep.columns(), &rows, sweep.pareto());
+//! println!("{} points, {} on the front", rows.len(), front.len());
+//! ```
+//!
+//! Modules: [`spec`] (the file), [`sweep`] (validation and evaluation), [`space`] (point
+//! ids, samples, shards), [`metrics`], [`pareto`], [`qat`] (accuracy files), [`rows`]
+//! (CSV / JSON Lines), [`store`] (output folder, resume, merge), [`plot`] (SVG).
+
+pub mod jsonpath;
+pub mod metrics;
+pub mod pareto;
+pub mod plot;
+pub mod qat;
+pub mod rows;
+pub mod select;
+pub mod space;
+pub mod spec;
+pub mod store;
+pub mod sweep;
+
+pub use metrics::{Goal, Metric};
+pub use pareto::{dominates, pareto_front, pareto_front_brute_force};
+pub use qat::AccuracyTable;
+pub use rows::Row;
+pub use space::{PointSet, Shard, Space};
+pub use spec::{AxisSpec, ConstraintSpec, ObjectiveSpec, PlotSpec, SampleSpec, SweepSpec};
+pub use store::{front_of, merge, Finished, Manifest, OutDir};
+pub use sweep::{Constraint, Objective, PointResult, Status, Sweep};
+
+use crate::error::InputError;
+
+/// A sweep failure: bad input (exit code 2 in the CLI) or an I/O problem with outputs.
+#[derive(Debug, thiserror::Error)]
+pub enum DseError {
+    /// Bad input: the file, JSON path and what was expected.
+    #[error("{0}")]
+    Input(#[from] InputError),
+    /// Reading or writing outputs failed.
+    #[error("{0}")]
+    Io(String),
+}

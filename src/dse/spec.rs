@@ -1,0 +1,168 @@
+//! The sweep file's serde types: a base arch and workload, the axes to vary, sampling,
+//! constraints, Pareto objectives and plots. Paths to other files are relative to the
+//! sweep file.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::sim::Engine;
+use crate::workload::PrecisionSpec;
+
+/// A design-space sweep: which (arch, workload) variants to evaluate and what to report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// Name shown in outputs.
+    pub name: String,
+    /// Free-text description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Base architecture file (relative to the sweep file).
+    pub arch: String,
+    /// Base workload file (relative to the sweep file).
+    pub workload: String,
+    /// Scheduler used for every point (default `analytic`).
+    #[serde(default)]
+    #[schemars(with = "String")]
+    pub engine: Engine,
+    /// Fixed edits applied to the base arch before any axis: JSON path → value
+    /// (e.g. `{"precision_fallback": true}`).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub set: serde_json::Map<String, serde_json::Value>,
+    /// The axes; the design space is their full product (first axis outermost).
+    pub axes: Vec<AxisSpec>,
+    /// Evaluate a random sample of the product instead of all of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<SampleSpec>,
+    /// Constraints that prune the space.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<ConstraintSpec>,
+    /// QAT results file (CSV or JSON) mapping a precision configuration to accuracy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<String>,
+    /// The 2 or 3 objectives of the Pareto front (default `latency_s`, `energy_pj`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pareto: Vec<ObjectiveSpec>,
+    /// Scatter plots written with `--plot` (default: the first two Pareto objectives).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plots: Vec<PlotSpec>,
+}
+
+/// One axis of the design space.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AxisSpec {
+    /// Any arch field by JSON path (`array.rows`, `memory.dram.bandwidth_gbps`,
+    /// `precisions`); with `paths`, every path gets the same value (e.g. a square array).
+    Arch {
+        /// Column name (default: the path, or the paths joined with `+`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// One JSON path into the arch file.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<String>,
+        /// Several JSON paths set to the same value.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        paths: Vec<String>,
+        /// The values (any JSON the field accepts).
+        values: Vec<serde_json::Value>,
+    },
+    /// Precision of compute layers (matmul / conv2d) selected by name, glob (`fc*`,
+    /// `layer?.0.*`) or regex (`re:^layer[12]\.`).
+    Precision {
+        /// Column name for `group` mode (default: the selectors joined with `,`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Layer selectors.
+        layers: Vec<String>,
+        /// `each` (default): every selected layer varies on its own (one column per layer);
+        /// `group`: all selected layers share one value.
+        #[serde(default)]
+        mode: PrecisionMode,
+        /// Precisions: a format name or a block `{weights, activations, output}`.
+        values: Vec<PrecisionSpec>,
+    },
+    /// Batch size: the first dimension of every graph input.
+    Batch {
+        /// Batch sizes.
+        values: Vec<u64>,
+    },
+    /// Sparsity options: not available yet (needs the sparsity feature); rejected at
+    /// validation with a clear error rather than ignored.
+    Sparsity {
+        /// Layer selectors (reserved).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        layers: Option<serde_json::Value>,
+        /// Sparsity options (reserved).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        values: Option<serde_json::Value>,
+    },
+}
+
+/// How a precision axis varies its layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PrecisionMode {
+    /// One dimension per selected layer.
+    #[default]
+    Each,
+    /// One dimension for all selected layers together.
+    Group,
+}
+
+/// A deterministic random sample of the product.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SampleSpec {
+    /// How many distinct points (all of them if the product is smaller).
+    pub count: u64,
+    /// Seed of the sampler (default 0).
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// A bound on one metric; points outside are kept in the results with status `pruned`
+/// (arch-only metrics, checked before evaluating) or `infeasible`, and left off the front.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConstraintSpec {
+    /// Metric name (see `accelsim::dse::Metric`).
+    pub metric: String,
+    /// Inclusive lower bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Inclusive upper bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+/// A Pareto objective: a metric name (with its natural direction) or `{metric, goal}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ObjectiveSpec {
+    /// Metric name, natural direction.
+    Name(String),
+    /// Metric with an explicit direction.
+    Explicit {
+        /// Metric name.
+        metric: String,
+        /// `min` or `max`.
+        goal: super::Goal,
+    },
+}
+
+/// One scatter plot: `y` against `x`, the 2-D Pareto front of (x, y) highlighted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlotSpec {
+    /// Metric on the horizontal axis.
+    pub x: String,
+    /// Metric on the vertical axis.
+    pub y: String,
+    /// Logarithmic horizontal axis.
+    #[serde(default)]
+    pub log_x: bool,
+    /// Logarithmic vertical axis.
+    #[serde(default)]
+    pub log_y: bool,
+}

@@ -1,0 +1,891 @@
+//! A validated sweep: the base arch and workload, the dimensions of the design space and
+//! everything needed to evaluate one point. All checks run in [`Sweep::from_spec`], before
+//! any point is evaluated.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
+
+use super::jsonpath::{self, Step};
+use super::metrics::{self, Goal, Metric};
+use super::qat::AccuracyTable;
+use super::select::select_layers;
+use super::space::{sample, PointSet, Space};
+use super::spec::{AxisSpec, ObjectiveSpec, PlotSpec, PrecisionMode, SweepSpec};
+use crate::arch::Arch;
+use crate::error::{load_json_file, parse_json, InputError, InputResult};
+use crate::workload::{PrecisionSpec, Workload, WorkloadSpec};
+
+/// Largest number of distinct arch variants kept built in memory.
+const ARCH_CACHE_MAX: u64 = 4096;
+/// Largest number of distinct workload variants kept built in memory.
+const WORKLOAD_CACHE_MAX: u64 = 1024;
+
+/// A Pareto objective: a metric and its direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Objective {
+    /// The metric.
+    pub metric: Metric,
+    /// Minimise or maximise.
+    pub goal: Goal,
+}
+
+impl Objective {
+    /// Parses `latency_s` (natural direction) or `latency_s:max`.
+    pub fn parse(s: &str) -> Result<Objective, String> {
+        let (name, goal) = match s.split_once(':') {
+            Some((n, "min")) => (n, Some(Goal::Min)),
+            Some((n, "max")) => (n, Some(Goal::Max)),
+            Some((_, g)) => {
+                return Err(format!(
+                    "expected :min or :max after the metric, got ':{g}'"
+                ))
+            }
+            None => (s, None),
+        };
+        let metric = Metric::parse(name.trim())
+            .ok_or_else(|| format!("unknown metric '{name}' (metrics: {})", Metric::names()))?;
+        Ok(Objective {
+            metric,
+            goal: goal.unwrap_or(metric.natural_goal()),
+        })
+    }
+}
+
+/// Checks a list of Pareto objectives: 2 or 3 distinct metrics.
+pub fn check_objectives(objs: &[Objective], has_accuracy: bool) -> Result<(), String> {
+    if !(2..=3).contains(&objs.len()) {
+        return Err(format!(
+            "expected 2 or 3 Pareto objectives, got {}",
+            objs.len()
+        ));
+    }
+    for (i, o) in objs.iter().enumerate() {
+        if objs[..i].iter().any(|p| p.metric == o.metric) {
+            return Err(format!("objective '{}' is listed twice", o.metric.name()));
+        }
+        if o.metric == Metric::Accuracy && !has_accuracy {
+            return Err(
+                "objective 'accuracy' needs an \"accuracy\" QAT results file in the sweep".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A bound on a metric.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Constraint {
+    /// The metric.
+    pub metric: Metric,
+    /// Inclusive lower bound.
+    pub min: Option<f64>,
+    /// Inclusive upper bound.
+    pub max: Option<f64>,
+}
+
+impl Constraint {
+    /// Whether `v` satisfies the bound (NaN never does).
+    pub fn holds(&self, v: f64) -> bool {
+        !v.is_nan() && self.min.map_or(true, |m| v >= m) && self.max.map_or(true, |m| v <= m)
+    }
+}
+
+/// What one dimension varies.
+#[derive(Debug, Clone)]
+enum DimKind {
+    Arch {
+        paths: Vec<Vec<Step>>,
+    },
+    Precision {
+        ops: Vec<usize>,
+        values: Vec<PrecisionSpec>,
+    },
+    Batch {
+        values: Vec<u64>,
+    },
+}
+
+/// One dimension of the space: a column and its values.
+#[derive(Debug, Clone)]
+struct Dim {
+    column: String,
+    kind: DimKind,
+    /// The value written in the column for each index.
+    labels: Vec<Value>,
+}
+
+/// The outcome class of a point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Evaluated, within every constraint.
+    Ok,
+    /// Outside a constraint known before running (arch figures, capacity, accuracy); not run.
+    Pruned,
+    /// Evaluated, outside a constraint on a run metric.
+    Infeasible,
+    /// This combination of axis values is invalid (message in `error`).
+    Error,
+}
+
+impl Status {
+    /// `ok`, `pruned`, `infeasible` or `error`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Pruned => "pruned",
+            Status::Infeasible => "infeasible",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// The result of one point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointResult {
+    /// Index in the full product.
+    pub id: u64,
+    /// Value of each parameter column.
+    pub params: Vec<Value>,
+    /// Outcome.
+    pub status: Status,
+    /// Metric values indexed like [`Metric::ALL`] (NaN where unknown).
+    pub metrics: [f64; Metric::ALL.len()],
+    /// Why the point failed (status `error`).
+    pub error: Option<String>,
+}
+
+type Cache<T> = Vec<OnceLock<Result<Arc<T>, String>>>;
+
+/// A validated, ready-to-evaluate sweep.
+#[derive(Debug)]
+pub struct Sweep {
+    /// The spec as read.
+    pub spec: SweepSpec,
+    /// The sweep file, if loaded from one.
+    pub file: Option<PathBuf>,
+    base_arch: Value,
+    base_workload: WorkloadSpec,
+    base_wl: Arc<Workload>,
+    dims: Vec<Dim>,
+    space: Space,
+    points: PointSet,
+    arch_dims: Vec<usize>,
+    wl_dims: Vec<usize>,
+    arch_space: Space,
+    wl_space: Space,
+    arch_cache: Option<Cache<Arch>>,
+    wl_cache: Option<Cache<Workload>>,
+    constraints: Vec<Constraint>,
+    accuracy: Option<AccuracyTable>,
+    pareto: Vec<Objective>,
+    plots: Vec<PlotSpec>,
+    fingerprint: String,
+    notes: Vec<String>,
+}
+
+/// Runs `f` with tracing switched off on this thread: per-op warnings (e.g. precision
+/// fallback) would repeat for every point; the sweep reports them once (`notes`).
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    tracing::dispatcher::with_default(&tracing::Dispatch::none(), f)
+}
+
+fn arch_from_value(v: &Value) -> InputResult<Arch> {
+    let arch: Arch = serde_path_to_error::deserialize(v).map_err(|e| {
+        let p = e.path().to_string();
+        let p = if p == "." || p.is_empty() {
+            "$".to_string()
+        } else {
+            p
+        };
+        InputError::at(p, e.into_inner().to_string())
+    })?;
+    arch.validate()?;
+    Ok(arch)
+}
+
+fn resolve(base: &Path, rel: &str) -> PathBuf {
+    let p = Path::new(rel);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+fn compact(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// FNV-1a 64-bit: a stable hash (same on every platform and run).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn mixed_index(digits: &[usize], dims: &[usize], space: &Space) -> usize {
+    let mut idx = 0u64;
+    for (k, &d) in dims.iter().enumerate() {
+        idx = idx * space.radices()[k] + digits[d] as u64;
+    }
+    idx as usize
+}
+
+impl Sweep {
+    /// Reads and validates a sweep file; other files resolve against its folder.
+    pub fn load(path: &Path) -> InputResult<Sweep> {
+        let spec: SweepSpec = load_json_file(path)?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let mut s = Sweep::from_spec(spec, base).map_err(|e| e.in_file(path))?;
+        s.file = Some(path.to_path_buf());
+        Ok(s)
+    }
+
+    /// Parses and validates sweep JSON text; other files resolve against `base_dir`.
+    pub fn from_json(text: &str, base_dir: &Path) -> InputResult<Sweep> {
+        Sweep::from_spec(parse_json(text)?, base_dir)
+    }
+
+    /// Validates a spec: loads the arch, workload and QAT files, checks every axis value
+    /// (each arch value builds a valid arch, each precision / batch value a valid
+    /// workload, every precision runs on every arch variant), constraints, objectives
+    /// and plots. Errors name the sweep's JSON path; errors inside the arch or workload
+    /// name that file.
+    pub fn from_spec(spec: SweepSpec, base_dir: &Path) -> InputResult<Sweep> {
+        // Base arch as JSON (validated), then the fixed edits.
+        let arch_path = resolve(base_dir, &spec.arch);
+        let arch_text = std::fs::read_to_string(&arch_path).map_err(|e| {
+            InputError::at(
+                "arch",
+                format!("cannot read arch file '{}': {e}", arch_path.display()),
+            )
+        })?;
+        Arch::from_json(&arch_text).map_err(|e| e.in_file(&arch_path))?;
+        let mut base_arch: Value = serde_json::from_str(&arch_text)
+            .map_err(|e| InputError::at("$", e.to_string()).in_file(&arch_path))?;
+        for (path, v) in &spec.set {
+            let at = format!("set.{path}");
+            let steps = jsonpath::parse(path).map_err(|e| InputError::at(&at, e))?;
+            jsonpath::set(&mut base_arch, &steps, v.clone()).map_err(|e| InputError::at(&at, e))?;
+            arch_from_value(&base_arch).map_err(|e| {
+                InputError::at(
+                    &at,
+                    format!(
+                        "setting {path} = {} gives an invalid arch: at {}: {}",
+                        compact(v),
+                        e.json_path,
+                        e.message
+                    ),
+                )
+            })?;
+        }
+        let base_arch_built = arch_from_value(&base_arch)?;
+
+        // Base workload.
+        let wl_path = resolve(base_dir, &spec.workload);
+        let base_workload: WorkloadSpec = load_json_file(&wl_path)?;
+        let base_wl =
+            Arc::new(Workload::from_spec(base_workload.clone()).map_err(|e| e.in_file(&wl_path))?);
+
+        // Axes → dimensions.
+        let mut dims: Vec<Dim> = Vec::new();
+        let mut varied_ops: Vec<Option<usize>> = vec![None; base_workload.ops.len()];
+        // Arch variants that change which precisions run: (axis, value index, arch).
+        let mut precision_archs: Vec<(usize, usize, Arch)> = Vec::new();
+        // Workload variants to check against every arch: (where, workload).
+        let mut wl_checks: Vec<(String, Workload)> = Vec::new();
+        for (i, axis) in spec.axes.iter().enumerate() {
+            let at = format!("axes[{i}]");
+            match axis {
+                AxisSpec::Arch { name, path, paths, values } => {
+                    let all: Vec<String> = match (path, paths.is_empty()) {
+                        (Some(p), true) => vec![p.clone()],
+                        (None, false) => paths.clone(),
+                        (Some(_), false) => {
+                            return Err(InputError::at(&at, "give either \"path\" or \"paths\", not both"))
+                        }
+                        (None, true) => {
+                            return Err(InputError::at(&at, "expected \"path\" (a JSON path into the arch, e.g. \"array.rows\") or \"paths\""))
+                        }
+                    };
+                    let steps: Vec<Vec<Step>> = all
+                        .iter()
+                        .map(|p| jsonpath::parse(p))
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| InputError::at(format!("{at}.path"), e))?;
+                    check_values(values, &at, compact)?;
+                    let touches_precision = steps.iter().any(|s| {
+                        matches!(s.first(), Some(Step::Key(k)) if k == "precisions" || k == "precision_fallback")
+                    });
+                    for (j, v) in values.iter().enumerate() {
+                        let mut a = base_arch.clone();
+                        for (p, st) in all.iter().zip(&steps) {
+                            jsonpath::set(&mut a, st, v.clone()).map_err(|e| {
+                                InputError::at(format!("{at}.path"), format!("'{p}' does not fit the arch: {e}"))
+                            })?;
+                        }
+                        let built = arch_from_value(&a).map_err(|e| {
+                            InputError::at(
+                                format!("{at}.values[{j}]"),
+                                format!(
+                                    "setting {} = {} gives an invalid arch: at {}: {}",
+                                    all.join(", "),
+                                    compact(v),
+                                    e.json_path,
+                                    e.message
+                                ),
+                            )
+                        })?;
+                        if touches_precision {
+                            precision_archs.push((i, j, built));
+                        }
+                    }
+                    dims.push(Dim {
+                        column: name.clone().unwrap_or_else(|| all.join("+")),
+                        kind: DimKind::Arch { paths: steps },
+                        labels: values.clone(),
+                    });
+                }
+                AxisSpec::Precision { name, layers, mode, values } => {
+                    let ops = select_layers(&base_workload, layers)
+                        .map_err(|e| InputError::at(format!("{at}.layers"), e))?;
+                    for &o in &ops {
+                        if let Some(k) = varied_ops[o] {
+                            return Err(InputError::at(
+                                format!("{at}.layers"),
+                                format!("layer '{}' is already varied by axes[{k}]", base_workload.ops[o].name),
+                            ));
+                        }
+                        varied_ops[o] = Some(i);
+                    }
+                    let labels: Vec<Value> = values
+                        .iter()
+                        .map(|v| serde_json::to_value(v).unwrap_or(Value::Null))
+                        .collect();
+                    check_values(&labels, &at, compact)?;
+                    for (j, v) in values.iter().enumerate() {
+                        let mut w = base_workload.clone();
+                        for &o in &ops {
+                            w.ops[o].precision = Some(v.clone());
+                        }
+                        let built = Workload::from_spec(w).map_err(|e| {
+                            InputError::at(
+                                format!("{at}.values[{j}]"),
+                                format!(
+                                    "precision {} on the selected layers gives an invalid workload: at {}: {}",
+                                    compact(&labels[j]),
+                                    e.json_path,
+                                    e.message
+                                ),
+                            )
+                        })?;
+                        wl_checks.push((format!("{at}.values[{j}]"), built));
+                    }
+                    match mode {
+                        PrecisionMode::Each => {
+                            for &o in &ops {
+                                dims.push(Dim {
+                                    column: base_workload.ops[o].name.clone(),
+                                    kind: DimKind::Precision { ops: vec![o], values: values.clone() },
+                                    labels: labels.clone(),
+                                });
+                            }
+                        }
+                        PrecisionMode::Group => dims.push(Dim {
+                            column: name.clone().unwrap_or_else(|| layers.join(",")),
+                            kind: DimKind::Precision { ops, values: values.clone() },
+                            labels,
+                        }),
+                    }
+                }
+                AxisSpec::Batch { values } => {
+                    let labels: Vec<Value> = values.iter().map(|&b| Value::from(b)).collect();
+                    check_values(&labels, &at, compact)?;
+                    if dims.iter().any(|d| matches!(d.kind, DimKind::Batch { .. })) {
+                        return Err(InputError::at(&at, "only one batch axis is allowed"));
+                    }
+                    for (j, &b) in values.iter().enumerate() {
+                        let mut w = base_workload.clone();
+                        set_batch(&mut w, b).map_err(|e| InputError::at(format!("{at}.values[{j}]"), e))?;
+                        Workload::from_spec(w).map_err(|e| {
+                            InputError::at(
+                                format!("{at}.values[{j}]"),
+                                format!("batch {b} gives an invalid workload: at {}: {}", e.json_path, e.message),
+                            )
+                        })?;
+                    }
+                    dims.push(Dim {
+                        column: "batch".into(),
+                        kind: DimKind::Batch { values: values.clone() },
+                        labels,
+                    });
+                }
+                AxisSpec::Sparsity { .. } => {
+                    return Err(InputError::at(
+                        &at,
+                        "sparsity axes need the sparsity feature, which accelsim does not have yet; remove this axis (see docs/sweep.md)",
+                    ))
+                }
+            }
+        }
+
+        // Every precision must run on every arch variant that decides precisions.
+        let mut archs: Vec<(String, &Arch)> = precision_archs
+            .iter()
+            .map(|(i, j, a)| (format!(" with axes[{i}].values[{j}]"), a))
+            .collect();
+        if archs.is_empty() {
+            archs.push((String::new(), &base_arch_built));
+        }
+        let mut notes = std::collections::BTreeSet::new();
+        for (what, arch) in &archs {
+            let costs = quietly(|| crate::model::plan(&base_wl, arch)).map_err(|e| {
+                InputError::at(
+                    "workload",
+                    format!(
+                        "the base workload cannot run on arch '{}'{what}: at {}: {}",
+                        arch.name, e.json_path, e.message
+                    ),
+                )
+            })?;
+            notes.extend(costs.into_iter().flat_map(|c| c.warnings));
+            for (at, w) in &wl_checks {
+                let costs = quietly(|| crate::model::plan(w, arch)).map_err(|e| {
+                    InputError::at(
+                        at.clone(),
+                        format!(
+                            "this precision cannot run on arch '{}'{what}: {}",
+                            arch.name, e.message
+                        ),
+                    )
+                })?;
+                notes.extend(costs.into_iter().flat_map(|c| c.warnings));
+            }
+        }
+        let notes: Vec<String> = notes.into_iter().collect();
+
+        // Columns must be unique and not clash with fixed ones.
+        let reserved: Vec<&str> = ["id", "status", "error"]
+            .into_iter()
+            .chain(Metric::ALL.iter().map(|m| m.name()))
+            .collect();
+        for (k, d) in dims.iter().enumerate() {
+            if reserved.contains(&d.column.as_str())
+                || dims[..k].iter().any(|e| e.column == d.column)
+            {
+                return Err(InputError::at(
+                    "axes",
+                    format!(
+                        "two columns would be named '{}'; give the axis a distinct \"name\"",
+                        d.column
+                    ),
+                ));
+            }
+        }
+
+        let space = Space::new(dims.iter().map(|d| d.labels.len() as u64).collect())
+            .map_err(|e| InputError::at("axes", e))?;
+        let points = match &spec.sample {
+            None => PointSet::All(space.total()),
+            Some(s) => {
+                if s.count == 0 {
+                    return Err(InputError::at(
+                        "sample.count",
+                        "expected at least 1 point, got 0",
+                    ));
+                }
+                if s.count >= space.total() {
+                    PointSet::All(space.total())
+                } else {
+                    PointSet::Sample(sample(space.total(), s.count, s.seed))
+                }
+            }
+        };
+
+        // QAT accuracy.
+        let accuracy = match &spec.accuracy {
+            None => None,
+            Some(rel) => Some(AccuracyTable::load(&resolve(base_dir, rel), &base_wl)?),
+        };
+
+        let mut constraints = Vec::new();
+        for (i, c) in spec.constraints.iter().enumerate() {
+            let at = format!("constraints[{i}]");
+            let metric = Metric::parse(&c.metric).ok_or_else(|| {
+                InputError::at(
+                    format!("{at}.metric"),
+                    format!(
+                        "unknown metric '{}' (metrics: {})",
+                        c.metric,
+                        Metric::names()
+                    ),
+                )
+            })?;
+            if c.min.is_none() && c.max.is_none() {
+                return Err(InputError::at(&at, "expected \"min\", \"max\" or both"));
+            }
+            if let (Some(a), Some(b)) = (c.min, c.max) {
+                if a > b {
+                    return Err(InputError::at(&at, format!("min {a} is above max {b}")));
+                }
+            }
+            if metric == Metric::Accuracy && accuracy.is_none() {
+                return Err(InputError::at(
+                    format!("{at}.metric"),
+                    "an accuracy constraint needs an \"accuracy\" QAT results file",
+                ));
+            }
+            constraints.push(Constraint {
+                metric,
+                min: c.min,
+                max: c.max,
+            });
+        }
+
+        let pareto: Vec<Objective> = if spec.pareto.is_empty() {
+            vec![
+                Objective {
+                    metric: Metric::LatencyS,
+                    goal: Goal::Min,
+                },
+                Objective {
+                    metric: Metric::EnergyPj,
+                    goal: Goal::Min,
+                },
+            ]
+        } else {
+            spec.pareto
+                .iter()
+                .enumerate()
+                .map(|(i, o)| match o {
+                    ObjectiveSpec::Name(n) => {
+                        Objective::parse(n).map_err(|e| InputError::at(format!("pareto[{i}]"), e))
+                    }
+                    ObjectiveSpec::Explicit { metric, goal } => Metric::parse(metric)
+                        .map(|m| Objective {
+                            metric: m,
+                            goal: *goal,
+                        })
+                        .ok_or_else(|| {
+                            InputError::at(
+                                format!("pareto[{i}].metric"),
+                                format!("unknown metric '{metric}' (metrics: {})", Metric::names()),
+                            )
+                        }),
+                })
+                .collect::<InputResult<_>>()?
+        };
+        check_objectives(&pareto, accuracy.is_some()).map_err(|e| InputError::at("pareto", e))?;
+        for (i, p) in spec.plots.iter().enumerate() {
+            for (axis, name) in [("x", &p.x), ("y", &p.y)] {
+                if Metric::parse(name).is_none() {
+                    return Err(InputError::at(
+                        format!("plots[{i}].{axis}"),
+                        format!("unknown metric '{name}' (metrics: {})", Metric::names()),
+                    ));
+                }
+            }
+        }
+        let plots = if spec.plots.is_empty() {
+            vec![PlotSpec {
+                x: pareto[0].metric.name().into(),
+                y: pareto[1].metric.name().into(),
+                log_x: false,
+                log_y: false,
+            }]
+        } else {
+            spec.plots.clone()
+        };
+
+        let arch_dims: Vec<usize> = (0..dims.len())
+            .filter(|&d| matches!(dims[d].kind, DimKind::Arch { .. }))
+            .collect();
+        let wl_dims: Vec<usize> = (0..dims.len())
+            .filter(|&d| !matches!(dims[d].kind, DimKind::Arch { .. }))
+            .collect();
+        let arch_space = Space::new(
+            arch_dims
+                .iter()
+                .map(|&d| dims[d].labels.len() as u64)
+                .collect(),
+        )
+        .map_err(|e| InputError::at("axes", e))?;
+        let wl_space = Space::new(
+            wl_dims
+                .iter()
+                .map(|&d| dims[d].labels.len() as u64)
+                .collect(),
+        )
+        .map_err(|e| InputError::at("axes", e))?;
+        let n = points.len();
+        let cache = |variants: u64, max: u64| -> bool { variants <= max && n >= 2 * variants };
+        let arch_cache = cache(arch_space.total(), ARCH_CACHE_MAX)
+            .then(|| (0..arch_space.total()).map(|_| OnceLock::new()).collect());
+        let wl_cache = (wl_space.total() > 1 && cache(wl_space.total(), WORKLOAD_CACHE_MAX))
+            .then(|| (0..wl_space.total()).map(|_| OnceLock::new()).collect());
+
+        // Fingerprint of everything that decides the rows.
+        let fp_doc = serde_json::json!({
+            "arch": base_arch,
+            "workload": base_workload,
+            "engine": spec.engine,
+            "axes": spec.axes,
+            "sample": spec.sample,
+            "constraints": spec.constraints,
+            "accuracy": accuracy.as_ref().map(|a| &a.entries),
+        });
+        let fingerprint = format!("{:016x}", fnv1a64(compact(&fp_doc).as_bytes()));
+
+        Ok(Sweep {
+            spec,
+            file: None,
+            base_arch,
+            base_workload,
+            base_wl,
+            dims,
+            space,
+            points,
+            arch_dims,
+            wl_dims,
+            arch_space,
+            wl_space,
+            arch_cache,
+            wl_cache,
+            constraints,
+            accuracy,
+            pareto,
+            plots,
+            fingerprint,
+            notes,
+        })
+    }
+
+    /// Names of the parameter columns, in axis order.
+    pub fn param_columns(&self) -> Vec<String> {
+        self.dims.iter().map(|d| d.column.clone()).collect()
+    }
+
+    /// Every column of a results row: `id`, the parameters, `status`, the metrics, `error`.
+    pub fn columns(&self) -> Vec<String> {
+        let mut c = vec!["id".to_string()];
+        c.extend(self.param_columns());
+        c.push("status".into());
+        c.extend(Metric::ALL.iter().map(|m| m.name().to_string()));
+        c.push("error".into());
+        c
+    }
+
+    /// Points in the full product.
+    pub fn space_size(&self) -> u64 {
+        self.space.total()
+    }
+
+    /// The points this sweep evaluates (the product or its sample).
+    pub fn points(&self) -> &PointSet {
+        &self.points
+    }
+
+    /// The Pareto objectives from the spec.
+    pub fn pareto(&self) -> &[Objective] {
+        &self.pareto
+    }
+
+    /// The plots from the spec (default: the first two Pareto objectives).
+    pub fn plots(&self) -> &[PlotSpec] {
+        &self.plots
+    }
+
+    /// A stable hash of everything that decides the results (hex).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Warnings found while validating (e.g. a precision running on a wider format via
+    /// `precision_fallback`), once each; points do not repeat them.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Whether a QAT accuracy file is attached.
+    pub fn has_accuracy(&self) -> bool {
+        self.accuracy.is_some()
+    }
+
+    fn build_arch(&self, digits: &[usize]) -> Result<Arc<Arch>, String> {
+        let mut v = self.base_arch.clone();
+        for &d in &self.arch_dims {
+            let dim = &self.dims[d];
+            if let DimKind::Arch { paths } = &dim.kind {
+                for p in paths {
+                    jsonpath::set(&mut v, p, dim.labels[digits[d]].clone())?;
+                }
+            }
+        }
+        arch_from_value(&v).map(Arc::new).map_err(|e| {
+            format!(
+                "invalid arch for this combination: at {}: {}",
+                e.json_path, e.message
+            )
+        })
+    }
+
+    fn build_workload(&self, digits: &[usize]) -> Result<Arc<Workload>, String> {
+        if self.wl_dims.is_empty() {
+            return Ok(self.base_wl.clone());
+        }
+        let mut w = self.base_workload.clone();
+        for &d in &self.wl_dims {
+            match &self.dims[d].kind {
+                DimKind::Precision { ops, values } => {
+                    for &o in ops {
+                        w.ops[o].precision = Some(values[digits[d]].clone());
+                    }
+                }
+                DimKind::Batch { values } => set_batch(&mut w, values[digits[d]])?,
+                DimKind::Arch { .. } => {}
+            }
+        }
+        Workload::from_spec(w).map(Arc::new).map_err(|e| {
+            format!(
+                "invalid workload for this combination: at {}: {}",
+                e.json_path, e.message
+            )
+        })
+    }
+
+    fn arch_for(&self, digits: &[usize]) -> Result<Arc<Arch>, String> {
+        match &self.arch_cache {
+            Some(c) => c[mixed_index(digits, &self.arch_dims, &self.arch_space)]
+                .get_or_init(|| self.build_arch(digits))
+                .clone(),
+            None => self.build_arch(digits),
+        }
+    }
+
+    fn workload_for(&self, digits: &[usize]) -> Result<Arc<Workload>, String> {
+        match &self.wl_cache {
+            Some(c) => c[mixed_index(digits, &self.wl_dims, &self.wl_space)]
+                .get_or_init(|| self.build_workload(digits))
+                .clone(),
+            None => self.build_workload(digits),
+        }
+    }
+
+    /// Evaluates one point (id = index in the full product) through the library:
+    /// `model::plan`, `sim::simulate` with the spec's engine and `Report::build`, the same
+    /// steps as [`crate::run`].
+    pub fn evaluate(&self, id: u64) -> PointResult {
+        let digits = self.space.digits(id);
+        let params: Vec<Value> = self
+            .dims
+            .iter()
+            .zip(&digits)
+            .map(|(d, &i)| d.labels[i].clone())
+            .collect();
+        let mut m = [f64::NAN; Metric::ALL.len()];
+        let fail = |m, e: String| PointResult {
+            id,
+            params: params.clone(),
+            status: Status::Error,
+            metrics: m,
+            error: Some(e),
+        };
+        let arch = match self.arch_for(&digits) {
+            Ok(a) => a,
+            Err(e) => return fail(m, e),
+        };
+        let wl = match self.workload_for(&digits) {
+            Ok(w) => w,
+            Err(e) => return fail(m, e),
+        };
+        m[Metric::SramKib.index()] = metrics::sram_kib(&arch);
+        m[Metric::Pes.index()] = metrics::pes(&arch);
+        m[Metric::CapacityBits.index()] = metrics::capacity_bits(&wl);
+        if let Some(t) = &self.accuracy {
+            m[Metric::Accuracy.index()] = t.lookup(&wl);
+        }
+        let pre_ok = self
+            .constraints
+            .iter()
+            .filter(|c| c.metric.known_before_run())
+            .all(|c| c.holds(m[c.metric.index()]));
+        if !pre_ok {
+            return PointResult {
+                id,
+                params,
+                status: Status::Pruned,
+                metrics: m,
+                error: None,
+            };
+        }
+        let costs = match quietly(|| crate::model::plan(&wl, &arch)) {
+            Ok(c) => c,
+            Err(e) => return fail(m, format!("at {}: {}", e.json_path, e.message)),
+        };
+        let timeline = crate::sim::simulate(&wl, &arch, &costs, self.spec.engine);
+        let report = crate::report::Report::build(&wl, &arch, &costs, &timeline);
+        metrics::fill_from_run(&mut m, &report, &costs);
+        let ok = self
+            .constraints
+            .iter()
+            .all(|c| c.holds(m[c.metric.index()]));
+        PointResult {
+            id,
+            params,
+            status: if ok { Status::Ok } else { Status::Infeasible },
+            metrics: m,
+            error: None,
+        }
+    }
+
+    /// Evaluates `ids` in parallel (rayon), calling `on_done` as each finishes (in any
+    /// order; each result is independent of the thread count).
+    pub fn evaluate_many<F: Fn(PointResult) + Sync>(&self, ids: &[u64], on_done: F) {
+        use rayon::prelude::*;
+        ids.par_iter()
+            .with_min_len(4)
+            .for_each(|&id| on_done(self.evaluate(id)));
+    }
+}
+
+/// Sets the first dimension of every graph input to `batch`.
+fn set_batch(w: &mut WorkloadSpec, batch: u64) -> Result<(), String> {
+    if batch == 0 {
+        return Err("expected a batch size ≥ 1, got 0".into());
+    }
+    for t in &mut w.inputs {
+        match t.shape.first_mut() {
+            Some(d) => *d = batch,
+            None => {
+                return Err(format!(
+                    "input '{}' has no dimensions to use as the batch",
+                    t.name
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_values(values: &[Value], at: &str, show: fn(&Value) -> String) -> InputResult<()> {
+    if values.is_empty() {
+        return Err(InputError::at(
+            format!("{at}.values"),
+            "expected at least one value, got an empty list",
+        ));
+    }
+    for (j, v) in values.iter().enumerate() {
+        if let Some(k) = values[..j].iter().position(|u| u == v) {
+            return Err(InputError::at(
+                format!("{at}.values[{j}]"),
+                format!("value {} is listed twice (also values[{k}])", show(v)),
+            ));
+        }
+    }
+    Ok(())
+}
