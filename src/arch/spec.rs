@@ -114,6 +114,11 @@ pub struct PrecisionSupport {
     /// Accumulator format (default: int32 for integer formats, fp32 for float ones).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accumulator: Option<Format>,
+    /// How the accumulator adds products, for functional execution: order, overflow,
+    /// rounding, fusion (default: `accumulator`'s format, sequential from +0, RNE, fused;
+    /// integer registers wrap). Its format must be `accumulator`'s or `exact`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accumulation: Option<crate::numerics::Accumulator>,
 }
 
 /// The vector unit of one core (elementwise, activation, normalisation, pooling ops).

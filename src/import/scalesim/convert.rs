@@ -125,6 +125,7 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
             format: Format::INT8,
             macs_per_pe_per_cycle: 1.0,
             accumulator: Some(Format::INT32),
+            accumulation: None,
         }],
         precision_fallback: false,
         vector_unit: VectorUnit {
@@ -231,6 +232,7 @@ pub fn to_workload_spec(topo: &Topology, source: &str) -> WorkloadSpec {
         weights: Vec::new(),
         ops,
         outputs: Vec::new(),
+        numerics: None,
     }
 }
 
