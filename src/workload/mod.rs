@@ -8,8 +8,8 @@ mod spec;
 use std::path::{Path, PathBuf};
 
 pub use spec::{
-    NumericsMode, OpKind, OpSpec, PrecisionBlock, PrecisionSpec, QuantSpec, QuantValues, TensorSpec,
-    WorkloadSpec,
+    NumericsMode, OpKind, OpSpec, PrecisionBlock, PrecisionSpec, QuantSpec, QuantValues,
+    TensorSpec, WorkloadSpec,
 };
 
 use crate::error::{load_json_file, parse_json, InputResult};

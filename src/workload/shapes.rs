@@ -190,7 +190,11 @@ pub(super) fn infer(
         }
         OpKind::Vector => {
             let target = op.shape.as_ref().ok_or_else(|| {
-                err(path, "shape", "a vector op needs \"shape\": its output shape")
+                err(
+                    path,
+                    "shape",
+                    "a vector op needs \"shape\": its output shape",
+                )
             })?;
             let mut out = Vec::with_capacity(target.len());
             for &d in target {
@@ -254,7 +258,9 @@ pub(super) fn infer(
                     return Err(err(
                         path,
                         &format!("inputs[{j}]"),
-                        format!("shape {s:?} does not broadcast to the normalised dimensions {tail:?}"),
+                        format!(
+                            "shape {s:?} does not broadcast to the normalised dimensions {tail:?}"
+                        ),
                     ));
                 }
             }

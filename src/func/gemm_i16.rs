@@ -1,0 +1,269 @@
+//! The packed integer GEMM kernel: i16 operands, i32 wrapping accumulation.
+//!
+//! B is packed once into panels of 16 columns with pairs of consecutive k interleaved
+//! (`[panel][k/2][16 columns][2]`), A into i32 words holding pairs `(a[2p], a[2p+1])`.
+//! A micro-kernel keeps a 4×16 block of C in registers and, per k pair, multiplies a
+//! broadcast A pair with a B panel row: on AVX2 one `vpmaddwd` yields 8 columns of
+//! `a0·b0 + a1·b1` (exact: |products| ≤ 2^30 each, and the pair sum cannot saturate
+//! unless all four inputs are -32768, which the callers' operands never are), added to
+//! i32 accumulators with wrapping adds. K is processed in blocks of [`KC`] so a B panel
+//! block stays in L1; rayon splits the rows into blocks of [`MC`].
+//!
+//! Integer addition modulo 2^32 is associative, so the blocking, the pairing and the
+//! thread count cannot change a result.
+
+use rayon::prelude::*;
+
+/// Columns per panel.
+const NR: usize = 16;
+/// Rows per micro-kernel call.
+const MR: usize = 4;
+/// Rows per rayon task.
+const MC: usize = 64;
+/// k pairs per block (512 values of k: a 16 KiB B panel block).
+const KC: usize = 256;
+
+/// `C = A·B` with wrapping i32 sums; `a` is m×k, `b` is k×n, both row-major.
+pub fn gemm_i16(a: &[i16], b: &[i16], m: usize, n: usize, k: usize) -> Vec<i32> {
+    let mut c = vec![0i32; m * n];
+    if m == 0 || n == 0 || k == 0 {
+        return c;
+    }
+    let kp = k.div_ceil(2);
+    let np = n.div_ceil(NR);
+    let bp = pack_b(b, n, k, kp, np);
+    let ap = pack_a(a, m, k, kp);
+    let avx2 = has_avx2();
+    c.par_chunks_mut(MC * n)
+        .enumerate()
+        .for_each(|(blk, cblk)| {
+            let i0 = blk * MC;
+            let rows = cblk.len() / n;
+            let ablk = &ap[i0 * kp..(i0 + rows) * kp];
+            if avx2 {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: AVX2 was detected at run time.
+                unsafe {
+                    block_avx2(ablk, &bp, cblk, rows, n, kp, np)
+                };
+            } else {
+                block_portable(ablk, &bp, cblk, rows, n, kp, np);
+            }
+        });
+    c
+}
+
+fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+fn pack_b(b: &[i16], n: usize, k: usize, kp: usize, np: usize) -> Vec<i16> {
+    let mut bp = vec![0i16; np * kp * NR * 2];
+    bp.par_chunks_mut(kp * NR * 2)
+        .enumerate()
+        .for_each(|(jp, panel)| {
+            let j0 = jp * NR;
+            let w = NR.min(n - j0);
+            for kk in 0..k {
+                let (p, t) = (kk / 2, kk % 2);
+                let src = &b[kk * n + j0..kk * n + j0 + w];
+                let dst = &mut panel[p * NR * 2..(p + 1) * NR * 2];
+                for (c, &v) in src.iter().enumerate() {
+                    dst[c * 2 + t] = v;
+                }
+            }
+        });
+    bp
+}
+
+fn pack_a(a: &[i16], m: usize, k: usize, kp: usize) -> Vec<i32> {
+    let mut ap = vec![0i32; m * kp];
+    ap.par_chunks_mut(kp).enumerate().for_each(|(i, row)| {
+        let src = &a[i * k..(i + 1) * k];
+        for (p, w) in row.iter_mut().enumerate() {
+            let lo = src[2 * p] as u16 as u32;
+            let hi = src.get(2 * p + 1).map(|&v| v as u16 as u32).unwrap_or(0);
+            *w = (lo | (hi << 16)) as i32;
+        }
+    });
+    ap
+}
+
+/// Adds an `r × w` block of `acc` (row stride NR) into C at (i, j0).
+#[inline(always)]
+fn store(c: &mut [i32], n: usize, i: usize, j0: usize, r: usize, w: usize, acc: &[[i32; NR]; MR]) {
+    for (rr, accr) in acc.iter().enumerate().take(r) {
+        let row = &mut c[(i + rr) * n + j0..(i + rr) * n + j0 + w];
+        for (x, &v) in row.iter_mut().zip(accr) {
+            *x = x.wrapping_add(v);
+        }
+    }
+}
+
+fn block_portable(
+    ap: &[i32],
+    bp: &[i16],
+    c: &mut [i32],
+    rows: usize,
+    n: usize,
+    kp: usize,
+    np: usize,
+) {
+    for p0 in (0..kp).step_by(KC) {
+        let p1 = (p0 + KC).min(kp);
+        for jp in 0..np {
+            let j0 = jp * NR;
+            let w = NR.min(n - j0);
+            let panel = &bp[jp * kp * NR * 2..(jp + 1) * kp * NR * 2];
+            let mut i = 0;
+            while i < rows {
+                let r = MR.min(rows - i);
+                let mut acc = [[0i32; NR]; MR];
+                for p in p0..p1 {
+                    let brow = &panel[p * NR * 2..(p + 1) * NR * 2];
+                    for (rr, accr) in acc.iter_mut().enumerate().take(r) {
+                        let word = ap[(i + rr) * kp + p];
+                        let (lo, hi) = (word as i16 as i32, (word >> 16) as i16 as i32);
+                        for (cc, x) in accr.iter_mut().enumerate() {
+                            let v = lo
+                                .wrapping_mul(brow[2 * cc] as i32)
+                                .wrapping_add(hi.wrapping_mul(brow[2 * cc + 1] as i32));
+                            *x = x.wrapping_add(v);
+                        }
+                    }
+                }
+                store(c, n, i, j0, r, w, &acc);
+                i += r;
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn block_avx2(
+    ap: &[i32],
+    bp: &[i16],
+    c: &mut [i32],
+    rows: usize,
+    n: usize,
+    kp: usize,
+    np: usize,
+) {
+    use std::arch::x86_64::*;
+    for p0 in (0..kp).step_by(KC) {
+        let p1 = (p0 + KC).min(kp);
+        for jp in 0..np {
+            let j0 = jp * NR;
+            let w = NR.min(n - j0);
+            let panel = bp[jp * kp * NR * 2..(jp + 1) * kp * NR * 2].as_ptr();
+            let mut i = 0;
+            while i + MR <= rows {
+                let a0 = ap.as_ptr().add(i * kp);
+                let a1 = a0.add(kp);
+                let a2 = a1.add(kp);
+                let a3 = a2.add(kp);
+                let z = _mm256_setzero_si256();
+                let (mut c00, mut c01, mut c10, mut c11) = (z, z, z, z);
+                let (mut c20, mut c21, mut c30, mut c31) = (z, z, z, z);
+                for p in p0..p1 {
+                    let bptr = panel.add(p * NR * 2) as *const __m256i;
+                    let b0 = _mm256_loadu_si256(bptr);
+                    let b1 = _mm256_loadu_si256(bptr.add(1));
+                    let x0 = _mm256_set1_epi32(*a0.add(p));
+                    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x0, b0));
+                    c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x0, b1));
+                    let x1 = _mm256_set1_epi32(*a1.add(p));
+                    c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x1, b0));
+                    c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x1, b1));
+                    let x2 = _mm256_set1_epi32(*a2.add(p));
+                    c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x2, b0));
+                    c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x2, b1));
+                    let x3 = _mm256_set1_epi32(*a3.add(p));
+                    c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x3, b0));
+                    c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x3, b1));
+                }
+                let mut acc = [[0i32; NR]; MR];
+                for (row, (lo, hi)) in
+                    acc.iter_mut()
+                        .zip([(c00, c01), (c10, c11), (c20, c21), (c30, c31)])
+                {
+                    _mm256_storeu_si256(row.as_mut_ptr() as *mut __m256i, lo);
+                    _mm256_storeu_si256(row.as_mut_ptr().add(8) as *mut __m256i, hi);
+                }
+                store(c, n, i, j0, MR, w, &acc);
+                i += MR;
+            }
+            while i < rows {
+                let a0 = ap.as_ptr().add(i * kp);
+                let z = _mm256_setzero_si256();
+                let (mut c00, mut c01) = (z, z);
+                for p in p0..p1 {
+                    let bptr = panel.add(p * NR * 2) as *const __m256i;
+                    let x0 = _mm256_set1_epi32(*a0.add(p));
+                    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x0, _mm256_loadu_si256(bptr)));
+                    c01 = _mm256_add_epi32(
+                        c01,
+                        _mm256_madd_epi16(x0, _mm256_loadu_si256(bptr.add(1))),
+                    );
+                }
+                let mut acc = [[0i32; NR]; MR];
+                _mm256_storeu_si256(acc[0].as_mut_ptr() as *mut __m256i, c00);
+                _mm256_storeu_si256(acc[0].as_mut_ptr().add(8) as *mut __m256i, c01);
+                store(c, n, i, j0, 1, w, &acc);
+                i += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernels_match_naive_wrapping() {
+        let mut s = crate::numerics::SplitMix64::new(11);
+        for &(m, n, k) in &[
+            (1, 1, 1),
+            (5, 17, 3),
+            (13, 33, 1030),
+            (64, 16, 64),
+            (70, 40, 9),
+        ] {
+            let a: Vec<i16> = (0..m * k).map(|_| s.next_u64() as i16).collect();
+            let b: Vec<i16> = (0..k * n)
+                .map(|_| (s.next_u64() % 511) as i16 - 255)
+                .collect();
+            let got = gemm_i16(&a, &b, m, n, k);
+            let kp = k.div_ceil(2);
+            let np = n.div_ceil(NR);
+            let mut port = vec![0i32; m * n];
+            block_portable(
+                &pack_a(&a, m, k, kp),
+                &pack_b(&b, n, k, kp, np),
+                &mut port,
+                m,
+                n,
+                kp,
+                np,
+            );
+            for i in 0..m {
+                for j in 0..n {
+                    let want = (0..k).fold(0i32, |acc, kk| {
+                        acc.wrapping_add(a[i * k + kk] as i32 * b[kk * n + j] as i32)
+                    });
+                    assert_eq!(got[i * n + j], want, "({m},{n},{k}) [{i},{j}]");
+                    assert_eq!(port[i * n + j], want);
+                }
+            }
+        }
+    }
+}
