@@ -63,7 +63,7 @@ enum Command {
     Cast(cast::CastArgs),
     /// Print a table of every number format.
     Formats(cast::FormatsArgs),
-    /// Convert another tool's inputs (SCALE-Sim config + topology) into arch.json and workload.json.
+    /// Convert another tool's inputs (SCALE-Sim config + topology, ONNX models) into arch.json / workload.json.
     Import(import::ImportArgs),
 }
 

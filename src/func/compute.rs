@@ -68,47 +68,48 @@ fn register(cx: &Ctx, int_operands: bool, k: usize) -> FuncResult<Register> {
         }
     }
     let support = cx.arch.precision(mac.format);
-    let accum: Accumulator =
-        match support.and_then(|p| p.accumulation) {
-            Some(a) => {
-                let consistent = match (a.format, mac.accumulator) {
-                    (AccFormat::Exact, _) => true,
-                    (AccFormat::Float(f), Format::Float(g)) => f == g,
-                    (
-                        AccFormat::Int { bits },
-                        Format::Int {
-                            bits: b,
-                            signed: true,
-                        },
-                    ) => bits == b,
-                    _ => false,
-                };
-                if !consistent {
-                    return Err(cx.err(
-                        "precision",
-                        format!(
+    let accum: Accumulator = match support.and_then(|p| p.accumulation) {
+        Some(a) => {
+            let consistent = match (a.format, mac.accumulator) {
+                (AccFormat::Exact, _) => true,
+                (AccFormat::Float(f), Format::Float(g)) => f == g,
+                (
+                    AccFormat::Int { bits },
+                    Format::Int {
+                        bits: b,
+                        signed: true,
+                    },
+                ) => bits == b,
+                _ => false,
+            };
+            if !consistent {
+                return Err(cx.err(
+                    "precision",
+                    format!(
                         "the arch's {} precision accumulates in {} but its accumulation says {}",
                         mac.format, mac.accumulator, a.format
                     ),
-                    ));
-                }
-                a.validate()
-                    .map_err(|e| cx.err("precision", e.to_string()))?;
-                a
+                ));
             }
-            None => match mac.accumulator {
-                Format::Float(f) => Accumulator::new(AccFormat::Float(f)),
-                Format::Int { bits, signed: true } => {
-                    Accumulator::new(AccFormat::Int { bits }).with_overflow(Overflow::Wrap)
-                }
-                other => return Err(cx.err(
+            a.validate()
+                .map_err(|e| cx.err("precision", e.to_string()))?;
+            a
+        }
+        None => match mac.accumulator {
+            Format::Float(f) => Accumulator::new(AccFormat::Float(f)),
+            Format::Int { bits, signed: true } => {
+                Accumulator::new(AccFormat::Int { bits }).with_overflow(Overflow::Wrap)
+            }
+            other => {
+                return Err(cx.err(
                     "precision",
                     format!(
                         "the arch's accumulator format {other} is not a float or signed integer"
                     ),
-                )),
-            },
-        };
+                ))
+            }
+        },
+    };
     Ok(match accum.format {
         AccFormat::Int { bits } => {
             if !int_operands {

@@ -130,11 +130,13 @@ pub(crate) fn quantize(cx: &Ctx, x: &Value) -> FuncResult<Value> {
     let Some(q) = cx.spec.quant.as_ref() else {
         return plain_cast(cx, x, out, Overflow::Saturate);
     };
-    let (channels, inner) = axis_layout(cx, &x.shape, q.axis)?;
-    let len = match &q.y_scale {
-        Some(QuantValues::PerChannel(v)) if v.len() != 1 => channels,
-        _ => 1,
+    let per_channel = matches!(&q.y_scale, Some(QuantValues::PerChannel(v)) if v.len() != 1);
+    let (channels, inner) = if per_channel {
+        axis_layout(cx, &x.shape, q.axis)?
+    } else {
+        (1, 1)
     };
+    let len = channels;
     let s = scales(cx, "y_scale", &q.y_scale, len)?
         .ok_or_else(|| cx.err("quant.y_scale", "quantize needs \"y_scale\""))?;
     let zp = zero_points(cx, "y_zero_point", &q.y_zero_point, len)?;
@@ -185,11 +187,13 @@ pub(crate) fn dequantize(cx: &Ctx, x: &Value) -> FuncResult<Value> {
     let Some(q) = cx.spec.quant.as_ref() else {
         return plain_cast(cx, x, out, Overflow::Ieee);
     };
-    let (channels, inner) = axis_layout(cx, &x.shape, q.axis)?;
-    let len = match &q.a_scale {
-        Some(QuantValues::PerChannel(v)) if v.len() != 1 => channels,
-        _ => 1,
+    let per_channel = matches!(&q.a_scale, Some(QuantValues::PerChannel(v)) if v.len() != 1);
+    let (channels, inner) = if per_channel {
+        axis_layout(cx, &x.shape, q.axis)?
+    } else {
+        (1, 1)
     };
+    let len = channels;
     let s = scales(cx, "a_scale", &q.a_scale, len)?
         .ok_or_else(|| cx.err("quant.a_scale", "dequantize needs \"a_scale\""))?;
     let zp = zero_points(cx, "a_zero_point", &q.a_zero_point, len)?;
@@ -233,11 +237,13 @@ pub(crate) fn requantize(cx: &Ctx, x: &Value) -> FuncResult<Value> {
             "requantize with a \"quant\" block needs an integer input",
         ));
     };
-    let (channels, inner) = axis_layout(cx, &x.shape, q.axis)?;
-    let len = match &q.b_scale {
-        Some(QuantValues::PerChannel(v)) if v.len() != 1 => channels,
-        _ => 1,
+    let per_channel = matches!(&q.b_scale, Some(QuantValues::PerChannel(v)) if v.len() != 1);
+    let (channels, inner) = if per_channel {
+        axis_layout(cx, &x.shape, q.axis)?
+    } else {
+        (1, 1)
     };
+    let len = channels;
     let a_s = scales(cx, "a_scale", &q.a_scale, 1)?
         .ok_or_else(|| cx.err("quant.a_scale", "requantize needs \"a_scale\""))?[0];
     let b_s = scales(cx, "b_scale", &q.b_scale, len)?.unwrap_or_else(|| vec![1.0; len]);
