@@ -86,9 +86,50 @@ pub fn to_workload(model: &OnnxModel, opts: &ImportOptions) -> Result<Imported, 
             n.attributes.clear();
             let out = n.outputs.first().cloned().unwrap_or_default();
             for_infer.graph.value_infos.retain(|v| v.name != out);
+            for o in for_infer.graph.outputs.iter_mut().filter(|o| o.name == out) {
+                o.shape = None;
+                o.dtype = None;
+            }
         }
     }
-    let types = for_infer.infer_shapes_with(&opts.input_shapes)?;
+    let mut types = for_infer.infer_shapes_with(&opts.input_shapes)?;
+    // An unknown operator's output takes its declared type where the model gives one
+    // (inference assumed the first input's); a consumed value must agree with that.
+    for &i in &unknown {
+        let node = &model.graph.nodes[i];
+        let Some(out) = node.output(0) else { continue };
+        let declared = model
+            .graph
+            .outputs
+            .iter()
+            .chain(&model.graph.value_infos)
+            .find(|v| v.name == out);
+        let Some(decl) = declared else { continue };
+        let (Some(shape), Some(info)) = (decl.static_shape(), types.values.get_mut(out)) else {
+            continue;
+        };
+        if shape != info.shape {
+            let consumed = model
+                .graph
+                .nodes
+                .iter()
+                .any(|n| n.inputs.iter().any(|x| x == out));
+            if consumed {
+                return Err(node_err(
+                    node,
+                    format!(
+                        "unknown operator: its output '{out}' is declared {shape:?} but later nodes were typed with its input's shape {:?}",
+                        info.shape
+                    ),
+                ));
+            }
+            info.shape = shape;
+        }
+        if let Some(d) = decl.dtype {
+            info.dtype = d;
+        }
+    }
+    let types = types;
     let mut cx = Builder {
         model,
         types: &types,
