@@ -336,22 +336,15 @@ pub(crate) fn matmul(
     let col_of = |i: usize| i % n;
     let operands = if int {
         let (azp, bzp) = operand_zero_points(cx, n)?;
-        let av: Vec<i32> = a
-            .i32s()
-            .unwrap_or(&[])
-            .iter()
-            .map(|&x| x.wrapping_sub(azp))
-            .collect();
+        let av: Vec<i32> = sub_zero_point(a.i32s().unwrap_or(&[]), &[azp], 1);
+        // Subtract b's zero point per column: runs of k values share one when B is
+        // stored [N, K], consecutive values cycle through the columns otherwise.
         let bsrc = b.i32s().unwrap_or(&[]);
-        // Subtract b's zero point per column (column index depends on the layout).
-        let bv: Vec<i32> = bsrc
-            .iter()
-            .enumerate()
-            .map(|(i, &x)| {
-                let j = if transpose_b { (i / k) % n } else { i % n };
-                x.wrapping_sub(bzp[j])
-            })
-            .collect();
+        let bv: Vec<i32> = if transpose_b {
+            sub_zero_point(bsrc, &bzp, k)
+        } else {
+            sub_zero_point(bsrc, &bzp, 1)
+        };
         Operands::Int(av, bv)
     } else {
         if cx.spec.quant.is_some() {
@@ -494,19 +487,8 @@ pub(crate) fn conv2d(
                     "float operands cannot accumulate in an integer register",
                 ));
             };
-            let xs: Vec<i32> = x
-                .i32s()
-                .unwrap_or(&[])
-                .iter()
-                .map(|&v| v.wrapping_sub(azp))
-                .collect();
-            let ws: Vec<i32> = wv
-                .i32s()
-                .unwrap_or(&[])
-                .iter()
-                .enumerate()
-                .map(|(i, &v)| v.wrapping_sub(bzp[i / k]))
-                .collect();
+            let xs: Vec<i32> = sub_zero_point(x.i32s().unwrap_or(&[]), &[azp], 1);
+            let ws: Vec<i32> = sub_zero_point(wv.i32s().unwrap_or(&[]), &bzp, k);
             let ib = match &bias {
                 Some(Bias::Int(v)) => Some(v.as_slice()),
                 _ => None,
@@ -559,6 +541,22 @@ pub(crate) fn conv2d(
             finish_float(cx, regs, out_shape)
         }
     }
+}
+
+/// `v[i] - zp[(i / run) % zp.len()]`: one zero point per run of `run` consecutive
+/// values, cycling through `zp`.
+fn sub_zero_point(v: &[i32], zp: &[i32], run: usize) -> Vec<i32> {
+    if zp.len() == 1 {
+        let z = zp[0];
+        return v.iter().map(|&x| x.wrapping_sub(z)).collect();
+    }
+    let run = run.max(1);
+    let mut out = Vec::with_capacity(v.len());
+    for (r, c) in v.chunks(run).enumerate() {
+        let z = zp[r % zp.len()];
+        out.extend(c.iter().map(|&x| x.wrapping_sub(z)));
+    }
+    out
 }
 
 /// Writes a `p × ocg` GEMM result into NCHW output channels `[c0, c0 + ocg)` of image `ni`.

@@ -289,11 +289,14 @@ pub fn gemm_int(
 ) -> Vec<i64> {
     debug_assert_eq!(a.len(), m * k);
     debug_assert_eq!(b.len(), k * n);
-    let max_a = a.iter().map(|&x| (x as i64).abs()).max().unwrap_or(0);
-    let max_b = b.iter().map(|&x| (x as i64).abs()).max().unwrap_or(0);
-    let max_bias = bias
-        .map(|v| v.iter().map(|&x| (x as i64).abs()).max().unwrap_or(0))
-        .unwrap_or(0);
+    let max_abs = |v: &[i32]| -> i64 {
+        v.par_chunks(1 << 16)
+            .map(|c| c.iter().map(|&x| (x as i64).abs()).max().unwrap_or(0))
+            .max()
+            .unwrap_or(0)
+    };
+    let (max_a, max_b) = (max_abs(a), max_abs(b));
+    let max_bias = bias.map(max_abs).unwrap_or(0);
     let fits16 = max_a <= i16::MAX as i64 && max_b <= i16::MAX as i64;
     // The largest |partial sum| the register can see.
     let bound = (max_a as i128) * (max_b as i128) * (k as i128) + max_bias as i128;
@@ -306,17 +309,33 @@ pub fn gemm_int(
     let kernel_exact = never_overflows && bound < (1i128 << 31);
     if fits16 && (kernel_exact || (acc.wrap && acc.bits <= 32)) {
         // i32 wrapping sums are exact modulo 2^32; wrapping to bits <= 32 commutes.
-        let a16: Vec<i16> = a.iter().map(|&x| x as i16).collect();
-        let b16: Vec<i16> = b.iter().map(|&x| x as i16).collect();
-        let c32 = super::gemm_i16::gemm_i16(&a16, &b16, m, n, k);
-        return c32
-            .into_iter()
-            .enumerate()
-            .map(|(idx, v)| {
-                let s = v as i128 + bias.map(|bv| bv[idx % n] as i128).unwrap_or(0);
-                acc.fit(s)
-            })
-            .collect();
+        let to16 = |v: &[i32]| -> Vec<i16> {
+            let mut out = vec![0i16; v.len()];
+            out.par_chunks_mut(1 << 16)
+                .zip(v.par_chunks(1 << 16))
+                .for_each(|(o, s)| o.iter_mut().zip(s).for_each(|(o, &x)| *o = x as i16));
+            out
+        };
+        let c32 = super::gemm_i16::gemm_i16(&to16(a), &to16(b), m, n, k);
+        let mut out = vec![0i64; c32.len()];
+        if n == 0 {
+            return out;
+        }
+        out.par_chunks_mut(n)
+            .zip(c32.par_chunks(n))
+            .for_each(|(o, row)| {
+                for (j, (o, &v)) in o.iter_mut().zip(row).enumerate() {
+                    let b = bias.map(|bv| bv[j]).unwrap_or(0);
+                    *o = if kernel_exact {
+                        v as i64 + b as i64
+                    } else if acc.bits == 32 {
+                        v.wrapping_add(b) as i64
+                    } else {
+                        acc.fit(v.wrapping_add(b) as i128)
+                    };
+                }
+            });
+        return out;
     }
     // General path: exact products, the register's order and overflow per update.
     let bt = transpose(b, k, n);

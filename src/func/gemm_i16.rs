@@ -18,8 +18,8 @@ use rayon::prelude::*;
 const NR: usize = 16;
 /// Rows per micro-kernel call.
 const MR: usize = 4;
-/// Rows per rayon task.
-const MC: usize = 64;
+/// Rows per rayon task (a multiple of the AVX2 micro-kernel's 6 rows).
+const MC: usize = 72;
 /// k pairs per block (512 values of k: a 16 KiB B panel block).
 const KC: usize = 256;
 
@@ -157,7 +157,6 @@ unsafe fn block_avx2(
     kp: usize,
     np: usize,
 ) {
-    use std::arch::x86_64::*;
     for p0 in (0..kp).step_by(KC) {
         let p1 = (p0 + KC).min(kp);
         for jp in 0..np {
@@ -165,61 +164,65 @@ unsafe fn block_avx2(
             let w = NR.min(n - j0);
             let panel = bp[jp * kp * NR * 2..(jp + 1) * kp * NR * 2].as_ptr();
             let mut i = 0;
-            while i + MR <= rows {
-                let a0 = ap.as_ptr().add(i * kp);
-                let a1 = a0.add(kp);
-                let a2 = a1.add(kp);
-                let a3 = a2.add(kp);
-                let z = _mm256_setzero_si256();
-                let (mut c00, mut c01, mut c10, mut c11) = (z, z, z, z);
-                let (mut c20, mut c21, mut c30, mut c31) = (z, z, z, z);
-                for p in p0..p1 {
-                    let bptr = panel.add(p * NR * 2) as *const __m256i;
-                    let b0 = _mm256_loadu_si256(bptr);
-                    let b1 = _mm256_loadu_si256(bptr.add(1));
-                    let x0 = _mm256_set1_epi32(*a0.add(p));
-                    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x0, b0));
-                    c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x0, b1));
-                    let x1 = _mm256_set1_epi32(*a1.add(p));
-                    c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x1, b0));
-                    c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x1, b1));
-                    let x2 = _mm256_set1_epi32(*a2.add(p));
-                    c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x2, b0));
-                    c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x2, b1));
-                    let x3 = _mm256_set1_epi32(*a3.add(p));
-                    c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x3, b0));
-                    c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x3, b1));
-                }
-                let mut acc = [[0i32; NR]; MR];
-                for (row, (lo, hi)) in
-                    acc.iter_mut()
-                        .zip([(c00, c01), (c10, c11), (c20, c21), (c30, c31)])
-                {
-                    _mm256_storeu_si256(row.as_mut_ptr() as *mut __m256i, lo);
-                    _mm256_storeu_si256(row.as_mut_ptr().add(8) as *mut __m256i, hi);
-                }
-                store(c, n, i, j0, MR, w, &acc);
-                i += MR;
+            while i + MR_AVX <= rows {
+                micro_avx2::<MR_AVX>(ap, kp, i, panel, p0, p1, c, n, j0, w);
+                i += MR_AVX;
             }
-            while i < rows {
-                let a0 = ap.as_ptr().add(i * kp);
-                let z = _mm256_setzero_si256();
-                let (mut c00, mut c01) = (z, z);
-                for p in p0..p1 {
-                    let bptr = panel.add(p * NR * 2) as *const __m256i;
-                    let x0 = _mm256_set1_epi32(*a0.add(p));
-                    c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x0, _mm256_loadu_si256(bptr)));
-                    c01 = _mm256_add_epi32(
-                        c01,
-                        _mm256_madd_epi16(x0, _mm256_loadu_si256(bptr.add(1))),
-                    );
-                }
-                let mut acc = [[0i32; NR]; MR];
-                _mm256_storeu_si256(acc[0].as_mut_ptr() as *mut __m256i, c00);
-                _mm256_storeu_si256(acc[0].as_mut_ptr().add(8) as *mut __m256i, c01);
-                store(c, n, i, j0, 1, w, &acc);
-                i += 1;
+            match rows - i {
+                0 => {}
+                1 => micro_avx2::<1>(ap, kp, i, panel, p0, p1, c, n, j0, w),
+                2 => micro_avx2::<2>(ap, kp, i, panel, p0, p1, c, n, j0, w),
+                3 => micro_avx2::<3>(ap, kp, i, panel, p0, p1, c, n, j0, w),
+                4 => micro_avx2::<4>(ap, kp, i, panel, p0, p1, c, n, j0, w),
+                _ => micro_avx2::<5>(ap, kp, i, panel, p0, p1, c, n, j0, w),
             }
+        }
+    }
+}
+
+/// Rows per AVX2 micro-kernel call (12 accumulators + 2 B vectors + 1 broadcast fit the
+/// 16 ymm registers).
+#[cfg(target_arch = "x86_64")]
+const MR_AVX: usize = 6;
+
+/// An `R × 16` block of C over k pairs `p0..p1`, added into C.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(clippy::too_many_arguments)]
+unsafe fn micro_avx2<const R: usize>(
+    ap: &[i32],
+    kp: usize,
+    i: usize,
+    panel: *const i16,
+    p0: usize,
+    p1: usize,
+    c: &mut [i32],
+    n: usize,
+    j0: usize,
+    w: usize,
+) {
+    use std::arch::x86_64::*;
+    let a = ap.as_ptr().add(i * kp);
+    let mut lo = [_mm256_setzero_si256(); R];
+    let mut hi = [_mm256_setzero_si256(); R];
+    for p in p0..p1 {
+        let bptr = panel.add(p * NR * 2) as *const __m256i;
+        let b0 = _mm256_loadu_si256(bptr);
+        let b1 = _mm256_loadu_si256(bptr.add(1));
+        for r in 0..R {
+            let x = _mm256_set1_epi32(*a.add(r * kp + p));
+            lo[r] = _mm256_add_epi32(lo[r], _mm256_madd_epi16(x, b0));
+            hi[r] = _mm256_add_epi32(hi[r], _mm256_madd_epi16(x, b1));
+        }
+    }
+    for r in 0..R {
+        let mut row = [0i32; NR];
+        _mm256_storeu_si256(row.as_mut_ptr() as *mut __m256i, lo[r]);
+        _mm256_storeu_si256(row.as_mut_ptr().add(8) as *mut __m256i, hi[r]);
+        let dst = &mut c[(i + r) * n + j0..(i + r) * n + j0 + w];
+        for (x, &v) in dst.iter_mut().zip(&row) {
+            *x = x.wrapping_add(v);
         }
     }
 }

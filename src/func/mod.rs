@@ -21,7 +21,7 @@ mod compute;
 mod elementwise;
 pub mod error;
 pub mod gemm;
-mod gemm_i16;
+pub mod gemm_i16;
 mod layout;
 mod norm;
 mod pool;

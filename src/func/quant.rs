@@ -275,10 +275,7 @@ pub(crate) fn plain_cast(
 ) -> FuncResult<Value> {
     if overflow == Overflow::Saturate {
         if let (Format::Float(f), Data::F32(v)) = (out, &x.data) {
-            let data = v
-                .iter()
-                .map(|&a| f.quantize_f32(a, Rounding::NearestEven, Overflow::Saturate, 0))
-                .collect();
+            let data = super::value::round_vec(f, v, Overflow::Saturate);
             return Ok(Value::new(out, x.shape.clone(), Data::F32(data)));
         }
     }

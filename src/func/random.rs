@@ -7,7 +7,7 @@
 //! * binary: ±1 with probability 1/2.
 
 use super::value::{kind_of, Data, Kind, Value};
-use crate::numerics::{Format, Overflow, Rounding, SplitMix64};
+use crate::numerics::{Format, Overflow, SplitMix64};
 
 /// The stream seed of tensor `name` under run seed `seed`: FNV-1a of the name, mixed.
 pub fn tensor_seed(seed: u64, name: &str) -> u64 {
@@ -29,15 +29,16 @@ pub fn random_value(
     let n: usize = shape.iter().product();
     let mut rng = SplitMix64::new(tensor_seed(seed, name));
     let data = match kind_of(format)? {
-        Kind::Float(f) => Data::F32(
-            (0..n)
+        Kind::Float(f) => {
+            let x: Vec<f32> = (0..n)
                 .map(|_| {
                     let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-                    let x = (2.0 * u - 1.0) as f32;
-                    f.quantize_f32(x, Rounding::NearestEven, Overflow::Saturate, 0)
+                    (2.0 * u - 1.0) as f32
                 })
-                .collect(),
-        ),
+                .collect();
+            // Values in [-1, 1) never overflow any float format.
+            Data::F32(super::value::round_vec(f, &x, Overflow::Ieee))
+        }
         Kind::Int { min, max } => {
             let (lo, hi) = (min.max(-(1 << 15)), max.min((1 << 15) - 1));
             let span = (hi - lo + 1) as u64;

@@ -2,7 +2,60 @@
 //! integer ones) tagged with their format, conversions from and to host
 //! [`Tensor`]s (`.npy` dtypes), and casts between formats.
 
-use crate::numerics::{FloatFormat, Format, Overflow, Rounding};
+use crate::numerics::{CastOptions, Caster, FloatFormat, Format, Overflow, Rounding};
+
+/// Slices at least this long go through a compiled [`Caster`] (tables, bit tricks).
+const FAST_CAST_MIN: usize = 4096;
+
+/// Rounds every value to float format `f` (nearest-even, `overflow` policy).
+pub fn round_vec(f: FloatFormat, x: &[f32], overflow: Overflow) -> Vec<f32> {
+    if f == FloatFormat::FP32 && overflow == Overflow::Ieee {
+        return x.to_vec();
+    }
+    if x.len() >= FAST_CAST_MIN {
+        if let Ok(mut c) = Caster::new(
+            Format::Float(f),
+            CastOptions::new(Rounding::NearestEven, overflow),
+        ) {
+            let mut codes = vec![0u32; x.len()];
+            let mut out = vec![0f32; x.len()];
+            if c.cast_slice(x, &mut codes).is_ok() && c.decode_slice(&codes, &mut out).is_ok() {
+                return out;
+            }
+        }
+    }
+    x.iter()
+        .map(|&a| f.quantize_f32(a, Rounding::NearestEven, overflow, 0))
+        .collect()
+}
+
+/// Encodes values of float format `f` (exact) as codes.
+fn encode_vec(f: FloatFormat, x: &[f32]) -> Vec<u32> {
+    if x.len() >= FAST_CAST_MIN {
+        if let Ok(mut c) = Caster::new(Format::Float(f), CastOptions::RNE) {
+            let mut codes = vec![0u32; x.len()];
+            if c.cast_slice(x, &mut codes).is_ok() {
+                return codes;
+            }
+        }
+    }
+    x.iter()
+        .map(|&a| f.encode_f32(a, Rounding::NearestEven, Overflow::Ieee, 0))
+        .collect()
+}
+
+/// Decodes codes of float format `f`.
+fn decode_vec(f: FloatFormat, codes: &[u32]) -> Vec<f32> {
+    if codes.len() >= FAST_CAST_MIN {
+        if let Ok(c) = Caster::new(Format::Float(f), CastOptions::RNE) {
+            let mut out = vec![0f32; codes.len()];
+            if c.decode_slice(codes, &mut out).is_ok() {
+                return out;
+            }
+        }
+    }
+    codes.iter().map(|&c| f.decode_f32(c)).collect()
+}
 use crate::tensor::{DType, Tensor, TensorData};
 
 /// Decoded element values.
@@ -238,12 +291,14 @@ impl Value {
                 }
                 Data::F32(v.clone())
             }
-            (Kind::Float(f), TensorData::U16(v)) => {
-                Data::F32(v.iter().map(|&c| f.decode_f32(c as u32)).collect())
-            }
-            (Kind::Float(f), TensorData::U8(v)) => {
-                Data::F32(v.iter().map(|&c| f.decode_f32(c as u32)).collect())
-            }
+            (Kind::Float(f), TensorData::U16(v)) => Data::F32(decode_vec(
+                f,
+                &v.iter().map(|&c| c as u32).collect::<Vec<_>>(),
+            )),
+            (Kind::Float(f), TensorData::U8(v)) => Data::F32(decode_vec(
+                f,
+                &v.iter().map(|&c| c as u32).collect::<Vec<_>>(),
+            )),
             (Kind::Int { min, max }, data) => {
                 let n = data.len();
                 let mut out = Vec::with_capacity(n);
@@ -271,17 +326,21 @@ impl Value {
         let dtype = file_dtype(self.format);
         let shape = self.shape.clone();
         let err = |e: crate::tensor::TensorError| e.to_string();
-        let enc =
-            |f: FloatFormat, x: f32| f.encode_f32(x, Rounding::NearestEven, Overflow::Ieee, 0);
         match (&self.data, kind_of(self.format)?) {
             (Data::F32(v), Kind::Float(f)) => match dtype {
                 DType::F32 => Tensor::from_f32(shape, v.clone()).map_err(err),
-                DType::F16 | DType::BF16 => {
-                    Tensor::from_vec(dtype, shape, v.iter().map(|&x| enc(f, x) as u16).collect())
-                        .map_err(err)
-                }
-                _ => Tensor::from_vec(dtype, shape, v.iter().map(|&x| enc(f, x) as u8).collect())
-                    .map_err(err),
+                DType::F16 | DType::BF16 => Tensor::from_vec(
+                    dtype,
+                    shape,
+                    encode_vec(f, v).into_iter().map(|c| c as u16).collect(),
+                )
+                .map_err(err),
+                _ => Tensor::from_vec(
+                    dtype,
+                    shape,
+                    encode_vec(f, v).into_iter().map(|c| c as u8).collect(),
+                )
+                .map_err(err),
             },
             (Data::I32(v), Kind::Binary) => Tensor::from_vec(
                 DType::Bool,
@@ -326,11 +385,7 @@ pub fn cast(v: &Value, format: Format, int_rounding: IntRounding) -> Result<Valu
         return Ok(v.clone());
     }
     let data = match (&v.data, kind_of(format)?) {
-        (Data::F32(x), Kind::Float(f)) => Data::F32(
-            x.iter()
-                .map(|&a| f.quantize_f32(a, Rounding::NearestEven, Overflow::Ieee, 0))
-                .collect(),
-        ),
+        (Data::F32(x), Kind::Float(f)) => Data::F32(round_vec(f, x, Overflow::Ieee)),
         (Data::I32(x), Kind::Float(f)) => Data::F32(
             x.iter()
                 .map(|&a| {
