@@ -67,7 +67,21 @@ fn workloads(c: &mut Criterion) {
                              "output": "y", "precision": {{"output": "{out}"}}}}]}}"#
             );
             let w = Workload::from_json(&spec).unwrap();
-            let feeds = Feeds::default();
+            // Inputs and weights bound once (seeded random values), as a caller would.
+            let mut feeds = Feeds::default();
+            let out = execute(&w, &arch, &feeds, &ExecOptions { seed: 1 }).unwrap();
+            let _ = out;
+            for (name, is_input) in [("a", true), ("w", false)] {
+                let t = &w.tensors[w.tensor_by_name(name).unwrap()];
+                let shape: Vec<usize> = t.shape.iter().map(|&d| d as usize).collect();
+                let v = accelsim::func::random::random_value(1, name, t.format, &shape).unwrap();
+                let host = v.to_tensor().unwrap();
+                if is_input {
+                    feeds.inputs.insert(name.into(), host);
+                } else {
+                    feeds.weights.insert(name.into(), host);
+                }
+            }
             g.bench_with_input(BenchmarkId::new(fmt, n), &n, |bch, _| {
                 bch.iter(|| execute(&w, &arch, &feeds, &ExecOptions { seed: 1 }).unwrap())
             });

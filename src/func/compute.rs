@@ -16,7 +16,7 @@
 //! `y_zero_point`): `sat(RNE(f32(f32(acc) · M[j])) + y_zp)` with
 //! `M[j] = f32(f32(a_scale · b_scale[j]) / y_scale)` (QLinearMatMul, QLinearConv, QGemm).
 
-use super::gemm::{gemm_float, gemm_int, FloatAcc, IntAcc};
+use super::gemm::{gemm_float, gemm_int, FloatAcc, IntAcc, IntRegs};
 use super::quant::{range_of, scales, zero_points};
 use super::value::{cast, kind_of, Data, IntRounding, Kind, Value};
 use super::{Ctx, FuncResult};
@@ -214,20 +214,19 @@ fn requant(cx: &Ctx, n_total: usize) -> FuncResult<Option<Requant>> {
 /// format. `col_of(idx)` gives the output channel/column of flat output index `idx`.
 fn finish_int(
     cx: &Ctx,
-    regs: Vec<i64>,
+    regs: IntRegs,
     shape: Vec<usize>,
     col_of: &dyn Fn(usize) -> usize,
     rq: Option<Requant>,
 ) -> FuncResult<Value> {
     let out = cx.out_format();
+    let n = regs.len();
     if let Some(rq) = rq {
         let range = range_of(cx, out)?;
-        let data = regs
-            .iter()
-            .enumerate()
-            .map(|(i, &acc)| {
+        let data = (0..n)
+            .map(|i| {
                 round_to_code(
-                    acc as f32 * rq.m[col_of(i)],
+                    regs.get(i) as f32 * rq.m[col_of(i)],
                     rq.zp,
                     range,
                     Rounding::NearestEven,
@@ -238,17 +237,23 @@ fn finish_int(
         return Ok(Value::new(out, shape, Data::I32(data)));
     }
     let data = match kind_of(out).map_err(|m| cx.err("precision.output", m))? {
-        Kind::Int { min, max } => {
-            Data::I32(regs.iter().map(|&v| v.clamp(min, max) as i32).collect())
-        }
+        Kind::Int { min, max } => match regs {
+            IntRegs::I32(v) if min <= i32::MIN as i64 && max >= i32::MAX as i64 => Data::I32(v),
+            regs => Data::I32((0..n).map(|i| regs.get(i).clamp(min, max) as i32).collect()),
+        },
         Kind::Float(f) => Data::F32(
-            regs.iter()
-                .map(|&v| {
-                    f.decode_f32(f.encode_f64(v as f64, Rounding::NearestEven, Overflow::Ieee, 0))
+            (0..n)
+                .map(|i| {
+                    let v = regs.get(i) as f64;
+                    f.decode_f32(f.encode_f64(v, Rounding::NearestEven, Overflow::Ieee, 0))
                 })
                 .collect(),
         ),
-        Kind::Binary => Data::I32(regs.iter().map(|&v| if v < 0 { -1 } else { 1 }).collect()),
+        Kind::Binary => Data::I32(
+            (0..n)
+                .map(|i| if regs.get(i) < 0 { -1 } else { 1 })
+                .collect(),
+        ),
     };
     Ok(Value::new(out, shape, data))
 }
@@ -325,13 +330,8 @@ pub(crate) fn matmul(
     };
     let a_off = offsets(&a.shape, m * k);
     let b_off = offsets(&b.shape, k * n);
-    let b_mat = |data: &[f32], off: usize| -> Vec<f32> {
-        let s = &data[off..off + k * n];
-        if transpose_b {
-            super::gemm::transpose(s, n, k)
-        } else {
-            s.to_vec()
-        }
+    let b_mat = |data: &'_ [f32], off: usize| -> Vec<f32> {
+        super::gemm::transpose(&data[off..off + k * n], n, k)
     };
     let col_of = |i: usize| i % n;
     let operands = if int {
@@ -358,24 +358,24 @@ pub(crate) fn matmul(
                 Some(Bias::Int(v)) => Some(v.as_slice()),
                 _ => None,
             };
-            let mut regs = Vec::with_capacity(batch * m * n);
-            for bi in 0..batch {
-                let bm: Vec<i32> = {
-                    let s = &bv[b_off[bi]..b_off[bi] + k * n];
-                    if transpose_b {
-                        super::gemm::transpose(s, n, k)
-                    } else {
-                        s.to_vec()
-                    }
+            let one = |bi: usize| {
+                let s = &bv[b_off[bi]..b_off[bi] + k * n];
+                let bm: std::borrow::Cow<[i32]> = if transpose_b {
+                    super::gemm::transpose(s, n, k).into()
+                } else {
+                    s.into()
                 };
-                regs.extend(gemm_int(
-                    &av[a_off[bi]..a_off[bi] + m * k],
-                    &bm,
-                    bias,
-                    (m, n, k),
-                    acc,
-                ));
-            }
+                gemm_int(&av[a_off[bi]..a_off[bi] + m * k], &bm, bias, (m, n, k), acc)
+            };
+            let regs = if batch == 1 {
+                one(0)
+            } else {
+                let mut all = Vec::with_capacity(batch * m * n);
+                for bi in 0..batch {
+                    all.extend(one(bi).to_i64());
+                }
+                IntRegs::I64(all)
+            };
             let rq = requant(cx, n)?;
             finish_int(cx, regs, out_shape, &col_of, rq)
         }
@@ -391,17 +391,30 @@ pub(crate) fn matmul(
                 Some(Bias::Float(v)) => Some(v.as_slice()),
                 _ => None,
             };
-            let mut regs = Vec::with_capacity(batch * m * n);
-            for bi in 0..batch {
-                let bm = b_mat(&bv, b_off[bi]);
-                regs.extend(gemm_float(
+            let one = |bi: usize| {
+                let s = &bv[b_off[bi]..b_off[bi] + k * n];
+                let bm: std::borrow::Cow<[f32]> = if transpose_b {
+                    b_mat(&bv, b_off[bi]).into()
+                } else {
+                    s.into()
+                };
+                gemm_float(
                     &av[a_off[bi]..a_off[bi] + m * k],
                     &bm,
                     bias,
                     (m, n, k),
                     &acc,
-                ));
-            }
+                )
+            };
+            let regs = if batch == 1 {
+                one(0)
+            } else {
+                let mut all = Vec::with_capacity(batch * m * n);
+                for bi in 0..batch {
+                    all.extend(one(bi));
+                }
+                all
+            };
             finish_float(cx, regs, out_shape)
         }
         (Operands::Float(..), Register::Int(_)) => Err(cx.err(
@@ -505,12 +518,12 @@ pub(crate) fn conv2d(
                     let bmat =
                         super::gemm::transpose(&ws[gi * ocg * k..(gi + 1) * ocg * k], ocg, k);
                     let gb = ib.map(|v| &v[gi * ocg..(gi + 1) * ocg]);
-                    let cm = gemm_int(&col, &bmat, gb, (p, ocg, k), acc);
+                    let cm = gemm_int(&col, &bmat, gb, (p, ocg, k), acc).to_i64();
                     scatter(&mut regs, &cm, ni, gi * ocg, ocg, oc, p);
                 }
             }
             let rq = requant(cx, oc)?;
-            finish_int(cx, regs, out_shape, &col_of, rq)
+            finish_int(cx, IntRegs::I64(regs), out_shape, &col_of, rq)
         }
         Register::Float(acc) => {
             if cx.spec.quant.is_some() {

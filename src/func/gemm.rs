@@ -103,15 +103,19 @@ pub fn gemm_float(
     }
     match acc {
         FloatAcc::Fma32 { block } => {
-            c.par_chunks_mut(ROW_BLOCK * n)
-                .enumerate()
-                .for_each(|(blk, rows)| {
-                    let i0 = blk * ROW_BLOCK;
-                    for (r, crow) in rows.chunks_mut(n).enumerate() {
-                        let arow = &a[(i0 + r) * k..(i0 + r + 1) * k];
-                        fma_row(arow, b, crow, n, *block);
-                    }
-                });
+            if let Some(fast) = super::gemm_f32::gemm_fma_chain(a, b, (m, n, k), *block) {
+                c = fast;
+            } else {
+                c.par_chunks_mut(ROW_BLOCK * n)
+                    .enumerate()
+                    .for_each(|(blk, rows)| {
+                        let i0 = blk * ROW_BLOCK;
+                        for (r, crow) in rows.chunks_mut(n).enumerate() {
+                            let arow = &a[(i0 + r) * k..(i0 + r + 1) * k];
+                            fma_row_portable(arow, b, crow, n, *block);
+                        }
+                    });
+            }
         }
         FloatAcc::General(accum) => {
             let bt = transpose(b, k, n);
@@ -153,30 +157,11 @@ pub fn gemm_float(
     c
 }
 
-/// One output row of the FMA chain: `crow[j] = chain_k fma(a[k], b[k][j], acc)`, per
-/// block of `block` products, block sums added to the register.
-fn fma_row(arow: &[f32], b: &[f32], crow: &mut [f32], n: usize, block: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2")
-        {
-            // SAFETY: the CPU supports the features the function is compiled for.
-            unsafe { fma_row_avx2(arow, b, crow, n, block) };
-            return;
-        }
-    }
-    fma_row_portable(arow, b, crow, n, block)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn fma_row_avx2(arow: &[f32], b: &[f32], crow: &mut [f32], n: usize, block: usize) {
-    fma_row_portable(arow, b, crow, n, block)
-}
-
 /// Columns processed together (fits the register file: 4 × 8 f32 lanes).
 const COL_TILE: usize = 32;
 
+/// One output row of the FMA chain (portable): `crow[j] = chain_k fma(a[k], b[k][j],
+/// acc)`, per block of `block` products, block sums added to the register.
 #[inline(always)]
 fn fma_row_portable(arow: &[f32], b: &[f32], crow: &mut [f32], n: usize, block: usize) {
     let k = arow.len();
@@ -286,7 +271,7 @@ pub fn gemm_int(
     bias: Option<&[i32]>,
     (m, n, k): (usize, usize, usize),
     acc: IntAcc,
-) -> Vec<i64> {
+) -> IntRegs {
     debug_assert_eq!(a.len(), m * k);
     debug_assert_eq!(b.len(), k * n);
     let max_abs = |v: &[i32]| -> i64 {
@@ -309,40 +294,29 @@ pub fn gemm_int(
     let kernel_exact = never_overflows && bound < (1i128 << 31);
     if fits16 && (kernel_exact || (acc.wrap && acc.bits <= 32)) {
         // i32 wrapping sums are exact modulo 2^32; wrapping to bits <= 32 commutes.
-        let to16 = |v: &[i32]| -> Vec<i16> {
-            let mut out = vec![0i16; v.len()];
-            out.par_chunks_mut(1 << 16)
-                .zip(v.par_chunks(1 << 16))
-                .for_each(|(o, s)| o.iter_mut().zip(s).for_each(|(o, &x)| *o = x as i16));
-            out
-        };
-        let c32 = super::gemm_i16::gemm_i16(&to16(a), &to16(b), m, n, k);
-        let mut out = vec![0i64; c32.len()];
-        if n == 0 {
-            return out;
-        }
-        out.par_chunks_mut(n)
-            .zip(c32.par_chunks(n))
-            .for_each(|(o, row)| {
-                for (j, (o, &v)) in o.iter_mut().zip(row).enumerate() {
+        let mut c32 = super::gemm_i16::gemm_i16(a, b, m, n, k);
+        if n > 0 && (bias.is_some() || !(kernel_exact || acc.bits == 32)) {
+            c32.par_chunks_mut(n).for_each(|row| {
+                for (j, v) in row.iter_mut().enumerate() {
                     let b = bias.map(|bv| bv[j]).unwrap_or(0);
-                    *o = if kernel_exact {
-                        v as i64 + b as i64
+                    *v = if kernel_exact {
+                        *v + b
                     } else if acc.bits == 32 {
-                        v.wrapping_add(b) as i64
+                        v.wrapping_add(b)
                     } else {
-                        acc.fit(v.wrapping_add(b) as i128)
+                        acc.fit(v.wrapping_add(b) as i128) as i32
                     };
                 }
             });
-        return out;
+        }
+        return IntRegs::I32(c32);
     }
     // General path: exact products, the register's order and overflow per update.
     let bt = transpose(b, k, n);
     let accum = acc.accumulator();
     let mut c = vec![0i64; m * n];
     if n == 0 {
-        return c;
+        return IntRegs::I64(c);
     }
     c.par_chunks_mut(n).enumerate().for_each(|(i, crow)| {
         let arow = &a[i * k..(i + 1) * k];
@@ -358,7 +332,46 @@ pub fn gemm_int(
             *o = acc.fit(v as i128 + bias.map(|bv| bv[j] as i128).unwrap_or(0));
         }
     });
-    c
+    IntRegs::I64(c)
+}
+
+/// Integer register values of a GEMM: i32 when every value fits (the packed kernel's
+/// results), i64 otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntRegs {
+    /// Values that fit in i32.
+    I32(Vec<i32>),
+    /// Wider values.
+    I64(Vec<i64>),
+}
+
+impl IntRegs {
+    /// Value `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> i64 {
+        match self {
+            IntRegs::I32(v) => v[i] as i64,
+            IntRegs::I64(v) => v[i],
+        }
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            IntRegs::I32(v) => v.len(),
+            IntRegs::I64(v) => v.len(),
+        }
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every value as i64.
+    pub fn to_i64(&self) -> Vec<i64> {
+        (0..self.len()).map(|i| self.get(i)).collect()
+    }
 }
 
 #[cfg(test)]
@@ -432,7 +445,7 @@ mod tests {
                 let want: i64 = (0..k)
                     .map(|kk| a[i * k + kk] as i64 * b[kk * n + j] as i64)
                     .sum();
-                assert_eq!(fast[i * n + j], want);
+                assert_eq!(fast.get(i * n + j), want);
             }
         }
         // A 12-bit saturating register clips.
@@ -446,6 +459,6 @@ mod tests {
                 wrap: false,
             },
         );
-        assert!(sat.iter().all(|&v| (-2048..=2047).contains(&v)));
+        assert!(sat.to_i64().iter().all(|&v| (-2048..=2047).contains(&v)));
     }
 }

@@ -23,8 +23,9 @@ const MC: usize = 72;
 /// k pairs per block (512 values of k: a 16 KiB B panel block).
 const KC: usize = 256;
 
-/// `C = A·B` with wrapping i32 sums; `a` is m×k, `b` is k×n, both row-major.
-pub fn gemm_i16(a: &[i16], b: &[i16], m: usize, n: usize, k: usize) -> Vec<i32> {
+/// `C = A·B` with wrapping i32 sums; `a` is m×k, `b` is k×n, both row-major, every
+/// value in the i16 range (callers check; values are truncated to 16 bits).
+pub fn gemm_i16(a: &[i32], b: &[i32], m: usize, n: usize, k: usize) -> Vec<i32> {
     let mut c = vec![0i32; m * n];
     if m == 0 || n == 0 || k == 0 {
         return c;
@@ -64,7 +65,7 @@ fn has_avx2() -> bool {
     }
 }
 
-fn pack_b(b: &[i16], n: usize, k: usize, kp: usize, np: usize) -> Vec<i16> {
+fn pack_b(b: &[i32], n: usize, k: usize, kp: usize, np: usize) -> Vec<i16> {
     let mut bp = vec![0i16; np * kp * NR * 2];
     bp.par_chunks_mut(kp * NR * 2)
         .enumerate()
@@ -76,20 +77,23 @@ fn pack_b(b: &[i16], n: usize, k: usize, kp: usize, np: usize) -> Vec<i16> {
                 let src = &b[kk * n + j0..kk * n + j0 + w];
                 let dst = &mut panel[p * NR * 2..(p + 1) * NR * 2];
                 for (c, &v) in src.iter().enumerate() {
-                    dst[c * 2 + t] = v;
+                    dst[c * 2 + t] = v as i16;
                 }
             }
         });
     bp
 }
 
-fn pack_a(a: &[i16], m: usize, k: usize, kp: usize) -> Vec<i32> {
+fn pack_a(a: &[i32], m: usize, k: usize, kp: usize) -> Vec<i32> {
     let mut ap = vec![0i32; m * kp];
     ap.par_chunks_mut(kp).enumerate().for_each(|(i, row)| {
         let src = &a[i * k..(i + 1) * k];
         for (p, w) in row.iter_mut().enumerate() {
-            let lo = src[2 * p] as u16 as u32;
-            let hi = src.get(2 * p + 1).map(|&v| v as u16 as u32).unwrap_or(0);
+            let lo = src[2 * p] as i16 as u16 as u32;
+            let hi = src
+                .get(2 * p + 1)
+                .map(|&v| v as i16 as u16 as u32)
+                .unwrap_or(0);
             *w = (lo | (hi << 16)) as i32;
         }
     });
@@ -241,9 +245,9 @@ mod tests {
             (64, 16, 64),
             (70, 40, 9),
         ] {
-            let a: Vec<i16> = (0..m * k).map(|_| s.next_u64() as i16).collect();
-            let b: Vec<i16> = (0..k * n)
-                .map(|_| (s.next_u64() % 511) as i16 - 255)
+            let a: Vec<i32> = (0..m * k).map(|_| s.next_u64() as i16 as i32).collect();
+            let b: Vec<i32> = (0..k * n)
+                .map(|_| (s.next_u64() % 511) as i32 - 255)
                 .collect();
             let got = gemm_i16(&a, &b, m, n, k);
             let kp = k.div_ceil(2);
@@ -261,7 +265,7 @@ mod tests {
             for i in 0..m {
                 for j in 0..n {
                     let want = (0..k).fold(0i32, |acc, kk| {
-                        acc.wrapping_add(a[i * k + kk] as i32 * b[kk * n + j] as i32)
+                        acc.wrapping_add(a[i * k + kk].wrapping_mul(b[kk * n + j]))
                     });
                     assert_eq!(got[i * n + j], want, "({m},{n},{k}) [{i},{j}]");
                     assert_eq!(port[i * n + j], want);

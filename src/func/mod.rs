@@ -21,6 +21,7 @@ mod compute;
 mod elementwise;
 pub mod error;
 pub mod gemm;
+mod gemm_f32;
 pub mod gemm_i16;
 mod layout;
 mod norm;
