@@ -12,6 +12,7 @@ use accelsim::workload::Workload;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 const SIZES: [usize; 2] = [256, 512];
+const KERNEL_SIZES: [usize; 3] = [256, 512, 1024];
 
 fn data(n: usize, seed: u64) -> Vec<i32> {
     let mut s = accelsim::numerics::SplitMix64::new(seed);
@@ -20,7 +21,8 @@ fn data(n: usize, seed: u64) -> Vec<i32> {
 
 fn kernels(c: &mut Criterion) {
     let mut g = c.benchmark_group("gemm_kernel");
-    for &n in &SIZES {
+    g.sample_size(20);
+    for &n in &KERNEL_SIZES {
         let macs = (n * n * n) as u64;
         g.throughput(Throughput::Elements(macs));
         let a = data(n * n, 1);
