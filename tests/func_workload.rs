@@ -190,3 +190,38 @@ fn seeded_random_values_are_reproducible() {
     assert_eq!(run(1), run(1));
     assert_ne!(run(1), run(2));
 }
+
+/// Results are byte-identical whatever the number of threads (kernels with many row
+/// blocks, remainders, blocked K).
+#[test]
+fn thread_count_does_not_change_results() {
+    let w = json!({
+        "name": "det",
+        "inputs": [{"name": "x", "shape": [2, 6, 23, 19], "format": "fp16"},
+                   {"name": "q", "shape": [301, 517], "format": "int8"}],
+        "ops": [
+            {"name": "conv", "op": "conv2d", "inputs": ["x"], "out_channels": 10, "kernel": [3, 3],
+             "padding": [1, 1], "groups": 2, "output": "y", "precision": {"output": "fp32"}},
+            {"name": "fc", "op": "matmul", "inputs": ["q"], "out_features": 77, "output": "z",
+             "precision": {"output": "int32"}}
+        ]
+    });
+    let wl = Workload::from_json(&w.to_string()).unwrap();
+    let arch = arch(json!([{"format": "fp16", "macs_per_pe_per_cycle": 1,
+                            "accumulation": {"format": "fp32", "order": {"blocked": {"size": 20}}}},
+                           {"format": "int8", "macs_per_pe_per_cycle": 1}]));
+    let run = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                execute(&wl, &arch, &Feeds::default(), &ExecOptions { seed: 9 })
+                    .unwrap()
+                    .tensors
+            })
+    };
+    let one = run(1);
+    assert_eq!(one, run(3));
+    assert_eq!(one, run(8));
+}
