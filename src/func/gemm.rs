@@ -274,6 +274,25 @@ pub fn gemm_int(
 ) -> IntRegs {
     debug_assert_eq!(a.len(), m * k);
     debug_assert_eq!(b.len(), k * n);
+    // A wrapping register of at most 32 bits: sums modulo 2^32 are all it needs, so the
+    // packed kernel runs whenever the operands fit in i16 (checked while packing).
+    if acc.wrap && acc.bits <= 32 {
+        if let Some(mut c32) = super::gemm_i16::gemm_i16_checked(a, b, m, n, k) {
+            if n > 0 && (bias.is_some() || acc.bits < 32) {
+                c32.par_chunks_mut(n).for_each(|row| {
+                    for (j, v) in row.iter_mut().enumerate() {
+                        let s = v.wrapping_add(bias.map(|bv| bv[j]).unwrap_or(0));
+                        *v = if acc.bits == 32 {
+                            s
+                        } else {
+                            acc.fit(s as i128) as i32
+                        };
+                    }
+                });
+            }
+            return IntRegs::I32(c32);
+        }
+    }
     let max_abs = |v: &[i32]| -> i64 {
         v.par_chunks(1 << 16)
             .map(|c| c.iter().map(|&x| (x as i64).abs()).max().unwrap_or(0))

@@ -26,14 +26,26 @@ const KC: usize = 256;
 /// `C = A·B` with wrapping i32 sums; `a` is m×k, `b` is k×n, both row-major, every
 /// value in the i16 range (callers check; values are truncated to 16 bits).
 pub fn gemm_i16(a: &[i32], b: &[i32], m: usize, n: usize, k: usize) -> Vec<i32> {
+    gemm_i16_checked(a, b, m, n, k).unwrap_or_else(|| {
+        let t = |v: &[i32]| v.iter().map(|&x| x as i16 as i32).collect::<Vec<_>>();
+        gemm_i16_checked(&t(a), &t(b), m, n, k).expect("values truncated to i16 fit")
+    })
+}
+
+/// Like [`gemm_i16`], but checks while packing that every value fits in i16 and
+/// returns `None` (without multiplying) when one does not.
+pub fn gemm_i16_checked(a: &[i32], b: &[i32], m: usize, n: usize, k: usize) -> Option<Vec<i32>> {
     let mut c = vec![0i32; m * n];
     if m == 0 || n == 0 || k == 0 {
-        return c;
+        return Some(c);
     }
     let kp = k.div_ceil(2);
     let np = n.div_ceil(NR);
-    let bp = pack_b(b, n, k, kp, np);
-    let ap = pack_a(a, m, k, kp);
+    let (bp, b_ok) = pack_b(b, n, k, kp, np);
+    let (ap, a_ok) = pack_a(a, m, k, kp);
+    if !(a_ok && b_ok) {
+        return None;
+    }
     let avx2 = has_avx2();
     c.par_chunks_mut(MC * n)
         .enumerate()
@@ -51,7 +63,12 @@ pub fn gemm_i16(a: &[i32], b: &[i32], m: usize, n: usize, k: usize) -> Vec<i32> 
                 block_portable(ablk, &bp, cblk, rows, n, kp, np);
             }
         });
-    c
+    Some(c)
+}
+
+#[inline]
+fn fits(v: i32) -> bool {
+    v as i16 as i32 == v
 }
 
 fn has_avx2() -> bool {
@@ -65,39 +82,51 @@ fn has_avx2() -> bool {
     }
 }
 
-fn pack_b(b: &[i32], n: usize, k: usize, kp: usize, np: usize) -> Vec<i16> {
+fn pack_b(b: &[i32], n: usize, k: usize, kp: usize, np: usize) -> (Vec<i16>, bool) {
     let mut bp = vec![0i16; np * kp * NR * 2];
-    bp.par_chunks_mut(kp * NR * 2)
+    let ok = bp
+        .par_chunks_mut(kp * NR * 2)
         .enumerate()
-        .for_each(|(jp, panel)| {
+        .map(|(jp, panel)| {
             let j0 = jp * NR;
             let w = NR.min(n - j0);
+            let mut ok = true;
             for kk in 0..k {
                 let (p, t) = (kk / 2, kk % 2);
                 let src = &b[kk * n + j0..kk * n + j0 + w];
                 let dst = &mut panel[p * NR * 2..(p + 1) * NR * 2];
                 for (c, &v) in src.iter().enumerate() {
+                    ok &= fits(v);
                     dst[c * 2 + t] = v as i16;
                 }
             }
-        });
-    bp
+            ok
+        })
+        .reduce(|| true, |x, y| x && y);
+    (bp, ok)
 }
 
-fn pack_a(a: &[i32], m: usize, k: usize, kp: usize) -> Vec<i32> {
+fn pack_a(a: &[i32], m: usize, k: usize, kp: usize) -> (Vec<i32>, bool) {
     let mut ap = vec![0i32; m * kp];
-    ap.par_chunks_mut(kp).enumerate().for_each(|(i, row)| {
-        let src = &a[i * k..(i + 1) * k];
-        for (p, w) in row.iter_mut().enumerate() {
-            let lo = src[2 * p] as i16 as u16 as u32;
-            let hi = src
-                .get(2 * p + 1)
-                .map(|&v| v as i16 as u16 as u32)
-                .unwrap_or(0);
-            *w = (lo | (hi << 16)) as i32;
-        }
-    });
-    ap
+    let ok = ap
+        .par_chunks_mut(kp * 8)
+        .enumerate()
+        .map(|(blk, rows)| {
+            let mut ok = true;
+            for (r, row) in rows.chunks_mut(kp).enumerate() {
+                let i = blk * 8 + r;
+                let src = &a[i * k..(i + 1) * k];
+                for (p, w) in row.iter_mut().enumerate() {
+                    let x0 = src[2 * p];
+                    let x1 = src.get(2 * p + 1).copied().unwrap_or(0);
+                    ok &= fits(x0) & fits(x1);
+                    *w = (x0 as i16 as u16 as u32 | ((x1 as i16 as u16 as u32) << 16)) as i32;
+                }
+            }
+            ok
+        })
+        .reduce(|| true, |x, y| x && y);
+    (ap, ok)
 }
 
 /// Adds an `r × w` block of `acc` (row stride NR) into C at (i, j0).
@@ -254,8 +283,8 @@ mod tests {
             let np = n.div_ceil(NR);
             let mut port = vec![0i32; m * n];
             block_portable(
-                &pack_a(&a, m, k, kp),
-                &pack_b(&b, n, k, kp, np),
+                &pack_a(&a, m, k, kp).0,
+                &pack_b(&b, n, k, kp, np).0,
                 &mut port,
                 m,
                 n,
