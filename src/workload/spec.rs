@@ -332,6 +332,18 @@ pub struct PrecisionBlock {
     pub mac: Option<Format>,
 }
 
+impl TensorSpec {
+    /// A tensor with only the required fields set (no file).
+    pub fn new(name: impl Into<String>, shape: Vec<u64>, format: Format) -> TensorSpec {
+        TensorSpec {
+            name: name.into(),
+            shape,
+            format,
+            file: None,
+        }
+    }
+}
+
 impl OpSpec {
     /// An op with only the required fields set.
     pub fn new(

@@ -153,12 +153,11 @@ pub fn to_workload(model: &OnnxModel, opts: &ImportOptions) -> Result<Imported, 
     for input in model.graph.runtime_inputs() {
         let info = cx.info(&input.name, None)?;
         let format = cx.format_of_value(&input.name, None)?;
-        cx.spec_inputs.push(TensorSpec {
-            name: input.name.clone(),
-            shape: dims(&info.shape),
+        cx.spec_inputs.push(TensorSpec::new(
+            input.name.clone(),
+            dims(&info.shape),
             format,
-            file: None,
-        });
+        ));
     }
     for &i in &types.order {
         let node = &model.graph.nodes[i];
@@ -295,12 +294,7 @@ impl Builder<'_> {
                     .clone()
                     .reshape(shape.iter().map(|&d| d as usize).collect())
                     .map_err(|e| node_err(node, e.to_string()))?;
-                self.weights.push(TensorSpec {
-                    name: name.to_string(),
-                    shape,
-                    format,
-                    file: None,
-                });
+                self.weights.push(TensorSpec::new(name, shape, format));
                 self.weight_values.insert(name.to_string(), value);
             }
         }
