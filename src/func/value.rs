@@ -44,8 +44,21 @@ fn encode_vec(f: FloatFormat, x: &[f32]) -> Vec<u32> {
         .collect()
 }
 
+/// Every fp16 value by code (built once).
+fn fp16_table() -> &'static [f32] {
+    static TABLE: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| (0..=u16::MAX as u32).map(|c| FloatFormat::FP16.decode_f32(c)).collect())
+}
+
 /// Decodes codes of float format `f`.
 fn decode_vec(f: FloatFormat, codes: &[u32]) -> Vec<f32> {
+    if f == FloatFormat::BF16 {
+        return codes.iter().map(|&c| f32::from_bits(c << 16)).collect();
+    }
+    if f == FloatFormat::FP16 && codes.len() >= FAST_CAST_MIN {
+        let t = fp16_table();
+        return codes.iter().map(|&c| t[(c & 0xffff) as usize]).collect();
+    }
     if codes.len() >= FAST_CAST_MIN {
         if let Ok(c) = Caster::new(Format::Float(f), CastOptions::RNE) {
             let mut out = vec![0f32; codes.len()];
