@@ -7,6 +7,7 @@
 //! - [`workload`]: the workload DAG with shape inference;
 //! - [`import`]: readers for other tools' formats (ONNX models, SCALE-Sim configs and topologies);
 //! - [`tensor`]: host tensors and `.npy` I/O for functional execution;
+//! - [`func`]: functional execution of a workload (bit-exact values of every tensor);
 //! - [`model`]: pure per-op cost functions (array folds, vector ops, tiling, energy);
 //! - [`sim`]: scheduling op costs in time (discrete-event engine, analytic roofline);
 //! - [`power`]: power capping by DVFS (the clock a workload sustains under a power limit);
@@ -26,6 +27,7 @@
 pub mod arch;
 pub mod dse;
 pub mod error;
+pub mod func;
 pub mod import;
 pub mod model;
 pub mod numerics;

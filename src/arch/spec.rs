@@ -258,6 +258,11 @@ pub struct PrecisionSupport {
     /// GPU execution parameters of this format (arrays with a `gpu` block).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpu: Option<GpuPrecision>,
+    /// How the accumulator adds products, for functional execution: order, overflow,
+    /// rounding, fusion (default: `accumulator`'s format, sequential from +0, RNE, fused;
+    /// integer registers wrap). Its format must be `accumulator`'s or `exact`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accumulation: Option<crate::numerics::Accumulator>,
 }
 
 /// The vector unit of one core (elementwise, activation, normalisation, pooling ops).

@@ -1,5 +1,6 @@
-//! `accelsim import scalesim --config X.cfg --topology Y.csv --out-dir DIR`: convert other
-//! tools' inputs into accelsim's `arch.json` and `workload.json`.
+//! `accelsim import scalesim --config X.cfg --topology Y.csv --out-dir DIR` and
+//! `accelsim import onnx MODEL.onnx -o WORKLOAD.json`: convert other tools' inputs into
+//! accelsim's `arch.json` and `workload.json`.
 
 use std::path::PathBuf;
 
@@ -20,6 +21,24 @@ pub struct ImportArgs {
 pub enum ImportSource {
     /// A SCALE-Sim v3 config (.cfg) and topology (.csv, conv or GEMM) → arch.json + workload.json.
     Scalesim(ScalesimArgs),
+    /// An ONNX model → workload.json, with its weights as .npy files in WORKLOAD.weights/.
+    Onnx(OnnxArgs),
+}
+
+/// Arguments of `accelsim import onnx`.
+#[derive(clap::Args, Debug)]
+pub struct OnnxArgs {
+    /// The ONNX model (.onnx, weights embedded).
+    pub model: PathBuf,
+    /// The workload file to write; weights go to `<stem>.weights/` beside it.
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+    /// Map operators without a workload equivalent to generic vector ops.
+    #[arg(long)]
+    pub allow_unknown: bool,
+    /// A concrete shape for a graph input with symbolic dimensions, NAME=D1,D2,...
+    #[arg(long = "input-shape", value_name = "NAME=D1,D2,...")]
+    pub input_shapes: Vec<String>,
 }
 
 /// Arguments of `accelsim import scalesim`.
@@ -54,6 +73,7 @@ pub enum KindArg {
 pub fn run(args: &ImportArgs) -> Result<(), CliError> {
     match &args.source {
         ImportSource::Scalesim(a) => run_scalesim(a),
+        ImportSource::Onnx(a) => run_onnx(a),
     }
 }
 
@@ -86,6 +106,64 @@ fn run_scalesim(args: &ScalesimArgs) -> Result<(), CliError> {
         "run it: accelsim run {} {}",
         arch_path.display(),
         workload_path.display()
+    );
+    Ok(())
+}
+
+fn run_onnx(args: &OnnxArgs) -> Result<(), CliError> {
+    let opts = accelsim::import::onnx::ImportOptions {
+        allow_unknown: args.allow_unknown,
+        input_shapes: super::run::parse_input_shapes(&args.input_shapes)?,
+    };
+    let mut imported = accelsim::import::onnx::import_file(&args.model, &opts)
+        .map_err(|e| CliError::bad_input(e.to_string()))?;
+    for w in &imported.warnings {
+        eprintln!("warning: {}: {w}", args.model.display());
+    }
+    // Validate before writing anything.
+    accelsim::workload::Workload::from_spec(imported.spec.clone()).map_err(|e| {
+        CliError::bad_input(format!(
+            "{}: the imported workload is invalid: {e}",
+            args.model.display()
+        ))
+    })?;
+    let stem = args
+        .output
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "workload".into());
+    let dir_name = format!("{stem}.weights");
+    let parent = args
+        .output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let weights_dir = parent.join(&dir_name);
+    if !imported.weights.is_empty() {
+        std::fs::create_dir_all(&weights_dir).map_err(|e| {
+            CliError::failure(format!(
+                "{}: cannot create directory: {e}",
+                weights_dir.display()
+            ))
+        })?;
+    }
+    let mut used = std::collections::BTreeSet::new();
+    for w in &mut imported.spec.weights {
+        let Some(t) = imported.weights.get(&w.name) else {
+            continue;
+        };
+        let file = super::run::unique_file_name(&w.name, &mut used);
+        let path = weights_dir.join(&file);
+        accelsim::tensor::write_npy(&path, t).map_err(|e| CliError::failure(e.to_string()))?;
+        w.file = Some(format!("{dir_name}/{file}"));
+    }
+    super::write_atomic(&args.output, (pretty(&imported.spec)? + "\n").as_bytes())?;
+    println!(
+        "wrote {} ({} ops, {} weights in {})",
+        args.output.display(),
+        imported.spec.ops.len(),
+        imported.spec.weights.len(),
+        weights_dir.display()
     );
     Ok(())
 }

@@ -66,7 +66,7 @@ enum Command {
     Cast(cast::CastArgs),
     /// Print a table of every number format.
     Formats(cast::FormatsArgs),
-    /// Convert another tool's inputs (SCALE-Sim config + topology) into arch.json and workload.json.
+    /// Convert another tool's inputs (SCALE-Sim config + topology, ONNX models) into arch.json / workload.json.
     Import(import::ImportArgs),
     /// Compare predictions with measurements (h100) or print the A100 MLP precision study.
     Validate(validate::ValidateArgs),

@@ -5,7 +5,8 @@
 //!
 //! | op | element-ops | counted over |
 //! |---|---|---|
-//! | add, mul, relu, dequantize | 1 | output |
+//! | add, sub, mul, div, relu, dequantize, cast, vector (generic) | 1 | output |
+//! | erf, tanh, exp, sqrt, pow | 4 (a short polynomial / iteration) | output |
 //! | clip, quantize, requantize | 2 (compare/scale + round/clamp) | output |
 //! | sigmoid | 4 (exp, add, reciprocal, mul) | output |
 //! | gelu | 8 (tanh form: 3 mul, 2 add, tanh≈3) | output |
@@ -21,7 +22,15 @@ use crate::workload::{OpAttrs, OpKind};
 /// Element-operations per counted element of a vector op.
 pub fn ops_per_element(kind: OpKind, attrs: &OpAttrs) -> u64 {
     match kind {
-        OpKind::Add | OpKind::Mul | OpKind::Relu | OpKind::Dequantize => 1,
+        OpKind::Add
+        | OpKind::Mul
+        | OpKind::Sub
+        | OpKind::Div
+        | OpKind::Relu
+        | OpKind::Dequantize
+        | OpKind::Cast
+        | OpKind::Vector => 1,
+        OpKind::Erf | OpKind::Tanh | OpKind::Exp | OpKind::Sqrt | OpKind::Pow => 4,
         OpKind::Clip | OpKind::Quantize | OpKind::Requantize => 2,
         OpKind::Sigmoid => 4,
         OpKind::Gelu => 8,

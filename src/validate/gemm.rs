@@ -23,20 +23,16 @@ pub fn gemm_workload(
         activations: Some(operand),
         accumulator: None,
         output: Some(output),
+        mac: None,
     }));
     Workload::from_spec(WorkloadSpec {
         name: format!("gemm_{m}x{n}x{k}_{operand}"),
         description: None,
-        inputs: vec![TensorSpec {
-            sparsity: None,
-            name: "a".into(),
-            shape: vec![m, k],
-            format: operand,
-            file: None,
-        }],
+        inputs: vec![TensorSpec::new("a", vec![m, k], operand)],
         weights: Vec::new(),
         ops: vec![op],
         outputs: Vec::new(),
+        numerics: None,
     })
 }
 

@@ -124,22 +124,9 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
         let path = format!("ops[{i}]");
         let mut ins = Vec::new();
         for (j, name) in op.inputs.iter().enumerate() {
+            // Any op may read a weight (a constant) as an input: matmul/conv2d operands,
+            // elementwise constants, imported ONNX initializers.
             let id = lookup(name, format!("{path}.inputs[{j}]"), &tensors)?;
-            if tensors[id].role == TensorRole::Weight
-                && !matches!(
-                    op.op,
-                    OpKind::Add | OpKind::Mul | OpKind::Matmul | OpKind::Concat
-                )
-            {
-                // Weights as activations are allowed for binary elementwise ops, matmul B and concat.
-                return Err(InputError::at(
-                    format!("{path}.inputs[{j}]"),
-                    format!(
-                        "'{name}' is a weight; a {} op takes activations",
-                        op.op.name()
-                    ),
-                ));
-            }
             ins.push(id);
         }
         let weight = match &op.weight {
@@ -364,19 +351,19 @@ fn resolve_precision(
         .first()
         .map(|&t| tensors[t].format)
         .unwrap_or(Format::FP32);
-    let (w, a, acc, o) = match &op.precision {
-        None => (None, None, None, None),
-        Some(PrecisionSpec::Uniform(f)) => (Some(*f), Some(*f), None, Some(*f)),
-        Some(PrecisionSpec::Block(b)) => (b.weights, b.activations, b.accumulator, b.output),
+    let (w, a, acc, o, mac) = match &op.precision {
+        None => (None, None, None, None, None),
+        Some(PrecisionSpec::Uniform(f)) => (Some(*f), Some(*f), None, Some(*f), None),
+        Some(PrecisionSpec::Block(b)) => (b.weights, b.activations, b.accumulator, b.output, b.mac),
     };
     let activations = a.unwrap_or(in_fmt);
     let weights = w
         .or_else(|| weight.map(|t| tensors[t].format))
-        .or_else(|| (op.op == OpKind::Matmul && ins.len() > 1).then(|| tensors[ins[1]].format))
+        .or_else(|| (op.op.is_compute() && ins.len() > 1).then(|| tensors[ins[1]].format))
         .unwrap_or(activations);
     let needs_output = matches!(
         op.op,
-        OpKind::Quantize | OpKind::Requantize | OpKind::Dequantize
+        OpKind::Quantize | OpKind::Requantize | OpKind::Dequantize | OpKind::Cast
     );
     if needs_output && o.is_none() {
         return Err(InputError::at(
@@ -406,13 +393,14 @@ fn resolve_precision(
         activations,
         accumulator: acc,
         output: o.unwrap_or(activations),
+        mac,
     })
 }
 
 /// Rejects fields that do not apply to the op's kind.
 fn check_fields(op: &OpSpec, path: &str) -> InputResult<()> {
     use OpKind::*;
-    let present: [(&str, bool); 16] = [
+    let present: [(&str, bool); 19] = [
         ("weight", op.weight.is_some()),
         ("bias", op.bias.is_some()),
         ("out_features", op.out_features.is_some()),
@@ -429,9 +417,12 @@ fn check_fields(op: &OpSpec, path: &str) -> InputResult<()> {
         ("perm", op.perm.is_some()),
         ("min", op.min.is_some()),
         ("max", op.max.is_some()),
+        ("count_include_pad", op.count_include_pad.is_some()),
+        ("epsilon", op.epsilon.is_some()),
+        ("quant", op.quant.is_some()),
     ];
     let allowed: &[&str] = match op.op {
-        Matmul => &["weight", "bias", "out_features", "transpose_b"],
+        Matmul => &["weight", "bias", "out_features", "transpose_b", "quant"],
         Conv2d => &[
             "weight",
             "bias",
@@ -441,15 +432,23 @@ fn check_fields(op: &OpSpec, path: &str) -> InputResult<()> {
             "padding",
             "dilation",
             "groups",
+            "quant",
         ],
-        Maxpool | Avgpool => &["kernel", "stride", "padding", "ceil_mode"],
-        Softmax | Layernorm | Flatten | Concat => &["axis"],
-        Reshape => &["shape"],
+        Maxpool => &["kernel", "stride", "padding", "ceil_mode"],
+        Avgpool => &[
+            "kernel",
+            "stride",
+            "padding",
+            "ceil_mode",
+            "count_include_pad",
+        ],
+        Layernorm => &["axis", "epsilon"],
+        Softmax | Flatten | Concat => &["axis"],
+        Reshape | Vector => &["shape"],
         Transpose => &["perm"],
         Clip => &["min", "max"],
-        Add | Mul | Relu | Gelu | Sigmoid | GlobalAvgpool | Quantize | Requantize | Dequantize => {
-            &[]
-        }
+        Add | Mul | GlobalAvgpool | Quantize | Requantize | Dequantize => &["quant"],
+        Relu | Gelu | Sigmoid | Sub | Div | Pow | Erf | Tanh | Exp | Sqrt | Cast => &[],
     };
     for (field, is_set) in present {
         if is_set && !allowed.contains(&field) {

@@ -8,7 +8,10 @@ mod spec;
 
 use std::path::{Path, PathBuf};
 
-pub use spec::{OpKind, OpSpec, PrecisionBlock, PrecisionSpec, TensorSpec, WorkloadSpec};
+pub use spec::{
+    NumericsMode, OpKind, OpSpec, PrecisionBlock, PrecisionSpec, QuantSpec, QuantValues,
+    TensorSpec, WorkloadSpec,
+};
 
 use crate::error::{load_json_file, parse_json, InputResult};
 use crate::numerics::Format;
@@ -126,13 +129,17 @@ pub struct OpPrecision {
     pub accumulator: Option<Format>,
     /// Output format.
     pub output: Format,
+    /// MAC format requested explicitly (`precision.mac`), overriding the derived one.
+    pub mac: Option<Format>,
 }
 
 impl OpPrecision {
-    /// The format the MAC array must compute in: the operands' common format, or the wider
-    /// of the two for mixed-precision ops.
+    /// The format the MAC array must compute in: `mac` when given, else the operands'
+    /// common format, or the wider of the two for mixed-precision ops.
     pub fn mac_format(&self) -> Format {
-        if self.weights == self.activations
+        if let Some(m) = self.mac {
+            m
+        } else if self.weights == self.activations
             || self.activations.storage_bits() >= self.weights.storage_bits()
         {
             self.activations

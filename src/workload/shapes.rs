@@ -156,6 +156,19 @@ fn broadcast(path: &str, a: &[u64], b: &[u64]) -> InputResult<Vec<u64>> {
     Ok(out)
 }
 
+/// A bias given as an input must hold one value per output column / channel.
+fn check_bias_input(path: &str, bias: &[u64], n: u64) -> InputResult<()> {
+    let elements: u64 = bias.iter().product();
+    if elements != n {
+        return Err(err(
+            path,
+            "inputs[2]",
+            format!("the bias has shape {bias:?} ({elements} elements); expected {n}"),
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn infer(
     op: &OpSpec,
     path: &str,
@@ -171,13 +184,39 @@ pub(super) fn infer(
     match op.op {
         OpKind::Matmul => matmul(op, path, ins, weight),
         OpKind::Conv2d => conv2d(op, path, ins, weight),
-        OpKind::Add | OpKind::Mul => {
+        OpKind::Add | OpKind::Mul | OpKind::Sub | OpKind::Div | OpKind::Pow => {
             expect_inputs(op, path, 2..=2)?;
             Ok(plain(broadcast(path, ins[0], ins[1])?, OpAttrs::None))
+        }
+        OpKind::Vector => {
+            let target = op.shape.as_ref().ok_or_else(|| {
+                err(
+                    path,
+                    "shape",
+                    "a vector op needs \"shape\": its output shape",
+                )
+            })?;
+            let mut out = Vec::with_capacity(target.len());
+            for &d in target {
+                if d <= 0 {
+                    return Err(err(
+                        path,
+                        "shape",
+                        format!("expected dimensions > 0, got {target:?}"),
+                    ));
+                }
+                out.push(d as u64);
+            }
+            Ok(plain(out, OpAttrs::None))
         }
         OpKind::Relu
         | OpKind::Gelu
         | OpKind::Sigmoid
+        | OpKind::Erf
+        | OpKind::Tanh
+        | OpKind::Exp
+        | OpKind::Sqrt
+        | OpKind::Cast
         | OpKind::Quantize
         | OpKind::Requantize
         | OpKind::Dequantize => {
@@ -203,9 +242,28 @@ pub(super) fn infer(
                 },
             ))
         }
-        OpKind::Softmax | OpKind::Layernorm => {
+        OpKind::Softmax => {
             expect_inputs(op, path, 1..=1)?;
             let axis = norm_axis(path, op.axis.unwrap_or(-1), ins[0].len())?;
+            Ok(plain(ins[0].to_vec(), OpAttrs::Axis(axis)))
+        }
+        OpKind::Layernorm => {
+            // [X] or [X, scale] or [X, scale, bias]; scale and bias broadcast to the
+            // normalised trailing dimensions.
+            expect_inputs(op, path, 1..=3)?;
+            let axis = norm_axis(path, op.axis.unwrap_or(-1), ins[0].len())?;
+            for (j, s) in ins.iter().enumerate().skip(1) {
+                let tail = &ins[0][axis..];
+                if s.len() > tail.len() || broadcast(path, tail, s)? != tail {
+                    return Err(err(
+                        path,
+                        &format!("inputs[{j}]"),
+                        format!(
+                            "shape {s:?} does not broadcast to the normalised dimensions {tail:?}"
+                        ),
+                    ));
+                }
+            }
             Ok(plain(ins[0].to_vec(), OpAttrs::Axis(axis)))
         }
         OpKind::Maxpool | OpKind::Avgpool => {
@@ -397,12 +455,12 @@ fn matmul(
 ) -> InputResult<Inferred> {
     let transpose_b = op.transpose_b.unwrap_or(false);
     let a = ins.first().copied().unwrap_or(&[]);
-    if op.inputs.is_empty() || op.inputs.len() > 2 {
+    if op.inputs.is_empty() || op.inputs.len() > 3 {
         return Err(err(
             path,
             "inputs",
             format!(
-                "a matmul op takes 1 input (with a weight) or 2 inputs, got {}",
+                "a matmul op takes 1 input (with a weight), 2 inputs, or 3 (A, B, bias), got {}",
                 op.inputs.len()
             ),
         ));
@@ -418,12 +476,19 @@ fn matmul(
     let k = a[a.len() - 1];
     let batch_a = &a[..a.len() - 2];
     let mut implicit_weight = None;
-    let (b, b_is_weight): (Vec<u64>, bool) = if op.inputs.len() == 2 {
+    let (b, b_is_weight): (Vec<u64>, bool) = if op.inputs.len() >= 2 {
         if op.weight.is_some() || op.out_features.is_some() {
             return Err(err(
                 path,
                 "weight",
                 "a matmul with two inputs takes no weight or out_features",
+            ));
+        }
+        if op.inputs.len() == 3 && op.bias.is_some() {
+            return Err(err(
+                path,
+                "bias",
+                "the bias is given twice: as inputs[2] and as \"bias\"",
             ));
         }
         (ins[1].to_vec(), false)
@@ -479,6 +544,9 @@ fn matmul(
             ));
         }
     }
+    if let Some(bias) = ins.get(2) {
+        check_bias_input(path, bias, n)?;
+    }
     let batch_b = &b[..b.len() - 2];
     let batch = broadcast(path, batch_a, batch_b)?;
     let mut out = batch.clone();
@@ -520,7 +588,7 @@ fn conv2d(
     ins: &[&[u64]],
     weight: Option<&[u64]>,
 ) -> InputResult<Inferred> {
-    expect_inputs(op, path, 1..=1)?;
+    expect_inputs(op, path, 1..=3)?;
     let x = ins[0];
     require_rank(path, x, 4, "NCHW")?;
     let (n_batch, c, h, w) = (x[0], x[1], x[2], x[3]);
@@ -528,6 +596,22 @@ fn conv2d(
     if groups == 0 {
         return Err(err(path, "groups", "expected a positive integer, got 0"));
     }
+    // The weight (and bias) may come as inputs: [X, W] or [X, W, B].
+    if ins.len() >= 2 && op.weight.is_some() {
+        return Err(err(
+            path,
+            "weight",
+            "the weight is given twice: as inputs[1] and as \"weight\"",
+        ));
+    }
+    if ins.len() == 3 && op.bias.is_some() {
+        return Err(err(
+            path,
+            "bias",
+            "the bias is given twice: as inputs[2] and as \"bias\"",
+        ));
+    }
+    let weight = if ins.len() >= 2 { Some(ins[1]) } else { weight };
     let (out_channels, kernel) = match weight {
         Some(ws) => {
             if ws.len() != 4 {
@@ -643,6 +727,9 @@ fn conv2d(
         .checked_mul(kernel[0])
         .and_then(|v| v.checked_mul(kernel[1]))
         .ok_or_else(ovf)?;
+    if let Some(bias) = ins.get(2) {
+        check_bias_input(path, bias, out_channels)?;
+    }
     let gemm = GemmView {
         count: groups,
         m,

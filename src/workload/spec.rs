@@ -27,6 +27,75 @@ pub struct WorkloadSpec {
     /// Graph outputs; default: every tensor no op consumes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outputs: Vec<String>,
+    /// Default functional semantics of the ops (`arch`, the default, or `onnx`); an op's
+    /// own `numerics` overrides it. Only functional execution reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numerics: Option<NumericsMode>,
+}
+
+/// How functional execution computes an op (cost is unaffected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NumericsMode {
+    /// The hardware's numerics: operands cast to the op's precision formats, products
+    /// accumulated in the arch's accumulator for that MAC format, in its order.
+    #[default]
+    Arch,
+    /// The ONNX operator's definition as ONNX Runtime (CPU) computes it, on the input
+    /// tensors' own formats, whatever the arch accumulates in (see docs/functional.md).
+    Onnx,
+}
+
+/// A quantization parameter: one value (per tensor) or one per channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum QuantValues {
+    /// One value for the whole tensor.
+    Scalar(f64),
+    /// One value per channel along the op's quantization axis.
+    PerChannel(Vec<f64>),
+}
+
+impl QuantValues {
+    /// The values as a slice (one element for a scalar).
+    pub fn values(&self) -> &[f64] {
+        match self {
+            QuantValues::Scalar(v) => std::slice::from_ref(v),
+            QuantValues::PerChannel(v) => v,
+        }
+    }
+}
+
+/// Quantization parameters of an op (scales are f32 values, zero points integers), in
+/// ONNX's naming: `a_*` for the first input, `b_*` for the second operand (weight),
+/// `y_*` for the output. Which ones apply depends on the op; see docs/functional.md.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuantSpec {
+    /// Scale of the first input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub a_scale: Option<QuantValues>,
+    /// Zero point of the first input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub a_zero_point: Option<QuantValues>,
+    /// Scale of the second operand (per output channel / column when a list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b_scale: Option<QuantValues>,
+    /// Zero point of the second operand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b_zero_point: Option<QuantValues>,
+    /// Scale of the output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y_scale: Option<QuantValues>,
+    /// Zero point of the output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y_zero_point: Option<QuantValues>,
+    /// quantize / dequantize: the axis of per-channel parameters (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub axis: Option<i64>,
+    /// quantize to a float format: saturate overflow to ±max (default true, as ONNX).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saturate: Option<bool>,
 }
 
 /// A named tensor with a shape and a storage format.
@@ -93,6 +162,25 @@ pub enum OpKind {
     Transpose,
     /// Concatenate inputs along `axis`.
     Concat,
+    /// Elementwise subtract with numpy broadcasting.
+    Sub,
+    /// Elementwise divide with numpy broadcasting.
+    Div,
+    /// Elementwise power `x^y` with numpy broadcasting.
+    Pow,
+    /// Error function.
+    Erf,
+    /// Hyperbolic tangent.
+    Tanh,
+    /// Exponential.
+    Exp,
+    /// Square root.
+    Sqrt,
+    /// Element type conversion to `precision.output` (ONNX Cast).
+    Cast,
+    /// A generic vector op of unknown semantics (cost only: one element-op per output
+    /// element); its output shape is `shape`. Imported unknown ONNX operators become these.
+    Vector,
 }
 
 impl OpKind {
@@ -119,6 +207,15 @@ impl OpKind {
             OpKind::Flatten => "flatten",
             OpKind::Transpose => "transpose",
             OpKind::Concat => "concat",
+            OpKind::Sub => "sub",
+            OpKind::Div => "div",
+            OpKind::Pow => "pow",
+            OpKind::Erf => "erf",
+            OpKind::Tanh => "tanh",
+            OpKind::Exp => "exp",
+            OpKind::Sqrt => "sqrt",
+            OpKind::Cast => "cast",
+            OpKind::Vector => "vector",
         }
     }
 
@@ -189,12 +286,25 @@ pub struct OpSpec {
     /// clip: upper bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
+    /// avgpool: count padded positions in the divisor (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count_include_pad: Option<bool>,
+    /// layernorm: the epsilon added to the variance (default 1e-5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epsilon: Option<f64>,
     /// Number formats: a single name for everything, or a block.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<PrecisionSpec>,
     /// Sparsity of the op's weight and/or output (`{"weights": "2:4", "output": 0.4}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sparsity: Option<OpSparsitySpec>,
+    /// Quantization parameters (quantized matmul/conv2d/add/global_avgpool, quantize,
+    /// dequantize, requantize); see docs/functional.md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quant: Option<QuantSpec>,
+    /// Functional semantics of this op (default: the workload's `numerics`, else `arch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numerics: Option<NumericsMode>,
 }
 
 /// An op's number formats: either one name used for weights, activations and output, or
@@ -224,6 +334,23 @@ pub struct PrecisionBlock {
     /// Output tensor format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Format>,
+    /// The MAC format the array runs the op in, for cost (default: derived from the
+    /// operand formats). E.g. `int8` for a uint8 × int8 op on int8 MACs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<Format>,
+}
+
+impl TensorSpec {
+    /// A tensor with only the required fields set (no file).
+    pub fn new(name: impl Into<String>, shape: Vec<u64>, format: Format) -> TensorSpec {
+        TensorSpec {
+            name: name.into(),
+            shape,
+            format,
+            file: None,
+            sparsity: None,
+        }
+    }
 }
 
 impl OpSpec {
@@ -255,8 +382,12 @@ impl OpSpec {
             perm: None,
             min: None,
             max: None,
+            count_include_pad: None,
+            epsilon: None,
             precision: None,
             sparsity: None,
+            quant: None,
+            numerics: None,
         }
     }
 }
@@ -268,7 +399,7 @@ impl<'de> Deserialize<'de> for PrecisionSpec {
             type Value = PrecisionSpec;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str(
-                    "a format name or an object {weights, activations, accumulator, output}",
+                    "a format name or an object {weights, activations, accumulator, output, mac}",
                 )
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<PrecisionSpec, E> {

@@ -6,6 +6,7 @@
 //!   (imported opsets, defined values, acyclicity).
 //! * [`Op`] names the operators accelsim recognises.
 //! * [`OnnxModel::infer_shapes`] gives every value's dtype and static shape.
+//! * [`to_workload`] converts a model into an accelsim workload plus weight values.
 //!
 //! ```no_run
 //! use accelsim::import::onnx::OnnxModel;
@@ -28,6 +29,7 @@ mod model;
 mod ops;
 mod proto;
 mod tensor_proto;
+pub mod to_workload;
 mod topo;
 
 pub use attr::Attribute;
@@ -39,4 +41,5 @@ pub use model::{
 };
 pub use ops::Op;
 pub use tensor_proto::{dtype_from_onnx, dtype_to_onnx};
+pub use to_workload::{import_file, to_workload, ImportOptions, Imported};
 pub use topo::Producer;

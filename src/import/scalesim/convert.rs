@@ -129,6 +129,7 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
             macs_per_pe_per_cycle: 1.0,
             accumulator: Some(Format::INT32),
             gpu: None,
+            accumulation: None,
         }],
         precision_fallback: false,
         vector_unit: VectorUnit {
@@ -240,6 +241,7 @@ pub fn to_workload_spec(topo: &Topology, source: &str) -> WorkloadSpec {
         weights: Vec::new(),
         ops,
         outputs: Vec::new(),
+        numerics: None,
     }
 }
 

@@ -1,0 +1,590 @@
+//! matmul and conv2d: operand preparation, accumulation choice and output rounding
+//! around the [`gemm`](super::gemm) kernels.
+//!
+//! * `arch` numerics: operands cast (RNE) to `precision.activations` / `precision.weights`;
+//!   products accumulated in the arch's accumulator for the op's MAC format
+//!   (`PrecisionSupport::accumulation`, default: its `accumulator` format, sequential
+//!   from +0, fused, integer registers wrapping); bias added to the register; the
+//!   register rounded (RNE) to the output format.
+//! * `onnx` numerics: the operands as they are; integer operands accumulate exactly in a
+//!   wrapping int32 register, float operands in ONNX Runtime's f32 FMA chain (blocks of
+//!   256 products when K > 256); bias added with one f32 add; RNE to the output format.
+//!
+//! With integer operands, the `quant` block gives zero points (`a_zero_point`,
+//! `b_zero_point` per tensor or per output channel/column), subtracted before the
+//! products, and optionally the requantization (`a_scale`, `b_scale`, `y_scale`,
+//! `y_zero_point`): `sat(RNE(f32(f32(acc) · M[j])) + y_zp)` with
+//! `M[j] = f32(f32(a_scale · b_scale[j]) / y_scale)` (QLinearMatMul, QLinearConv, QGemm).
+
+use super::gemm::{gemm_float, gemm_int, FloatAcc, IntAcc, IntRegs};
+use super::quant::{range_of, scales, zero_points};
+use super::value::{cast, kind_of, Data, IntRounding, Kind, Value};
+use super::{Ctx, FuncResult};
+use crate::numerics::quant::round_to_code;
+use crate::numerics::{AccFormat, Accumulator, Format, Overflow, Rounding};
+use crate::workload::{NumericsMode, OpAttrs};
+
+/// Operands ready for the kernels.
+enum Operands {
+    /// Float values.
+    Float(Vec<f32>, Vec<f32>),
+    /// Integer values with zero points already subtracted.
+    Int(Vec<i32>, Vec<i32>),
+}
+
+/// The register a compute op accumulates in.
+enum Register {
+    Float(FloatAcc),
+    Int(IntAcc),
+}
+
+/// The accumulator of a compute op under its numerics mode; `int_operands` says which
+/// kind of products it adds; `k` the reduction depth.
+fn register(cx: &Ctx, int_operands: bool, k: usize) -> FuncResult<Register> {
+    let out_float = match cx.out_format() {
+        Format::Float(f) => f,
+        _ => crate::numerics::FloatFormat::FP32,
+    };
+    if cx.mode == NumericsMode::Onnx {
+        return Ok(if int_operands {
+            Register::Int(IntAcc::INT32_WRAP)
+        } else {
+            Register::Float(FloatAcc::Fma32 {
+                block: if k > 256 { 256 } else { usize::MAX },
+            })
+        });
+    }
+    let fmt = cx.op.precision.mac_format();
+    let mac = cx.arch.mac_mode(fmt).map_err(|e| cx.err("precision", e))?;
+    if let Some(acc) = cx.op.precision.accumulator {
+        if acc != mac.accumulator {
+            return Err(cx.err(
+                "precision.accumulator",
+                format!(
+                    "asks for a {acc} accumulator but the architecture accumulates {} MACs in {}",
+                    mac.format, mac.accumulator
+                ),
+            ));
+        }
+    }
+    let support = cx.arch.precision(mac.format);
+    let accum: Accumulator = match support.and_then(|p| p.accumulation) {
+        Some(a) => {
+            let consistent = match (a.format, mac.accumulator) {
+                (AccFormat::Exact, _) => true,
+                (AccFormat::Float(f), Format::Float(g)) => f == g,
+                (
+                    AccFormat::Int { bits },
+                    Format::Int {
+                        bits: b,
+                        signed: true,
+                    },
+                ) => bits == b,
+                _ => false,
+            };
+            if !consistent {
+                return Err(cx.err(
+                    "precision",
+                    format!(
+                        "the arch's {} precision accumulates in {} but its accumulation says {}",
+                        mac.format, mac.accumulator, a.format
+                    ),
+                ));
+            }
+            a.validate()
+                .map_err(|e| cx.err("precision", e.to_string()))?;
+            a
+        }
+        None => match mac.accumulator {
+            Format::Float(f) => Accumulator::new(AccFormat::Float(f)),
+            Format::Int { bits, signed: true } => {
+                Accumulator::new(AccFormat::Int { bits }).with_overflow(Overflow::Wrap)
+            }
+            other => {
+                return Err(cx.err(
+                    "precision",
+                    format!(
+                        "the arch's accumulator format {other} is not a float or signed integer"
+                    ),
+                ))
+            }
+        },
+    };
+    Ok(match accum.format {
+        AccFormat::Int { bits } => {
+            if !int_operands {
+                return Err(cx.err(
+                    "precision",
+                    format!(
+                        "float operands cannot accumulate in the arch's {} register",
+                        accum.format
+                    ),
+                ));
+            }
+            Register::Int(IntAcc {
+                bits,
+                wrap: accum.overflow == Overflow::Wrap,
+            })
+        }
+        AccFormat::Exact if int_operands => Register::Int(IntAcc {
+            bits: 64,
+            wrap: false,
+        }),
+        _ => Register::Float(FloatAcc::of(&accum, out_float)),
+    })
+}
+
+/// Casts operands to the op's precision formats (`arch` numerics only).
+fn prepare(cx: &Ctx, a: &Value, b: &Value) -> FuncResult<(Value, Value)> {
+    if cx.mode == NumericsMode::Onnx {
+        return Ok((a.clone(), b.clone()));
+    }
+    let ca = cast(a, cx.op.precision.activations, IntRounding::NearestEven)
+        .map_err(|m| cx.err("precision.activations", m))?;
+    let cb = cast(b, cx.op.precision.weights, IntRounding::NearestEven)
+        .map_err(|m| cx.err("precision.weights", m))?;
+    Ok((ca, cb))
+}
+
+/// Whether a value holds integers (binary included).
+fn is_int(v: &Value) -> bool {
+    matches!(v.data, Data::I32(_))
+}
+
+/// Bias values in the kind the register needs.
+enum Bias {
+    Float(Vec<f32>),
+    Int(Vec<i32>),
+}
+
+fn bias_values(
+    cx: &Ctx,
+    bias: Option<&Value>,
+    int: bool,
+    n_total: usize,
+) -> FuncResult<Option<Bias>> {
+    let Some(b) = bias else { return Ok(None) };
+    if b.len() != n_total {
+        return Err(cx.err(
+            "bias",
+            format!("the bias has {} values; expected {n_total}", b.len()),
+        ));
+    }
+    Ok(Some(match (&b.data, int) {
+        (Data::I32(v), true) => Bias::Int(v.clone()),
+        (Data::F32(_), true) => {
+            return Err(cx.err(
+                "bias",
+                format!(
+                    "a {} bias cannot be added to an integer accumulator",
+                    b.format
+                ),
+            ))
+        }
+        (_, false) => Bias::Float(b.to_f32_vec()),
+    }))
+}
+
+/// Requantization constants when the quant block has a `y_scale`.
+struct Requant {
+    m: Vec<f32>,
+    zp: i32,
+}
+
+fn requant(cx: &Ctx, n_total: usize) -> FuncResult<Option<Requant>> {
+    let Some(q) = cx.spec.quant.as_ref() else {
+        return Ok(None);
+    };
+    let Some(ys) = scales(cx, "y_scale", &q.y_scale, 1)? else {
+        return Ok(None);
+    };
+    let a_s = scales(cx, "a_scale", &q.a_scale, 1)?
+        .ok_or_else(|| cx.err("quant.a_scale", "requantization needs \"a_scale\""))?[0];
+    let b_s = scales(cx, "b_scale", &q.b_scale, n_total)?
+        .ok_or_else(|| cx.err("quant.b_scale", "requantization needs \"b_scale\""))?;
+    let zp = zero_points(cx, "y_zero_point", &q.y_zero_point, 1)?[0];
+    let m = b_s
+        .iter()
+        .map(|&b| crate::numerics::quant::requant_multiplier(a_s, b, ys[0]))
+        .collect();
+    Ok(Some(Requant { m, zp }))
+}
+
+/// Turns register values into output values: requantization, or a cast to the output
+/// format. `col_of(idx)` gives the output channel/column of flat output index `idx`.
+fn finish_int(
+    cx: &Ctx,
+    regs: IntRegs,
+    shape: Vec<usize>,
+    col_of: &dyn Fn(usize) -> usize,
+    rq: Option<Requant>,
+) -> FuncResult<Value> {
+    let out = cx.out_format();
+    let n = regs.len();
+    if let Some(rq) = rq {
+        let range = range_of(cx, out)?;
+        let data = (0..n)
+            .map(|i| {
+                round_to_code(
+                    regs.get(i) as f32 * rq.m[col_of(i)],
+                    rq.zp,
+                    range,
+                    Rounding::NearestEven,
+                    0,
+                )
+            })
+            .collect();
+        return Ok(Value::new(out, shape, Data::I32(data)));
+    }
+    let data = match kind_of(out).map_err(|m| cx.err("precision.output", m))? {
+        Kind::Int { min, max } => match regs {
+            IntRegs::I32(v) if min <= i32::MIN as i64 && max >= i32::MAX as i64 => Data::I32(v),
+            regs => Data::I32((0..n).map(|i| regs.get(i).clamp(min, max) as i32).collect()),
+        },
+        Kind::Float(f) => Data::F32(
+            (0..n)
+                .map(|i| {
+                    let v = regs.get(i) as f64;
+                    f.decode_f32(f.encode_f64(v, Rounding::NearestEven, Overflow::Ieee, 0))
+                })
+                .collect(),
+        ),
+        Kind::Binary => Data::I32(
+            (0..n)
+                .map(|i| if regs.get(i) < 0 { -1 } else { 1 })
+                .collect(),
+        ),
+    };
+    Ok(Value::new(out, shape, data))
+}
+
+fn finish_float(cx: &Ctx, regs: Vec<f32>, shape: Vec<usize>) -> FuncResult<Value> {
+    if cx.spec.quant.as_ref().is_some_and(|q| q.y_scale.is_some()) {
+        return Err(cx.err("quant.y_scale", "requantization needs integer operands"));
+    }
+    let v = Value::new(Format::FP32, shape, Data::F32(regs));
+    cast(&v, cx.out_format(), IntRounding::NearestEven).map_err(|m| cx.err("precision.output", m))
+}
+
+/// Zero points of the two operands (`a` per tensor, `b` per output column/channel).
+fn operand_zero_points(cx: &Ctx, n_total: usize) -> FuncResult<(i32, Vec<i32>)> {
+    match cx.spec.quant.as_ref() {
+        None => Ok((0, vec![0; n_total])),
+        Some(q) => Ok((
+            zero_points(cx, "a_zero_point", &q.a_zero_point, 1)?[0],
+            zero_points(cx, "b_zero_point", &q.b_zero_point, n_total)?,
+        )),
+    }
+}
+
+/// matmul: `[..., M, K] × [..., K, N]` with numpy batch broadcasting (B may be stored
+/// `[..., N, K]` with `transpose_b`), optional bias per column.
+pub(crate) fn matmul(
+    cx: &Ctx,
+    ins: &[&Value],
+    weight: Option<&Value>,
+    bias: Option<&Value>,
+) -> FuncResult<Value> {
+    let a = ins[0];
+    let b = weight.unwrap_or_else(|| ins[1]);
+    let bias = bias.or_else(|| ins.get(2).copied());
+    let transpose_b = matches!(cx.op.attrs, OpAttrs::Matmul { transpose_b: true });
+    let (a, b) = prepare(cx, a, b)?;
+    let (ra, rb) = (a.shape.len(), b.shape.len());
+    let (m, k) = (a.shape[ra - 2], a.shape[ra - 1]);
+    let n = if transpose_b {
+        b.shape[rb - 2]
+    } else {
+        b.shape[rb - 1]
+    };
+    let out_shape = cx.out_shape();
+    let batch_shape = &out_shape[..out_shape.len() - 2];
+    let batch: usize = batch_shape.iter().product();
+    let int = is_int(&a) && is_int(&b);
+    let reg = register(cx, int, k)?;
+    let bias = bias_values(cx, bias, matches!(reg, Register::Int(_)), n)?;
+    // Flat offsets of each batch element's A and B matrices (broadcasting).
+    let offsets = |shape: &[usize], mat: usize| -> Vec<usize> {
+        let r = shape.len() - 2;
+        let own = &shape[..r];
+        (0..batch)
+            .map(|bi| {
+                // Unravel bi over batch_shape, then ravel over own (right-aligned).
+                let mut rem = bi;
+                let mut idx = 0;
+                let mut stride = 1;
+                for d in (0..batch_shape.len()).rev() {
+                    let coord = rem % batch_shape[d];
+                    rem /= batch_shape[d];
+                    let od = d as isize - (batch_shape.len() as isize - own.len() as isize);
+                    if od >= 0 {
+                        let od = od as usize;
+                        let c = if own[od] == 1 { 0 } else { coord };
+                        idx += c * stride;
+                        stride *= own[od];
+                    }
+                }
+                idx * mat
+            })
+            .collect()
+    };
+    let a_off = offsets(&a.shape, m * k);
+    let b_off = offsets(&b.shape, k * n);
+    let b_mat = |data: &'_ [f32], off: usize| -> Vec<f32> {
+        super::gemm::transpose(&data[off..off + k * n], n, k)
+    };
+    let col_of = |i: usize| i % n;
+    let operands = if int {
+        let (azp, bzp) = operand_zero_points(cx, n)?;
+        let av: Vec<i32> = sub_zero_point(a.i32s().unwrap_or(&[]), &[azp], 1);
+        // Subtract b's zero point per column: runs of k values share one when B is
+        // stored [N, K], consecutive values cycle through the columns otherwise.
+        let bsrc = b.i32s().unwrap_or(&[]);
+        let bv: Vec<i32> = if transpose_b {
+            sub_zero_point(bsrc, &bzp, k)
+        } else {
+            sub_zero_point(bsrc, &bzp, 1)
+        };
+        Operands::Int(av, bv)
+    } else {
+        if cx.spec.quant.is_some() {
+            return Err(cx.err("quant", "a quant block needs integer operands"));
+        }
+        Operands::Float(a.to_f32_vec(), b.to_f32_vec())
+    };
+    match (operands, reg) {
+        (Operands::Int(av, bv), Register::Int(acc)) => {
+            let bias = match &bias {
+                Some(Bias::Int(v)) => Some(v.as_slice()),
+                _ => None,
+            };
+            let one = |bi: usize| {
+                let s = &bv[b_off[bi]..b_off[bi] + k * n];
+                let bm: std::borrow::Cow<[i32]> = if transpose_b {
+                    super::gemm::transpose(s, n, k).into()
+                } else {
+                    s.into()
+                };
+                gemm_int(&av[a_off[bi]..a_off[bi] + m * k], &bm, bias, (m, n, k), acc)
+            };
+            let regs = if batch == 1 {
+                one(0)
+            } else {
+                let mut all = Vec::with_capacity(batch * m * n);
+                for bi in 0..batch {
+                    all.extend(one(bi).to_i64());
+                }
+                IntRegs::I64(all)
+            };
+            let rq = requant(cx, n)?;
+            finish_int(cx, regs, out_shape, &col_of, rq)
+        }
+        (ops, Register::Float(acc)) => {
+            let (av, bv) = match ops {
+                Operands::Float(x, y) => (x, y),
+                Operands::Int(x, y) => (
+                    x.iter().map(|&v| v as f32).collect(),
+                    y.iter().map(|&v| v as f32).collect(),
+                ),
+            };
+            let bias = match &bias {
+                Some(Bias::Float(v)) => Some(v.as_slice()),
+                _ => None,
+            };
+            let one = |bi: usize| {
+                let s = &bv[b_off[bi]..b_off[bi] + k * n];
+                let bm: std::borrow::Cow<[f32]> = if transpose_b {
+                    b_mat(&bv, b_off[bi]).into()
+                } else {
+                    s.into()
+                };
+                gemm_float(
+                    &av[a_off[bi]..a_off[bi] + m * k],
+                    &bm,
+                    bias,
+                    (m, n, k),
+                    &acc,
+                )
+            };
+            let regs = if batch == 1 {
+                one(0)
+            } else {
+                let mut all = Vec::with_capacity(batch * m * n);
+                for bi in 0..batch {
+                    all.extend(one(bi));
+                }
+                all
+            };
+            finish_float(cx, regs, out_shape)
+        }
+        (Operands::Float(..), Register::Int(_)) => Err(cx.err(
+            "precision",
+            "float operands cannot accumulate in an integer register",
+        )),
+    }
+}
+
+/// conv2d (NCHW, weights `[OC, C/groups, kh, kw]`): per image and group, an im2col
+/// GEMM with k ordered (c, kh, kw) and zeros at padded positions (after zero-point
+/// subtraction), optional bias per output channel.
+pub(crate) fn conv2d(
+    cx: &Ctx,
+    ins: &[&Value],
+    weight: Option<&Value>,
+    bias: Option<&Value>,
+) -> FuncResult<Value> {
+    let OpAttrs::Conv2d(ca) = &cx.op.attrs else {
+        return Err(cx.err("", "internal: conv2d without conv attributes"));
+    };
+    let x = ins[0];
+    let wv = weight
+        .or_else(|| ins.get(1).copied())
+        .ok_or_else(|| cx.err("weight", "internal: conv2d without a weight"))?;
+    let bias = bias.or_else(|| ins.get(2).copied());
+    let (x, wv) = prepare(cx, x, wv)?;
+    let (nb, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+    let out_shape = cx.out_shape();
+    let (oc, ho, wo) = (out_shape[1], out_shape[2], out_shape[3]);
+    let g = ca.groups as usize;
+    let (cg, ocg) = (c / g, oc / g);
+    let (kh, kw) = (ca.kernel[0] as usize, ca.kernel[1] as usize);
+    let (sh, sw) = (ca.stride[0] as usize, ca.stride[1] as usize);
+    let (dh, dw) = (ca.dilation[0] as usize, ca.dilation[1] as usize);
+    let (pt, pl) = (ca.padding[0] as usize, ca.padding[1] as usize);
+    let k = cg * kh * kw;
+    let p = ho * wo;
+    let int = is_int(&x) && is_int(&wv);
+    let reg = register(cx, int, k)?;
+    let bias = bias_values(cx, bias, matches!(reg, Register::Int(_)), oc)?;
+    // im2col of one image and group: rows = output pixels, columns = (c, kh, kw).
+    fn im2col<T: Copy + Default + Send + Sync>(
+        src: &[T],
+        (c0, cg, h, w): (usize, usize, usize, usize),
+        (kh, kw, sh, sw, dh, dw, pt, pl): (usize, usize, usize, usize, usize, usize, usize, usize),
+        (ho, wo): (usize, usize),
+    ) -> Vec<T> {
+        let k = cg * kh * kw;
+        let mut col = vec![T::default(); ho * wo * k];
+        for oy in 0..ho {
+            for ox in 0..wo {
+                let row = &mut col[(oy * wo + ox) * k..(oy * wo + ox + 1) * k];
+                let mut idx = 0;
+                for ci in 0..cg {
+                    let plane = &src[(c0 + ci) * h * w..(c0 + ci + 1) * h * w];
+                    for ky in 0..kh {
+                        let iy = (oy * sh + ky * dh) as isize - pt as isize;
+                        for kx in 0..kw {
+                            let ix = (ox * sw + kx * dw) as isize - pl as isize;
+                            if iy >= 0 && (iy as usize) < h && ix >= 0 && (ix as usize) < w {
+                                row[idx] = plane[iy as usize * w + ix as usize];
+                            }
+                            idx += 1;
+                        }
+                    }
+                }
+            }
+        }
+        col
+    }
+    let geo = (kh, kw, sh, sw, dh, dw, pt, pl);
+    let image = c * h * w;
+    let col_of = |i: usize| (i / p) % oc;
+    // B of group gi: W rows [gi*ocg, (gi+1)*ocg) as a k × ocg matrix.
+    match reg {
+        Register::Int(acc) => {
+            let (azp, bzp) = if int {
+                operand_zero_points(cx, oc)?
+            } else {
+                return Err(cx.err(
+                    "precision",
+                    "float operands cannot accumulate in an integer register",
+                ));
+            };
+            let xs: Vec<i32> = sub_zero_point(x.i32s().unwrap_or(&[]), &[azp], 1);
+            let ws: Vec<i32> = sub_zero_point(wv.i32s().unwrap_or(&[]), &bzp, k);
+            let ib = match &bias {
+                Some(Bias::Int(v)) => Some(v.as_slice()),
+                _ => None,
+            };
+            let mut regs = vec![0i64; nb * oc * p];
+            for ni in 0..nb {
+                for gi in 0..g {
+                    let col = im2col(
+                        &xs[ni * image..(ni + 1) * image],
+                        (gi * cg, cg, h, w),
+                        geo,
+                        (ho, wo),
+                    );
+                    let bmat =
+                        super::gemm::transpose(&ws[gi * ocg * k..(gi + 1) * ocg * k], ocg, k);
+                    let gb = ib.map(|v| &v[gi * ocg..(gi + 1) * ocg]);
+                    let cm = gemm_int(&col, &bmat, gb, (p, ocg, k), acc).to_i64();
+                    scatter(&mut regs, &cm, ni, gi * ocg, ocg, oc, p);
+                }
+            }
+            let rq = requant(cx, oc)?;
+            finish_int(cx, IntRegs::I64(regs), out_shape, &col_of, rq)
+        }
+        Register::Float(acc) => {
+            if cx.spec.quant.is_some() {
+                return Err(cx.err("quant", "a quant block needs integer operands"));
+            }
+            let xs = x.to_f32_vec();
+            let ws = wv.to_f32_vec();
+            let fb = match &bias {
+                Some(Bias::Float(v)) => Some(v.as_slice()),
+                _ => None,
+            };
+            let mut regs = vec![0f32; nb * oc * p];
+            for ni in 0..nb {
+                for gi in 0..g {
+                    let col = im2col(
+                        &xs[ni * image..(ni + 1) * image],
+                        (gi * cg, cg, h, w),
+                        geo,
+                        (ho, wo),
+                    );
+                    let bmat =
+                        super::gemm::transpose(&ws[gi * ocg * k..(gi + 1) * ocg * k], ocg, k);
+                    let gb = fb.map(|v| &v[gi * ocg..(gi + 1) * ocg]);
+                    let cm = gemm_float(&col, &bmat, gb, (p, ocg, k), &acc);
+                    scatter(&mut regs, &cm, ni, gi * ocg, ocg, oc, p);
+                }
+            }
+            finish_float(cx, regs, out_shape)
+        }
+    }
+}
+
+/// `v[i] - zp[(i / run) % zp.len()]`: one zero point per run of `run` consecutive
+/// values, cycling through `zp`.
+fn sub_zero_point(v: &[i32], zp: &[i32], run: usize) -> Vec<i32> {
+    if zp.len() == 1 {
+        let z = zp[0];
+        return v.iter().map(|&x| x.wrapping_sub(z)).collect();
+    }
+    let run = run.max(1);
+    let mut out = Vec::with_capacity(v.len());
+    for (r, c) in v.chunks(run).enumerate() {
+        let z = zp[r % zp.len()];
+        out.extend(c.iter().map(|&x| x.wrapping_sub(z)));
+    }
+    out
+}
+
+/// Writes a `p × ocg` GEMM result into NCHW output channels `[c0, c0 + ocg)` of image `ni`.
+fn scatter<T: Copy>(
+    out: &mut [T],
+    cm: &[T],
+    ni: usize,
+    c0: usize,
+    ocg: usize,
+    oc: usize,
+    p: usize,
+) {
+    for pix in 0..p {
+        for j in 0..ocg {
+            out[(ni * oc + c0 + j) * p + pix] = cm[pix * ocg + j];
+        }
+    }
+}
