@@ -25,6 +25,7 @@ pub mod infer;
 mod load;
 #[cfg(test)]
 mod load_tests;
+mod measure;
 mod model;
 mod ops;
 mod proto;

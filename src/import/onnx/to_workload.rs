@@ -181,6 +181,7 @@ pub fn to_workload(model: &OnnxModel, opts: &ImportOptions) -> Result<Imported, 
     } else {
         model.graph.name.clone()
     };
+    super::measure::annotate_weights(&cx.ops, &mut cx.weights, &cx.weight_values);
     let spec = WorkloadSpec {
         name,
         description: Some(format!(
