@@ -149,7 +149,8 @@ pub fn execute(
         let op = &w.ops[id];
         for t in op_operands(op) {
             if values[t].is_none() {
-                let (v, src) = bind(w, t, feeds, opts)?;
+                let (mut v, src) = bind(w, t, feeds, opts)?;
+                enforce_nm(w, op, t, &mut v, &src)?;
                 sources.push((w.tensors[t].name.clone(), src));
                 values[t] = Some(v);
             }
@@ -314,4 +315,56 @@ fn run_op(cx: &Ctx, values: &[Option<Value>]) -> FuncResult<Value> {
             "a generic vector op (an imported operator accelsim does not know) has no functional semantics",
         )),
     }
+}
+
+/// Sparsity changes cost, never results, but a weight declared N:M must really be N:M:
+/// values read from a file or given by the caller are validated along the reduction axis
+/// (an error names the tensor and the first offending group); seeded random values are
+/// magnitude-pruned to the declared pattern so they honour it.
+fn enforce_nm(
+    w: &Workload,
+    op: &crate::workload::Op,
+    t: TensorId,
+    v: &mut Value,
+    src: &Source,
+) -> FuncResult<()> {
+    use crate::workload::sparsity::{prune_nm, validate_nm, ReductionLayout};
+    use crate::workload::OpAttrs;
+    let tensor = &w.tensors[t];
+    if v.format == crate::numerics::Format::Binary {
+        return Ok(()); // ±1 values have no zero
+    }
+    let Some(pattern) = tensor.sparsity.and_then(|s| s.pattern) else {
+        return Ok(());
+    };
+    if op.weight != Some(t)
+        && !(op.kind == crate::workload::OpKind::Matmul && op.inputs.get(1) == Some(&t))
+    {
+        return Ok(());
+    }
+    let shape: Vec<u64> = v.shape.iter().map(|&d| d as u64).collect();
+    let axis = match (&op.attrs, shape.len()) {
+        (OpAttrs::Conv2d(_), 4) => 1,
+        (OpAttrs::Matmul { transpose_b: true }, r) if r >= 2 => r - 1,
+        (OpAttrs::Matmul { .. }, r) if r >= 2 => r - 2,
+        _ => return Ok(()),
+    };
+    let layout = ReductionLayout::along_axis(&shape, axis);
+    if layout.len() != v.data.len() {
+        return Ok(());
+    }
+    let path = format!("{}.weight", op.json_path);
+    match (&mut v.data, src) {
+        (Data::F32(x), Source::Random) => {
+            prune_nm(x, layout, pattern);
+        }
+        (Data::I32(x), Source::Random) => {
+            prune_nm(x, layout, pattern);
+        }
+        (Data::F32(x), _) => validate_nm(&tensor.name, x, layout, pattern)
+            .map_err(|e| FuncError::Input(e.into_input_error(path)))?,
+        (Data::I32(x), _) => validate_nm(&tensor.name, x, layout, pattern)
+            .map_err(|e| FuncError::Input(e.into_input_error(path)))?,
+    }
+    Ok(())
 }
