@@ -47,7 +47,11 @@ fn encode_vec(f: FloatFormat, x: &[f32]) -> Vec<u32> {
 /// Every fp16 value by code (built once).
 fn fp16_table() -> &'static [f32] {
     static TABLE: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| (0..=u16::MAX as u32).map(|c| FloatFormat::FP16.decode_f32(c)).collect())
+    TABLE.get_or_init(|| {
+        (0..=u16::MAX as u32)
+            .map(|c| FloatFormat::FP16.decode_f32(c))
+            .collect()
+    })
 }
 
 /// Decodes codes of float format `f`.
