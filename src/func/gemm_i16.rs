@@ -66,11 +66,6 @@ pub fn gemm_i16_checked(a: &[i32], b: &[i32], m: usize, n: usize, k: usize) -> O
     Some(c)
 }
 
-#[inline]
-fn fits(v: i32) -> bool {
-    v as i16 as i32 == v
-}
-
 fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -82,51 +77,76 @@ fn has_avx2() -> bool {
     }
 }
 
-fn pack_b(b: &[i32], n: usize, k: usize, kp: usize, np: usize) -> (Vec<i16>, bool) {
-    let mut bp = vec![0i16; np * kp * NR * 2];
-    let ok = bp
-        .par_chunks_mut(kp * NR * 2)
-        .enumerate()
-        .map(|(jp, panel)| {
-            let j0 = jp * NR;
-            let w = NR.min(n - j0);
-            let mut ok = true;
-            for kk in 0..k {
-                let (p, t) = (kk / 2, kk % 2);
-                let src = &b[kk * n + j0..kk * n + j0 + w];
-                let dst = &mut panel[p * NR * 2..(p + 1) * NR * 2];
-                for (c, &v) in src.iter().enumerate() {
-                    ok &= fits(v);
-                    dst[c * 2 + t] = v as i16;
-                }
-            }
-            ok
-        })
-        .reduce(|| true, |x, y| x && y);
-    (bp, ok)
+/// Below this many values packing runs on the calling thread: a rayon hand-off costs
+/// more than the work.
+const PAR_MIN: usize = 1 << 18;
+
+/// True when every value fits in i16 (a vectorisable min/max).
+fn all_fit(v: &[i32]) -> bool {
+    let (lo, hi) = v
+        .iter()
+        .fold((0i32, 0i32), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    lo >= i16::MIN as i32 && hi <= i16::MAX as i32
 }
 
+/// One panel of B: columns `[jp·16, jp·16 + 16)` as `[k/2][16][2]`.
+fn pack_panel(b: &[i32], n: usize, k: usize, jp: usize, panel: &mut [i16]) {
+    let j0 = jp * NR;
+    let w = NR.min(n - j0);
+    for kk in 0..k {
+        let (p, t) = (kk / 2, kk % 2);
+        let src = &b[kk * n + j0..kk * n + j0 + w];
+        let dst = &mut panel[p * NR * 2..(p + 1) * NR * 2];
+        for (c, &v) in src.iter().enumerate() {
+            dst[c * 2 + t] = v as i16;
+        }
+    }
+}
+
+/// Packs B (k×n) into `[panel][k/2][16][2]`. Returns whether every value fits in i16.
+fn pack_b(b: &[i32], n: usize, k: usize, kp: usize, np: usize) -> (Vec<i16>, bool) {
+    let mut bp = vec![0i16; np * kp * NR * 2];
+    let panel_len = kp * NR * 2;
+    if b.len() < PAR_MIN {
+        for (jp, panel) in bp.chunks_mut(panel_len).enumerate() {
+            pack_panel(b, n, k, jp, panel);
+        }
+        return (bp, all_fit(b));
+    }
+    bp.par_chunks_mut(panel_len)
+        .enumerate()
+        .for_each(|(jp, panel)| pack_panel(b, n, k, jp, panel));
+    (bp, b.par_chunks(1 << 16).all(all_fit))
+}
+
+/// Rows of A as i32 words of k pairs.
+fn pack_rows(a: &[i32], k: usize, kp: usize, i0: usize, rows: &mut [i32]) {
+    let word =
+        |x0: i32, x1: i32| (x0 as i16 as u16 as u32 | ((x1 as i16 as u16 as u32) << 16)) as i32;
+    for (r, row) in rows.chunks_mut(kp).enumerate() {
+        let src = &a[(i0 + r) * k..(i0 + r + 1) * k];
+        let pairs = src.chunks_exact(2);
+        let rem = pairs.remainder();
+        for (w, pr) in row.iter_mut().zip(pairs) {
+            *w = word(pr[0], pr[1]);
+        }
+        if let [x0] = rem {
+            row[kp - 1] = word(*x0, 0);
+        }
+    }
+}
+
+/// Packs A (m×k) into i32 words of k pairs. Returns whether every value fits in i16.
 fn pack_a(a: &[i32], m: usize, k: usize, kp: usize) -> (Vec<i32>, bool) {
     let mut ap = vec![0i32; m * kp];
-    let ok = ap
-        .par_chunks_mut(kp * 8)
+    if a.len() < PAR_MIN {
+        pack_rows(a, k, kp, 0, &mut ap);
+        return (ap, all_fit(a));
+    }
+    ap.par_chunks_mut(kp * 8)
         .enumerate()
-        .map(|(blk, rows)| {
-            let mut ok = true;
-            for (r, row) in rows.chunks_mut(kp).enumerate() {
-                let i = blk * 8 + r;
-                let src = &a[i * k..(i + 1) * k];
-                for (p, w) in row.iter_mut().enumerate() {
-                    let x0 = src[2 * p];
-                    let x1 = src.get(2 * p + 1).copied().unwrap_or(0);
-                    ok &= fits(x0) & fits(x1);
-                    *w = (x0 as i16 as u16 as u32 | ((x1 as i16 as u16 as u32) << 16)) as i32;
-                }
-            }
-            ok
-        })
-        .reduce(|| true, |x, y| x && y);
-    (ap, ok)
+        .for_each(|(blk, rows)| pack_rows(a, k, kp, blk * 8, rows));
+    (ap, a.par_chunks(1 << 16).all(all_fit))
 }
 
 /// Adds an `r × w` block of `acc` (row stride NR) into C at (i, j0).
