@@ -124,19 +124,24 @@ fn operands_cast_to_precision_and_integer_overflow() {
         let c = run1(&w, &a16, vec![("a", a.clone()), ("b", b.clone())]);
         assert_eq!(c.as_i32().unwrap(), &[want], "{overflow}");
     }
-    // An accumulation block that contradicts the accumulator is an error naming the op.
-    let bad = arch(
-        json!([{"format": "int8", "macs_per_pe_per_cycle": 1, "accumulator": "int32",
-                           "accumulation": {"format": "int16"}}]),
+    // An accumulation block that contradicts the accumulator is rejected when the arch is
+    // loaded, naming the JSON path and both formats.
+    let bad = json!({
+        "name": "t", "clock_ghz": 1.0,
+        "array": {"kind": "systolic", "rows": 4, "cols": 4, "dataflow": "os"},
+        "precisions": [{"format": "int8", "macs_per_pe_per_cycle": 1, "accumulator": "int32",
+                        "accumulation": {"format": "int16"}}],
+        "vector_unit": {"lanes": 4},
+        "memory": {"dram": {"bandwidth_gbps": 10},
+                   "core_buffers": {"kind": "unified", "buffer": {"capacity_kib": 64, "bytes_per_cycle": 16}}},
+        "static_power_w": 0.0
+    });
+    let e = Arch::from_json(&bad.to_string()).unwrap_err();
+    assert_eq!(e.json_path, "precisions[0].accumulation.format");
+    assert!(
+        e.message.contains("int32") && e.message.contains("int16"),
+        "{e}"
     );
-    let wl = Workload::from_json(&w.to_string()).unwrap();
-    let mut feeds = Feeds::default();
-    feeds.inputs.insert("a".into(), a);
-    feeds.inputs.insert("b".into(), b);
-    let e = execute(&wl, &bad, &feeds, &ExecOptions::default())
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("ops[0]") && e.contains("int16"), "{e}");
 }
 
 /// quantize (ties to even, saturation, per-channel) and dequantize with inline params.

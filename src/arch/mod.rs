@@ -14,7 +14,25 @@ pub use spec::{
 };
 
 use crate::error::{load_json_file, parse_json, InputError, InputResult};
-use crate::numerics::Format;
+use crate::numerics::{AccFormat, Format};
+
+/// True when an accumulation register of format `acc` can be the accumulator `accumulator`:
+/// the same float format, a signed integer of the same width, or exact (a Kulisch register
+/// stands in for any accumulator).
+pub(crate) fn accumulation_matches(acc: AccFormat, accumulator: Format) -> bool {
+    match (acc, accumulator) {
+        (AccFormat::Exact, _) => true,
+        (AccFormat::Float(f), Format::Float(g)) => f == g,
+        (
+            AccFormat::Int { bits },
+            Format::Int {
+                bits: b,
+                signed: true,
+            },
+        ) => bits == b,
+        _ => false,
+    }
+}
 
 /// The MAC configuration an op runs with after precision resolution.
 #[derive(Debug, Clone, PartialEq)]
@@ -158,6 +176,21 @@ impl Arch {
                 if let Some(h) = g.host_overhead_us {
                     non_negative(&format!("{path}.host_overhead_us"), h)?;
                 }
+            }
+            if let Some(a) = &p.accumulation {
+                let accumulator = p.accumulator.unwrap_or(p.format.default_accumulator());
+                let path = format!("precisions[{i}].accumulation");
+                if !accumulation_matches(a.format, accumulator) {
+                    return Err(InputError::at(
+                        format!("{path}.format"),
+                        format!(
+                            "expected '{accumulator}' (the accumulator of {}) or 'exact', got '{}'",
+                            p.format, a.format
+                        ),
+                    ));
+                }
+                a.validate()
+                    .map_err(|e| InputError::at(path, e.to_string()))?;
             }
         }
         EnergyTable::from_config_scaled(&self.energy, self.technology.as_ref(), 1.0)?;

@@ -70,18 +70,7 @@ fn register(cx: &Ctx, int_operands: bool, k: usize) -> FuncResult<Register> {
     let support = cx.arch.precision(mac.format);
     let accum: Accumulator = match support.and_then(|p| p.accumulation) {
         Some(a) => {
-            let consistent = match (a.format, mac.accumulator) {
-                (AccFormat::Exact, _) => true,
-                (AccFormat::Float(f), Format::Float(g)) => f == g,
-                (
-                    AccFormat::Int { bits },
-                    Format::Int {
-                        bits: b,
-                        signed: true,
-                    },
-                ) => bits == b,
-                _ => false,
-            };
+            let consistent = crate::arch::accumulation_matches(a.format, mac.accumulator);
             if !consistent {
                 return Err(cx.err(
                     "precision",
