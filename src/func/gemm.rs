@@ -1,6 +1,7 @@
 //! GEMM kernels: `C[m×n] = A[m×k] · B[k×n]` (both row-major) for the executor.
 //!
 //! * [`gemm_int`]: integer products accumulated in an integer register. Operands that fit
+//!   in i8 take the AVX-512 VNNI kernel (`vpdpbusd`) when the CPU has it; operands that fit
 //!   in i16 take a blocked, vectorised kernel (AVX2 `vpmaddwd` when the CPU has it) with
 //!   i32 accumulation; wrapping is order-independent, so the result is exact modulo 2^32
 //!   and then wrapped to the register width. Saturating registers and wide operands take
@@ -277,7 +278,9 @@ pub fn gemm_int(
     // A wrapping register of at most 32 bits: sums modulo 2^32 are all it needs, so the
     // packed kernel runs whenever the operands fit in i16 (checked while packing).
     if acc.wrap && acc.bits <= 32 {
-        if let Some(mut c32) = super::gemm_i16::gemm_i16_checked(a, b, m, n, k) {
+        let packed = super::gemm_i8::gemm_i8_vnni(a, b, m, n, k)
+            .or_else(|| super::gemm_i16::gemm_i16_checked(a, b, m, n, k));
+        if let Some(mut c32) = packed {
             if n > 0 && (bias.is_some() || acc.bits < 32) {
                 c32.par_chunks_mut(n).for_each(|row| {
                     for (j, v) in row.iter_mut().enumerate() {

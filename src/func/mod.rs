@@ -23,6 +23,7 @@ pub mod error;
 pub mod gemm;
 mod gemm_f32;
 pub mod gemm_i16;
+pub mod gemm_i8;
 mod layout;
 mod norm;
 mod pool;
