@@ -88,7 +88,7 @@ pub struct Constraint {
 impl Constraint {
     /// Whether `v` satisfies the bound (NaN never does).
     pub fn holds(&self, v: f64) -> bool {
-        !v.is_nan() && self.min.map_or(true, |m| v >= m) && self.max.map_or(true, |m| v <= m)
+        !v.is_nan() && self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
     }
 }
 

@@ -716,7 +716,7 @@ impl<'a> Sim<'a> {
             });
         }
         let run = &mut self.runs[op];
-        if run.last_job_end.map_or(true, |e| t > e) {
+        if run.last_job_end.is_none_or(|e| t > e) {
             run.last_job_end = Some(t);
             run.stall_dram = dram;
             run.stall_sram = sram;

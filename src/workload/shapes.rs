@@ -318,7 +318,7 @@ pub(super) fn infer(
                 ));
             }
             let mut out = x[..2].to_vec();
-            out.extend(std::iter::repeat(1).take(x.len() - 2));
+            out.extend(std::iter::repeat_n(1, x.len() - 2));
             Ok(plain(out, OpAttrs::None))
         }
         OpKind::Reshape => {
@@ -359,7 +359,7 @@ pub(super) fn infer(
                 .try_fold(1u64, |a, &d| a.checked_mul(d))
                 .ok_or_else(|| err(path, "shape", "the product of dimensions overflows u64"))?;
             if let Some(i) = infer_at {
-                if total % known != 0 {
+                if !total.is_multiple_of(known) {
                     return Err(err(
                         path,
                         "shape",

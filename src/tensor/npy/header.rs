@@ -103,7 +103,7 @@ pub fn format_header(descr: &str, shape: &[usize]) -> Vec<u8> {
             out.extend_from_slice(&(header_len as u32).to_le_bytes());
         }
         out.extend_from_slice(dict.as_bytes());
-        out.extend(std::iter::repeat(b' ').take(padding));
+        out.extend(std::iter::repeat_n(b' ', padding));
         out.push(b'\n');
         out
     };

@@ -69,7 +69,8 @@ impl NmPattern {
     /// multiple of `self.m` and `self.n · other.m / self.m ≤ other.n` (e.g. 1:2 implies 2:4,
     /// 2:4 implies 4:8, 1:4 implies 2:4; 2:4 does not imply 1:2).
     pub fn implies(&self, other: &NmPattern) -> bool {
-        other.m % self.m == 0 && self.n as u64 * (other.m / self.m) as u64 <= other.n as u64
+        other.m.is_multiple_of(self.m)
+            && self.n as u64 * (other.m / self.m) as u64 <= other.n as u64
     }
 
     /// Exact density of a tensor pruned to this pattern whose reduction axis has

@@ -60,7 +60,7 @@ pub fn reshape(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .ok_or_else(|| cx.err(format!("shape {target:?} overflows")))?;
     if let Some(i) = infer_at {
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             return Err(cx.err(format!(
                 "cannot reshape {:?} ({total} elements) to {target:?}",
                 x.shape
