@@ -4,16 +4,22 @@
 //!
 //! On AVX2+FMA CPUs B is packed into panels of 16 columns (`[panel][k][16]`) and a 6×16
 //! micro-kernel keeps 12 ymm accumulators — 96 independent chains — while walking one
-//! block of k: per k, two panel loads, six broadcasts of A, twelve `vfmadd231ps`. The
+//! block of k: per k, two panel loads, six broadcasts of A, twelve `vfmadd231ps`. On
+//! AVX-512 CPUs the panels are 32 columns wide and a 12×32 micro-kernel keeps 24 zmm
+//! accumulators (384 chains; per k two panel loads, twelve broadcasts, 24 FMAs). The
 //! order of each chain is untouched (one FMA per k per output, k ascending), so the
 //! results are those of the scalar chain bit for bit. Rows are split over rayon tasks.
 
 use rayon::prelude::*;
 
-/// Columns per panel.
+/// Columns per panel (AVX2).
 const NR: usize = 16;
-/// Rows per micro-kernel.
+/// Rows per micro-kernel (AVX2).
 const MR: usize = 6;
+/// Columns per panel (AVX-512).
+const NR512: usize = 32;
+/// Rows per micro-kernel (AVX-512).
+const MR512: usize = 12;
 /// Rows per rayon task.
 const MC: usize = 48;
 
@@ -32,45 +38,159 @@ pub fn gemm_fma_chain(
         {
             return None;
         }
-        let mut c = vec![0f32; m * n];
-        if m == 0 || n == 0 {
-            return Some(c);
-        }
-        let np = n.div_ceil(NR);
-        let mut bp = vec![0f32; np * k * NR];
-        bp.par_chunks_mut(k.max(1) * NR)
-            .enumerate()
-            .for_each(|(jp, panel)| {
-                let j0 = jp * NR;
-                let w = NR.min(n - j0);
-                for kk in 0..k {
-                    panel[kk * NR..kk * NR + w].copy_from_slice(&b[kk * n + j0..kk * n + j0 + w]);
-                }
-            });
-        let block = block.max(1);
-        c.par_chunks_mut(MC * n).enumerate().for_each(|(t, cblk)| {
-            let i0 = t * MC;
-            let rows = cblk.len() / n;
-            // SAFETY: AVX2 and FMA were detected above.
-            unsafe {
-                rows_avx2(
-                    &a[i0 * k..(i0 + rows) * k],
-                    &bp,
-                    cblk,
-                    rows,
-                    n,
-                    k,
-                    np,
-                    block,
-                )
-            };
-        });
-        Some(c)
+        let wide = std::arch::is_x86_feature_detected!("avx512f");
+        Some(chain_x86(a, b, (m, n, k), block, wide))
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
         let _ = (a, b, m, n, k, block);
         None
+    }
+}
+
+/// The x86 kernel with AVX-512 (`wide`) or AVX2 micro-kernels; the caller has checked
+/// the CPU features.
+#[cfg(target_arch = "x86_64")]
+fn chain_x86(
+    a: &[f32],
+    b: &[f32],
+    (m, n, k): (usize, usize, usize),
+    block: usize,
+    wide: bool,
+) -> Vec<f32> {
+    {
+        let mut c = vec![0f32; m * n];
+        if m == 0 || n == 0 {
+            return c;
+        }
+        let nr = if wide { NR512 } else { NR };
+        let np = n.div_ceil(nr);
+        let bp = pack_b(b, n, k, nr);
+        let block = block.max(1);
+        let mc = if wide { 4 * MR512 } else { MC };
+        c.par_chunks_mut(mc * n).enumerate().for_each(|(t, cblk)| {
+            let i0 = t * mc;
+            let rows = cblk.len() / n;
+            let a_rows = &a[i0 * k..(i0 + rows) * k];
+            // SAFETY: AVX2 and FMA (and AVX-512 F when `wide`) were detected above.
+            unsafe {
+                if wide {
+                    rows_avx512(a_rows, &bp, cblk, rows, n, k, np, block)
+                } else {
+                    rows_avx2(a_rows, &bp, cblk, rows, n, k, np, block)
+                }
+            };
+        });
+        c
+    }
+}
+
+/// B (k×n) as panels of `nr` columns, `[panel][k][nr]`, zero-padded.
+#[cfg(target_arch = "x86_64")]
+fn pack_b(b: &[f32], n: usize, k: usize, nr: usize) -> Vec<f32> {
+    let np = n.div_ceil(nr);
+    let mut bp = vec![0f32; np * k * nr];
+    bp.par_chunks_mut(k.max(1) * nr)
+        .enumerate()
+        .for_each(|(jp, panel)| {
+            let j0 = jp * nr;
+            let w = nr.min(n - j0);
+            for kk in 0..k {
+                panel[kk * nr..kk * nr + w].copy_from_slice(&b[kk * n + j0..kk * n + j0 + w]);
+            }
+        });
+    bp
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn rows_avx512(
+    a: &[f32],
+    bp: &[f32],
+    c: &mut [f32],
+    rows: usize,
+    n: usize,
+    k: usize,
+    np: usize,
+    block: usize,
+) {
+    let mut k0: usize = 0;
+    let mut first = true;
+    loop {
+        let k1 = k0.saturating_add(block).min(k);
+        for jp in 0..np {
+            let j0 = jp * NR512;
+            let w = NR512.min(n - j0);
+            let panel = bp.as_ptr().add(jp * k * NR512);
+            let mut i = 0;
+            while i + MR512 <= rows {
+                micro512::<MR512>(a, k, i, panel, k0, k1, c, n, j0, w, first);
+                i += MR512;
+            }
+            macro_rules! tail {
+                ($($r:literal)*) => {
+                    match rows - i {
+                        $($r => micro512::<$r>(a, k, i, panel, k0, k1, c, n, j0, w, first),)*
+                        _ => {}
+                    }
+                };
+            }
+            tail!(1 2 3 4 5 6 7 8 9 10 11);
+        }
+        first = false;
+        k0 = k1;
+        if k0 >= k {
+            break;
+        }
+    }
+}
+
+/// An `R × 32` block of chains over `k0..k1` (AVX-512); the first block stores its sums,
+/// later blocks add them to C (one f32 add each).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+#[inline]
+#[allow(clippy::too_many_arguments)]
+unsafe fn micro512<const R: usize>(
+    a: &[f32],
+    k: usize,
+    i: usize,
+    panel: *const f32,
+    k0: usize,
+    k1: usize,
+    c: &mut [f32],
+    n: usize,
+    j0: usize,
+    w: usize,
+    first: bool,
+) {
+    use std::arch::x86_64::*;
+    let ap = a.as_ptr().add(i * k);
+    let mut lo = [_mm512_setzero_ps(); R];
+    let mut hi = [_mm512_setzero_ps(); R];
+    for kk in k0..k1 {
+        let bptr = panel.add(kk * NR512);
+        let b0 = _mm512_loadu_ps(bptr);
+        let b1 = _mm512_loadu_ps(bptr.add(16));
+        for r in 0..R {
+            let x = _mm512_set1_ps(*ap.add(r * k + kk));
+            lo[r] = _mm512_fmadd_ps(x, b0, lo[r]);
+            hi[r] = _mm512_fmadd_ps(x, b1, hi[r]);
+        }
+    }
+    for r in 0..R {
+        let mut row = [0f32; NR512];
+        _mm512_storeu_ps(row.as_mut_ptr(), lo[r]);
+        _mm512_storeu_ps(row.as_mut_ptr().add(16), hi[r]);
+        let dst = &mut c[(i + r) * n + j0..(i + r) * n + j0 + w];
+        if first {
+            dst.copy_from_slice(&row[..w]);
+        } else {
+            for (x, &v) in dst.iter_mut().zip(&row) {
+                *x += v;
+            }
+        }
     }
 }
 
@@ -161,6 +281,49 @@ unsafe fn micro<const R: usize>(
             for (x, &v) in dst.iter_mut().zip(&row) {
                 *x += v;
             }
+        }
+    }
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+
+    /// Both micro-kernel families give the scalar FMA chain bit for bit.
+    #[test]
+    fn avx2_and_avx512_kernels_equal_the_scalar_chain() {
+        let (m, n, k) = (29, 77, 131);
+        let mut s = crate::numerics::SplitMix64::new(9);
+        let mut r = |_| ((s.next_u64() >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 5.0;
+        let a: Vec<f32> = (0..m * k).map(&mut r).collect();
+        let b: Vec<f32> = (0..k * n).map(&mut r).collect();
+        let mut want = vec![0f32; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                let (mut acc, mut part) = (0f32, 0f32);
+                for kk in 0..k {
+                    part = a[i * k + kk].mul_add(b[kk * n + j], part);
+                    if kk % 50 == 49 || kk == k - 1 {
+                        acc = if kk < 50 { part } else { acc + part };
+                        part = 0.0;
+                    }
+                }
+                want[i * n + j] = acc;
+            }
+        }
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let has = |f: &str| match f {
+            "avx2" => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
+            _ => std::arch::is_x86_feature_detected!("avx512f"),
+        };
+        if has("avx2") {
+            assert_eq!(bits(&chain_x86(&a, &b, (m, n, k), 50, false)), bits(&want));
+        }
+        if has("avx2") && has("avx512") {
+            assert_eq!(bits(&chain_x86(&a, &b, (m, n, k), 50, true)), bits(&want));
         }
     }
 }
