@@ -17,11 +17,12 @@
 //! `M[j] = f32(f32(a_scale · b_scale[j]) / y_scale)` (QLinearMatMul, QLinearConv, QGemm).
 
 use super::gemm::{gemm_float, gemm_int, FloatAcc, IntAcc, IntRegs};
+use super::mx_gemm::{mx_gemm, quantize_rows, MxAcc};
 use super::quant::{range_of, scales, zero_points};
 use super::value::{cast, kind_of, Data, IntRounding, Kind, Value};
 use super::{Ctx, FuncResult};
 use crate::numerics::quant::round_to_code;
-use crate::numerics::{AccFormat, Accumulator, Format, Overflow, Rounding};
+use crate::numerics::{AccFormat, Accumulator, Format, MxElem, Overflow, Rounding};
 use crate::workload::{NumericsMode, OpAttrs};
 
 /// Operands ready for the kernels.
@@ -123,9 +124,25 @@ fn register(cx: &Ctx, int_operands: bool, k: usize) -> FuncResult<Register> {
     })
 }
 
+/// The op's register; MX ops get a placeholder float register here (their accumulation
+/// is resolved by [`mx_register`]).
+fn register_or_mx(cx: &Ctx, mx: bool, int: bool, k: usize) -> FuncResult<Register> {
+    if mx {
+        Ok(Register::Float(FloatAcc::Exact {
+            out: crate::numerics::FloatFormat::FP32,
+        }))
+    } else {
+        register(cx, int, k)
+    }
+}
+
 /// Casts operands to the op's precision formats (`arch` numerics only).
 fn prepare(cx: &Ctx, a: &Value, b: &Value) -> FuncResult<(Value, Value)> {
     if cx.mode == NumericsMode::Onnx {
+        return Ok((a.clone(), b.clone()));
+    }
+    if mx_formats(cx)?.is_some() {
+        // MX operands are quantized in blocks along the reduction axis by the GEMM.
         return Ok((a.clone(), b.clone()));
     }
     let ca = cast(a, cx.op.precision.activations, IntRounding::NearestEven)
@@ -133,6 +150,97 @@ fn prepare(cx: &Ctx, a: &Value, b: &Value) -> FuncResult<(Value, Value)> {
     let cb = cast(b, cx.op.precision.weights, IntRounding::NearestEven)
         .map_err(|m| cx.err("precision.weights", m))?;
     Ok((ca, cb))
+}
+
+/// The element formats and block size when the op computes on MX operands (`arch`
+/// numerics, both operands MX with one block size); an error when only one is MX.
+fn mx_formats(cx: &Ctx) -> FuncResult<Option<(MxElem, MxElem, usize)>> {
+    if cx.mode == NumericsMode::Onnx {
+        return Ok(None);
+    }
+    let p = &cx.op.precision;
+    match (p.activations, p.weights) {
+        (Format::Mx { elem: ea, block: ba }, Format::Mx { elem: eb, block: bb }) => {
+            if ba != bb {
+                return Err(cx.err(
+                    "precision",
+                    format!("MX operands need one block size; activations use {ba}, weights {bb}"),
+                ));
+            }
+            Ok(Some((ea, eb, ba as usize)))
+        }
+        (Format::Mx { .. }, other) | (other, Format::Mx { .. }) => Err(cx.err(
+            "precision",
+            format!(
+                "an MX GEMM needs both operands in MX formats; got {} activations and {} weights ({other} is not MX)",
+                p.activations, p.weights
+            ),
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// The MX accumulation that corresponds to a float register description.
+fn mx_acc(cx: &Ctx, reg: &Register) -> FuncResult<MxAcc> {
+    let bad = |what: String| {
+        Err(cx.err(
+            "precision",
+            format!("MX GEMMs accumulate block results in a float or exact register in sequential order; {what}"),
+        ))
+    };
+    match reg {
+        Register::Int(_) => bad("the arch gives an integer register".into()),
+        Register::Float(FloatAcc::Exact { out }) => Ok(MxAcc::Exact(*out)),
+        Register::Float(FloatAcc::Fma32 { block: usize::MAX }) => Ok(MxAcc::Float {
+            format: crate::numerics::FloatFormat::FP32,
+            rounding: Rounding::NearestEven,
+            overflow: Overflow::Ieee,
+        }),
+        Register::Float(FloatAcc::Fma32 { block }) => {
+            bad(format!("the register adds blocks of {block} products"))
+        }
+        Register::Float(FloatAcc::General(a)) => match (a.format, a.order) {
+            (AccFormat::Float(f), crate::numerics::AccOrder::Sequential) => Ok(MxAcc::Float {
+                format: f,
+                rounding: a.rounding,
+                overflow: a.overflow,
+            }),
+            _ => bad(format!("the arch's accumulation is {}", a.format)),
+        },
+    }
+}
+
+/// The register of an MX GEMM: the arch's accumulator for the MX format must be a float.
+fn mx_register(cx: &Ctx, k: usize) -> FuncResult<MxAcc> {
+    let fmt = cx.op.precision.mac_format();
+    let mac = cx.arch.mac_mode(fmt).map_err(|e| cx.err("precision", e))?;
+    if !mac.accumulator.is_float() {
+        return Err(cx.err(
+            "precision",
+            format!(
+                "MX products are scaled by powers of two and need a float accumulator; the arch accumulates {} in {} (set its \"accumulator\" to fp32)",
+                mac.format, mac.accumulator
+            ),
+        ));
+    }
+    let reg = register(cx, false, k)?;
+    mx_acc(cx, &reg)
+}
+
+/// `C = A·Bᵀ` on MX operands: `a` is m×k, `bt` n×k, both row-major f32.
+#[allow(clippy::too_many_arguments)]
+fn gemm_mx(
+    cx: &Ctx,
+    (ea, eb, block): (MxElem, MxElem, usize),
+    a: &[f32],
+    bt: &[f32],
+    bias: Option<&[f32]>,
+    (m, n, k): (usize, usize, usize),
+    acc: MxAcc,
+) -> FuncResult<Vec<f32>> {
+    let qa = quantize_rows(a, m, k, ea, block).map_err(|e| cx.err("precision.activations", e))?;
+    let qb = quantize_rows(bt, n, k, eb, block).map_err(|e| cx.err("precision.weights", e))?;
+    Ok(mx_gemm(&qa, &qb, bias, acc))
 }
 
 /// Whether a value holds integers (binary included).
@@ -289,9 +397,14 @@ pub(crate) fn matmul(
     let out_shape = cx.out_shape();
     let batch_shape = &out_shape[..out_shape.len() - 2];
     let batch: usize = batch_shape.iter().product();
-    let int = is_int(&a) && is_int(&b);
-    let reg = register(cx, int, k)?;
+    let mx = mx_formats(cx)?;
+    let int = mx.is_none() && is_int(&a) && is_int(&b);
+    let reg = register_or_mx(cx, mx.is_some(), int, k)?;
     let bias = bias_values(cx, bias, matches!(reg, Register::Int(_)), n)?;
+    let mx_acc = match mx {
+        Some(_) => Some(mx_register(cx, k)?),
+        None => None,
+    };
     // Flat offsets of each batch element's A and B matrices (broadcasting).
     let offsets = |shape: &[usize], mat: usize| -> Vec<usize> {
         let r = shape.len() - 2;
@@ -380,27 +493,31 @@ pub(crate) fn matmul(
                 Some(Bias::Float(v)) => Some(v.as_slice()),
                 _ => None,
             };
-            let one = |bi: usize| {
+            let one = |bi: usize| -> FuncResult<Vec<f32>> {
                 let s = &bv[b_off[bi]..b_off[bi] + k * n];
+                let arows = &av[a_off[bi]..a_off[bi] + m * k];
+                if let (Some(mx), Some(macc)) = (mx, mx_acc) {
+                    // MX quantizes along k: B is needed as Bᵀ (n × k).
+                    let bt: std::borrow::Cow<[f32]> = if transpose_b {
+                        s.into()
+                    } else {
+                        super::gemm::transpose(s, k, n).into()
+                    };
+                    return gemm_mx(cx, mx, arows, &bt, bias, (m, n, k), macc);
+                }
                 let bm: std::borrow::Cow<[f32]> = if transpose_b {
                     b_mat(&bv, b_off[bi]).into()
                 } else {
                     s.into()
                 };
-                gemm_float(
-                    &av[a_off[bi]..a_off[bi] + m * k],
-                    &bm,
-                    bias,
-                    (m, n, k),
-                    &acc,
-                )
+                Ok(gemm_float(arows, &bm, bias, (m, n, k), &acc))
             };
             let regs = if batch == 1 {
-                one(0)
+                one(0)?
             } else {
                 let mut all = Vec::with_capacity(batch * m * n);
                 for bi in 0..batch {
-                    all.extend(one(bi));
+                    all.extend(one(bi)?);
                 }
                 all
             };
@@ -442,9 +559,14 @@ pub(crate) fn conv2d(
     let (pt, pl) = (ca.padding[0] as usize, ca.padding[1] as usize);
     let k = cg * kh * kw;
     let p = ho * wo;
-    let int = is_int(&x) && is_int(&wv);
-    let reg = register(cx, int, k)?;
+    let mx = mx_formats(cx)?;
+    let int = mx.is_none() && is_int(&x) && is_int(&wv);
+    let reg = register_or_mx(cx, mx.is_some(), int, k)?;
     let bias = bias_values(cx, bias, matches!(reg, Register::Int(_)), oc)?;
+    let mx_acc = match mx {
+        Some(_) => Some(mx_register(cx, k)?),
+        None => None,
+    };
     // im2col of one image and group: rows = output pixels, columns = (c, kh, kw).
     fn im2col<T: Copy + Default + Send + Sync>(
         src: &[T],
@@ -533,10 +655,15 @@ pub(crate) fn conv2d(
                         geo,
                         (ho, wo),
                     );
-                    let bmat =
-                        super::gemm::transpose(&ws[gi * ocg * k..(gi + 1) * ocg * k], ocg, k);
+                    let wg = &ws[gi * ocg * k..(gi + 1) * ocg * k];
                     let gb = fb.map(|v| &v[gi * ocg..(gi + 1) * ocg]);
-                    let cm = gemm_float(&col, &bmat, gb, (p, ocg, k), &acc);
+                    let cm = if let (Some(mx), Some(macc)) = (mx, mx_acc) {
+                        // The weights of a group are already Bᵀ (ocg × k).
+                        gemm_mx(cx, mx, &col, wg, gb, (p, ocg, k), macc)?
+                    } else {
+                        let bmat = super::gemm::transpose(wg, ocg, k);
+                        gemm_float(&col, &bmat, gb, (p, ocg, k), &acc)
+                    };
                     scatter(&mut regs, &cm, ni, gi * ocg, ocg, oc, p);
                 }
             }

@@ -25,6 +25,7 @@ mod gemm_f32;
 pub mod gemm_i16;
 pub mod gemm_i8;
 mod layout;
+pub mod mx_gemm;
 mod norm;
 mod pool;
 mod quant;
