@@ -123,17 +123,7 @@ fn heuristic_picks_the_faster_tile_and_split_k() {
         tile_overhead_cycles: 0.0,
         launch_latency_cycles: 0.0,
     };
-    let g = GemmShape {
-        count: 1,
-        m: 128,
-        n: 128,
-        k: 8192,
-        a_bytes: 2.0,
-        b_bytes: 2.0,
-        c_bytes: 2.0,
-        acc_bytes: 4.0,
-        a_unique_ratio: 1.0,
-    };
+    let g = GemmShape::dense(1, 128, 128, 8192, 2.0, 2.0, 2.0, 4.0);
     let c = gemm_cost(&g, &p).unwrap();
     assert_eq!((c.cta[0], c.cta[1], c.device_cycles), (64, 64, 32768));
     let split = GpuParams {

@@ -375,8 +375,15 @@ fn docs_examples_are_valid() {
         { "format": "bf16", "macs_per_pe_per_cycle": 1 },
         { "format": "int8", "macs_per_pe_per_cycle": 2 },
         { "format": "fp8_e4m3", "macs_per_pe_per_cycle": 2 },
-        { "format": "fp8_e5m2", "macs_per_pe_per_cycle": 2 }
+        { "format": "fp8_e5m2", "macs_per_pe_per_cycle": 2 },
+        { "format": "fp_e8m10", "macs_per_pe_per_cycle": 0.5 }
     ]);
+    // The preset block shown is the H100 preset's.
+    let h100 = Arch::load(&root().join("arch_configs/h100_sxm.json")).unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&format!("{{ {} }}", blocks[2])).unwrap();
+    let shown: accelsim::arch::sparsity::SparsitySupport =
+        serde_json::from_value(shown["sparsity"].clone()).unwrap();
+    assert_eq!(Some(&shown), h100.sparsity.as_ref());
     for b in &blocks[1..] {
         let v: serde_json::Value = serde_json::from_str(&format!("{{ {b} }}")).unwrap();
         base["sparsity"] = v["sparsity"].clone();

@@ -373,7 +373,7 @@ fn plan_compute_with(
     let a_ratio = (a_unique / (mf * kf * cnt)).min(1.0);
     if let Some(gpu_exec) = arch.gpu() {
         return Ok(gpu::op::plan_compute(
-            op, g, w, arch, table, mac, gpu_exec, a_ratio, warnings,
+            op, g, w, arch, table, mac, gpu_exec, a_ratio, sp, warnings,
         ));
     }
     let (per_core, cores_used, mapping) = split_across_cores(arch, sp.compute_gemm, &mac);

@@ -20,7 +20,13 @@
 //!   global buffer's bytes per cycle when there is one);
 //! - **layer-to-layer pipelining**: an op's output stays on chip when it fits in the spare
 //!   on-chip capacity (the global buffer, or else half of each core's activation buffer),
-//!   so neither the producer's store nor the consumers' loads touch DRAM.
+//!   so neither the producer's store nor the consumers' loads touch DRAM;
+//! - **GPU kernels** (arrays with a `gpu` block): every op is one kernel whose DRAM (HBM)
+//!   reads and writes stream beside its compute from its start, as the kernel model's
+//!   max(device, HBM) assumes, instead of load → compute → store steps;
+//! - **the host**: an op with `host_overhead_cycles` takes the host for that long from its
+//!   start (one dispatch at a time, so host-bound calls serialize) and lasts at least that
+//!   long (stall reason `host_bound`), as in the analytic engine.
 //!
 //! Compute happens at whole cycles; transfers finish at fractional times on the fluid
 //! channel and are seen by their step from the next whole cycle.
@@ -58,6 +64,10 @@ enum Ev {
     Delivered(usize),
     /// A step finished computing.
     ComputeDone(usize),
+    /// The host dispatch time of an op whose device work finished earlier has elapsed.
+    HostFloor(OpId),
+    /// The host finished dispatching and can take the next kernel.
+    HostFree,
 }
 
 /// One DMA transfer.
@@ -126,6 +136,12 @@ struct OpRun {
     last_job_end: Option<u64>,
     working_set: f64,
     buffer_peak: f64,
+    /// GPU kernel: transfers stream beside compute rather than before/after it.
+    overlap: bool,
+    /// The op ends no earlier than this (start + host dispatch cycles).
+    host_floor: u64,
+    /// The host dispatch time, not the device, set the op's end.
+    host_bound: bool,
 }
 
 struct Sim<'a> {
@@ -162,6 +178,10 @@ struct Sim<'a> {
     onchip_peak: f64,
     trace: Option<TraceLog>,
     done_buf: Vec<usize>,
+    // The host (GPU-style arrays): busy dispatching until this cycle.
+    host_free: u64,
+    /// Time of the pending `HostFree` wake-up, if any.
+    host_wake: Option<u64>,
 }
 
 impl<'a> Sim<'a> {
@@ -228,6 +248,7 @@ impl<'a> Sim<'a> {
             .map(|c| {
                 c.compute_cycles
                     .max(ceil_cycles(c.traffic.dram_bytes() / dram_bpc))
+                    .max(c.host_overhead_cycles)
             })
             .collect();
         let ready = ReadySet::new(w, bottom_levels(w, &estimate));
@@ -271,6 +292,8 @@ impl<'a> Sim<'a> {
                 ..TraceLog::default()
             }),
             done_buf: Vec::new(),
+            host_free: 0,
+            host_wake: None,
         }
     }
 
@@ -296,6 +319,11 @@ impl<'a> Sim<'a> {
                 }
                 Ev::Delivered(f) => self.delivered(f, t as u64),
                 Ev::ComputeDone(j) => self.compute_done(j, t as u64),
+                Ev::HostFloor(op) => self.complete_op(op, t as u64),
+                Ev::HostFree => {
+                    self.host_wake = None;
+                    self.dispatch(t as u64);
+                }
             }
             self.after_event();
         }
@@ -345,6 +373,11 @@ impl<'a> Sim<'a> {
                     progressed = true;
                     continue;
                 }
+                if cost.host_overhead_cycles > 0 && t < self.host_free {
+                    // The host is still dispatching an earlier kernel.
+                    self.wake_when_host_free();
+                    continue;
+                }
                 let need = cost.cores_used.max(1) as usize;
                 let busy = if cost.unit == Unit::Array {
                     &self.array_busy
@@ -370,9 +403,21 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Schedules a dispatch for when the host becomes free (once per host-free time).
+    fn wake_when_host_free(&mut self) {
+        if self.host_wake != Some(self.host_free) {
+            self.host_wake = Some(self.host_free);
+            self.q.push(self.host_free as f64, Ev::HostFree);
+        }
+    }
+
     fn start_op(&mut self, op: OpId, cores: Vec<u32>, t: u64) {
         let cost = &self.costs[op];
         let o = &self.w.ops[op];
+        let overlap = self.arch.gpu().is_some();
+        if cost.host_overhead_cycles > 0 {
+            self.host_free = t + cost.host_overhead_cycles;
+        }
         for &c in &cores {
             if cost.unit == Unit::Array {
                 self.array_busy[c as usize] = true;
@@ -423,8 +468,12 @@ impl<'a> Sim<'a> {
                     kept += saved;
                     c -= saved;
                 }
-                let plan = compute_steps(self.arch, cost, self.options.steps)
-                    .unwrap_or_else(|| single_step(cost.compute_cycles));
+                let plan = if overlap {
+                    single_step(cost.compute_cycles)
+                } else {
+                    compute_steps(self.arch, cost, self.options.steps)
+                        .unwrap_or_else(|| single_step(cost.compute_cycles))
+                };
                 (plan, [a, b], bias, c)
             }
             _ => {
@@ -444,7 +493,11 @@ impl<'a> Sim<'a> {
                 }
                 let model_bytes = cost.traffic.dram_bytes() / k;
                 let usable = self.usable_activation_bytes();
-                let plan = vector_steps(self.arch, cost, model_bytes, usable, self.options.steps);
+                let plan = if overlap {
+                    single_step(cost.compute_cycles)
+                } else {
+                    vector_steps(self.arch, cost, model_bytes, usable, self.options.steps)
+                };
                 (plan, [input, 0.0], 0.0, out)
             }
         };
@@ -466,6 +519,8 @@ impl<'a> Sim<'a> {
         run.jobs_left = cores.len();
         run.steps = steps;
         run.buffer_peak = buffer_peak;
+        run.overlap = overlap;
+        run.host_floor = t + cost.host_overhead_cycles;
         run.working_set = buffer_peak * k;
         self.working_total += run.working_set;
         self.note_onchip(t as f64);
@@ -486,6 +541,12 @@ impl<'a> Sim<'a> {
             });
             for i in 0..n.min(self.depth) {
                 self.issue_load(j, i, t);
+            }
+            if overlap {
+                // A kernel's reads and writes stream while it computes.
+                for i in 0..n {
+                    self.issue_store(j, i, t);
+                }
             }
             self.try_compute(j, t);
             self.check_job_done(j, t);
@@ -659,7 +720,10 @@ impl<'a> Sim<'a> {
         if job.computing || i >= job.state.len() {
             return;
         }
-        if job.state[i] & LOADED == 0 || (i >= depth && job.state[i - depth] & STORED == 0) {
+        let overlap = self.runs[job.op].overlap;
+        if !overlap
+            && (job.state[i] & LOADED == 0 || (i >= depth && job.state[i - depth] & STORED == 0))
+        {
             return;
         }
         let step = self.runs[job.op].steps[i];
@@ -688,7 +752,9 @@ impl<'a> Sim<'a> {
             job.next += 1;
             job.next - 1
         };
-        self.issue_store(j, i, t);
+        if !self.runs[self.jobs[j].op].overlap {
+            self.issue_store(j, i, t);
+        }
         let n = self.jobs[j].state.len();
         if i + self.depth < n {
             self.issue_load(j, i + self.depth, t);
@@ -699,7 +765,12 @@ impl<'a> Sim<'a> {
 
     fn check_job_done(&mut self, j: usize, t: u64) {
         let job = &mut self.jobs[j];
-        if job.done || job.computing || job.next < job.state.len() || job.pending_stores > 0 {
+        if job.done
+            || job.computing
+            || job.next < job.state.len()
+            || job.pending_stores > 0
+            || job.state.iter().any(|s| s & LOADED == 0)
+        {
             return;
         }
         job.done = true;
@@ -711,7 +782,7 @@ impl<'a> Sim<'a> {
                 kind: SpanKind::Op,
                 op,
                 start: self.runs[op].start as f64,
-                end: t as f64,
+                end: t.max(self.runs[op].host_floor) as f64,
                 bytes: 0.0,
             });
         }
@@ -723,7 +794,14 @@ impl<'a> Sim<'a> {
         }
         run.jobs_left -= 1;
         if run.jobs_left == 0 {
-            self.complete_op(op, t);
+            if t < run.host_floor {
+                // The device is done but the host is still dispatching the kernel.
+                run.host_bound = true;
+                let floor = run.host_floor;
+                self.q.push(floor as f64, Ev::HostFloor(op));
+            } else {
+                self.complete_op(op, t);
+            }
         }
     }
 
@@ -852,17 +930,28 @@ impl<'a> Sim<'a> {
                     c.compute_cycles
                 };
                 let wait = r.start - r.ready;
+                // As in the analytic engine, a host-bound op's device stalls are hidden
+                // under the host time.
+                let (reason, stall_dram, stall_sram) = if r.host_bound {
+                    (StallReason::HostBound, 0, 0)
+                } else {
+                    (
+                        StallReason::dominant(r.stall_dram, r.stall_sram, wait),
+                        r.stall_dram,
+                        r.stall_sram,
+                    )
+                };
                 OpTiming {
                     start_cycle: r.start,
                     end_cycle: r.end,
                     compute_cycles: compute,
                     stall_cycles: duration.saturating_sub(compute),
-                    stall_reason: StallReason::dominant(r.stall_dram, r.stall_sram, wait),
+                    stall_reason: reason,
                     static_pj,
                     ready_cycle: r.ready,
                     wait_cycles: wait,
-                    stall_dram_cycles: r.stall_dram,
-                    stall_sram_cycles: r.stall_sram,
+                    stall_dram_cycles: stall_dram,
+                    stall_sram_cycles: stall_sram,
                     cores: r.cores.clone(),
                     tiles: r.steps.len() as u64,
                     dram_read_bytes: r.dram_read,

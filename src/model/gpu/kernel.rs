@@ -7,12 +7,17 @@
 //! - tiles `t = count·⌈M/bm⌉·⌈N/bn⌉·s` for split-K `s` (tried only when the tiles without
 //!   split do not fill the SMs), each covering `kc = ⌈⌈K/s⌉/bk⌉·bk` of the reduction;
 //! - waves `w = ⌈t / (SMs·occ)⌉` — the last partial wave costs a full tile time;
-//! - tile time `= max(bm·bn·kc / (R/occ · η), 2·(bm·a + bn·b)·kc / (B_smem/occ)) + t_fix`
-//!   with R the SM's MACs per cycle in the format, η the library efficiency and B_smem
-//!   the shared-memory bytes per cycle (operands written by the copy engine, read by the
-//!   tensor cores);
+//! - tile time `= max(bm·bn·kc / (R·σ/occ · η), 2·(bm·a + bn·b)·kc / (B_smem/occ)) + t_fix`
+//!   with R the SM's MACs per cycle in the format, η the library efficiency, σ the
+//!   reduction speedup of sparse data (2 for 2:4 weights on sparse tensor cores, 1 dense)
+//!   and B_smem the shared-memory bytes per cycle (operands written by the copy engine,
+//!   read by the tensor cores);
 //! - L2 traffic = `t·(bm·a + bn·b)·kc / multicast` + outputs (+ split-K partial sums
 //!   written and read back);
+//! - sparse storage ([`GemmShape::storage`]) scales each operand's bytes per element: `a`,
+//!   `b` and `c` above are the stored bytes on chip (e.g. 2:4 fp16 weights: half the values
+//!   plus 2 metadata bits each, 0.5625 × 2 bytes), and HBM traffic uses the stored bytes in
+//!   DRAM. The K slice `bk` and the register tile are those of the dense element size;
 //! - device cycles `= launch + max(w · tile time, L2 bytes / B_L2)`, and the op is also
 //!   bounded by HBM bytes / B_HBM (applied by the scheduler through the op's DRAM traffic).
 //!
@@ -22,6 +27,7 @@
 use serde::Serialize;
 
 use super::traffic;
+use crate::model::sparsity::StorageRatio;
 
 /// Machine and format parameters of the kernel model (all per-cycle figures at the core
 /// clock).
@@ -85,9 +91,52 @@ pub struct GemmShape {
     /// Unique A bytes in DRAM over the GEMM's A view (< 1 for convolutions, whose im2col
     /// view repeats input pixels).
     pub a_unique_ratio: f64,
+    /// Stored over dense bytes of A, B and C (sparse data: N:M kept values plus metadata, or
+    /// a compressed format); `dram` scales HBM bytes, `sram` L2 and shared-memory bytes.
+    /// [`StorageRatio::DENSE`] for dense data.
+    pub storage: [StorageRatio; 3],
+    /// Tensor-core throughput multiplier along the reduction: the dense K over the K the
+    /// tensor cores issue (2 for 2:4 structured weights on sparse tensor cores); 1 dense.
+    pub reduction_speedup: f64,
 }
 
 impl GemmShape {
+    /// A dense GEMM (no sparse storage, no reduction speedup).
+    #[allow(clippy::too_many_arguments)]
+    pub fn dense(
+        count: u64,
+        m: u64,
+        n: u64,
+        k: u64,
+        a_bytes: f64,
+        b_bytes: f64,
+        c_bytes: f64,
+        acc_bytes: f64,
+    ) -> GemmShape {
+        GemmShape {
+            count,
+            m,
+            n,
+            k,
+            a_bytes,
+            b_bytes,
+            c_bytes,
+            acc_bytes,
+            a_unique_ratio: 1.0,
+            storage: [StorageRatio::DENSE; 3],
+            reduction_speedup: 1.0,
+        }
+    }
+
+    /// Stored bytes per A, B and C element on chip (L2, shared memory).
+    pub fn chip_bytes(&self) -> [f64; 3] {
+        [
+            self.a_bytes * self.storage[0].sram,
+            self.b_bytes * self.storage[1].sram,
+            self.c_bytes * self.storage[2].sram,
+        ]
+    }
+
     /// Useful MACs.
     pub fn macs(&self) -> f64 {
         self.count as f64 * self.m as f64 * self.n as f64 * self.k as f64
@@ -141,6 +190,9 @@ pub struct GpuCost {
     pub smem_bytes: f64,
     /// SM-cycles of tensor-core main loop summed over CTAs (energy of active SMs).
     pub active_sm_cycles: f64,
+    /// Tensor-core cycles of one tile's main loop (`bm·bn·kc / (R·σ/occ·η)`, before the
+    /// shared-memory bound and the fixed overhead).
+    pub mma_cycles: f64,
     /// Useful MACs over MAC slots of the launched tiles.
     pub mapping_efficiency: f64,
     /// Dominant limit.
@@ -191,8 +243,8 @@ pub fn gemm_cost(g: &GemmShape, p: &GpuParams) -> Option<GpuCost> {
 }
 
 fn occupancy(bm: u64, bn: u64, bk: u64, g: &GemmShape, p: &GpuParams) -> Option<u64> {
-    let smem_per_cta =
-        p.pipeline_stages as f64 * (bm as f64 * g.a_bytes + bn as f64 * g.b_bytes) * bk as f64;
+    let [a, b, _] = g.chip_bytes();
+    let smem_per_cta = p.pipeline_stages as f64 * (bm as f64 * a + bn as f64 * b) * bk as f64;
     let by_smem = (p.smem_bytes / smem_per_cta).floor();
     let by_rf = (p.register_file_bytes / 2.0 / (bm as f64 * bn as f64 * g.acc_bytes)).floor();
     let occ = by_smem.min(by_rf).min(p.max_ctas_per_sm as f64);
@@ -210,13 +262,14 @@ fn candidate(g: &GemmShape, p: &GpuParams, bm: u64, bn: u64, bk: u64, occ: u64, 
     let slots = p.sms * occ;
     let waves = ctas.div_ceil(slots);
     let (bmf, bnf, kcf) = (bm as f64, bn as f64, kc as f64);
-    let per_sm_rate = p.macs_per_sm_per_cycle * p.efficiency / occ as f64;
+    let [a_chip, b_chip, c_chip] = g.chip_bytes();
+    let per_sm_rate = p.macs_per_sm_per_cycle * g.reduction_speedup * p.efficiency / occ as f64;
     let mma = bmf * bnf * kcf / per_sm_rate;
-    let operand_bytes = (bmf * g.a_bytes + bnf * g.b_bytes) * kcf;
+    let operand_bytes = (bmf * a_chip + bnf * b_chip) * kcf;
     let smem_cycles = 2.0 * operand_bytes / (p.smem_bytes_per_cycle / occ as f64);
     let tile_cycles = mma.max(smem_cycles) + p.tile_overhead_cycles;
     let main = waves as f64 * tile_cycles;
-    let out_bytes = g.count as f64 * g.m as f64 * g.n as f64 * g.c_bytes;
+    let out_bytes = g.count as f64 * g.m as f64 * g.n as f64 * c_chip;
     let partials = if s > 1 {
         2.0 * s as f64 * g.count as f64 * g.m as f64 * g.n as f64 * g.acc_bytes
     } else {
@@ -266,7 +319,9 @@ fn candidate(g: &GemmShape, p: &GpuParams, bm: u64, bn: u64, bk: u64, occ: u64, 
         hbm_write_bytes: hbm_write,
         l2_bytes,
         smem_bytes: 2.0 * ctas as f64 * operand_bytes + out_bytes,
-        active_sm_cycles: slots_macs / (p.macs_per_sm_per_cycle * p.efficiency),
+        active_sm_cycles: slots_macs
+            / (p.macs_per_sm_per_cycle * g.reduction_speedup * p.efficiency),
+        mma_cycles: mma,
         mapping_efficiency: if slots_macs > 0.0 {
             g.macs() / slots_macs
         } else {
@@ -303,17 +358,7 @@ mod tests {
     }
 
     fn shape(m: u64, n: u64, k: u64) -> GemmShape {
-        GemmShape {
-            count: 1,
-            m,
-            n,
-            k,
-            a_bytes: 2.0,
-            b_bytes: 2.0,
-            c_bytes: 2.0,
-            acc_bytes: 4.0,
-            a_unique_ratio: 1.0,
-        }
+        GemmShape::dense(1, m, n, k, 2.0, 2.0, 2.0, 4.0)
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //! latency. Host dispatch time per kernel is reported separately: it overlaps with device
 //! work, so an op takes at least that long.
 //!
+//! Sparse operands the arch can exploit (its `sparsity` block, e.g. 2:4 structured weights
+//! on sparse tensor cores) speed up the main loop by the reduction speedup and shrink the
+//! operand's bytes at every level to its stored form; launch and host times are unchanged.
+//!
 //! - [`kernel`]: the pure cost function [`gemm_cost`] (tiles, occupancy, waves, bounds);
 //! - [`traffic`]: HBM traffic with L2 reuse across a wave of tiles;
 //! - [`op`]: the [`crate::model::OpCost`] of an op on a GPU arch (traffic and energy).

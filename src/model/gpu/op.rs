@@ -2,14 +2,20 @@
 //! go through [`super::gemm_cost`]; every op that launches a kernel pays the launch latency
 //! on the device and the host dispatch time (reported as `host_overhead_cycles`).
 //!
+//! Sparse data (the arch's `sparsity` block, planned by [`crate::model::sparsity`]): the
+//! tensor cores run the reduction `g.k / compute_gemm.k` × faster (2 for 2:4 weights on
+//! sparse tensor cores), each operand moves its stored bytes (kept values plus metadata)
+//! at every level, and only executed MACs cost MAC energy. Dense data gets the dense cost.
+//!
 //! Energy of a GEMM kernel (dynamic; static power × time is added by the scheduler):
-//! - array: useful MACs × MAC energy (operand × accumulator format, from the energy table)
-//!   + active SM-cycles × `sm_active_pj_per_cycle` × (V/V_ref)²;
+//! - array: executed MACs × MAC energy (operand × accumulator format, from the energy
+//!   table) + active SM-cycles × `sm_active_pj_per_cycle` × (V/V_ref)²;
 //! - on-chip buffers: shared-memory bytes × its 64-bit access energy / 8 + L2 bytes × the
 //!   L2's 64-bit access energy / 8;
 //! - DRAM: HBM bytes × DRAM energy per byte.
 
 use crate::arch::{Arch, CoreBuffers, EnergyTable, GpuExec, MacMode};
+use crate::model::sparsity::GemmSparsity;
 use crate::model::{
     dram_pj_per_byte, sram_energy_per_64b, ArrayMapping, OpCost, OpEnergy, Traffic, Unit,
 };
@@ -91,6 +97,16 @@ pub fn params(arch: &Arch, gpu: &GpuExec, mac: &MacMode) -> GpuParams {
     }
 }
 
+/// Tensor-core throughput multiplier of sparse data on the reduction: the dense K over the
+/// K the array issues (1 for dense data).
+pub fn reduction_speedup(g: GemmView, sp: &GemmSparsity) -> f64 {
+    if sp.compute_gemm.k == g.k {
+        1.0
+    } else {
+        g.k as f64 / sp.compute_gemm.k.max(1) as f64
+    }
+}
+
 /// Energy of one 64-bit access to the L2 (global buffer) of `arch`, pJ, with its source.
 pub fn l2_energy_per_64b(arch: &Arch, table: &EnergyTable) -> (f64, String) {
     match &arch.memory.global_buffer {
@@ -111,7 +127,8 @@ pub fn l2_energy_per_64b(arch: &Arch, table: &EnergyTable) -> (f64, String) {
     }
 }
 
-/// Costs a GEMM-like op (matmul, conv) on a GPU arch. `a_unique_ratio` is the unique
+/// Costs a GEMM-like op (matmul, conv) on a GPU arch, its operands stored and computed as
+/// `sp` says ([`GemmSparsity::dense`] for dense data). `a_unique_ratio` is the unique
 /// activation bytes over the GEMM view's A bytes (convolutions).
 #[allow(clippy::too_many_arguments)]
 pub fn plan_compute(
@@ -123,6 +140,7 @@ pub fn plan_compute(
     mac: MacMode,
     gpu: &GpuExec,
     a_unique_ratio: f64,
+    sp: &GemmSparsity,
     warnings: Vec<String>,
 ) -> OpCost {
     let p = params(arch, gpu, &mac);
@@ -137,6 +155,8 @@ pub fn plan_compute(
         c_bytes: bytes(op.precision.output),
         acc_bytes: bytes(mac.accumulator),
         a_unique_ratio,
+        storage: [sp.a, sp.b, sp.c],
+        reduction_speedup: reduction_speedup(g, sp),
     };
     // A tile always fits for sane arch files; fall back to one SM-sized tile if not.
     let cost = gemm_cost(&shape, &p).unwrap_or_else(|| {
@@ -149,13 +169,15 @@ pub fn plan_compute(
     });
     let macs = g.macs();
     let bias_bytes = op.bias.map(|b| w.tensors[b].bytes() as f64).unwrap_or(0.0);
-    let operand_smem = cost.smem_bytes - (g.count * g.m * g.n) as f64 * shape.c_bytes;
-    let a_share = shape.a_bytes * cost.cta[0] as f64
-        / (shape.a_bytes * cost.cta[0] as f64 + shape.b_bytes * cost.cta[1] as f64);
+    let [a_chip, b_chip, c_chip] = shape.chip_bytes();
+    let out_smem = (g.count * g.m * g.n) as f64 * c_chip;
+    let operand_smem = cost.smem_bytes - out_smem;
+    let a_share =
+        a_chip * cost.cta[0] as f64 / (a_chip * cost.cta[0] as f64 + b_chip * cost.cta[1] as f64);
     let traffic = Traffic {
         ifmap_sram_bytes: operand_smem * a_share,
         filter_sram_bytes: operand_smem * (1.0 - a_share) + bias_bytes,
-        ofmap_sram_bytes: (g.count * g.m * g.n) as f64 * shape.c_bytes,
+        ofmap_sram_bytes: out_smem,
         dram_read_bytes: cost.hbm_read_bytes + bias_bytes,
         dram_write_bytes: cost.hbm_write_bytes,
     };
@@ -164,7 +186,8 @@ pub fn plan_compute(
     let smem_e = sram_energy_per_64b(arch, table)[0];
     let (l2_e, _) = l2_energy_per_64b(arch, table);
     let energy = OpEnergy {
-        mac_pj: macs as f64 * mac_e.pj + cost.active_sm_cycles * gpu.sm_active_pj_per_cycle * r * r,
+        mac_pj: macs as f64 * mac_e.pj * sp.mac_energy_fraction
+            + cost.active_sm_cycles * gpu.sm_active_pj_per_cycle * r * r,
         vector_pj: 0.0,
         sram_pj: traffic.sram_bytes() / 8.0 * smem_e + cost.l2_bytes / 8.0 * l2_e,
         dram_pj: traffic.dram_bytes() * dram_pj_per_byte(arch, table),

@@ -9,7 +9,9 @@
 //!   reads = ⌈tiles / (wm·wn)⌉ · (wm·bm·K·a + wn·bn·K·b), at least the compulsory traffic
 //!   and at most every tile reading its own operands.
 //!
-//! Outputs are written once. Split-K partial sums stay in L2.
+//! Outputs are written once. Split-K partial sums stay in L2. Every operand's bytes are its
+//! stored bytes in DRAM ([`GemmShape::storage`]: sparse data moves its kept values and
+//! metadata, or its compressed form).
 
 use super::kernel::GemmShape;
 
@@ -31,9 +33,11 @@ pub struct Schedule {
 /// HBM (read, write) bytes of a GEMM kernel.
 pub fn hbm_bytes(g: &GemmShape, s: Schedule) -> (f64, f64) {
     let (m, n, k, cnt) = (g.m as f64, g.n as f64, g.k as f64, g.count as f64);
-    let a_total = m * k * g.a_bytes * g.a_unique_ratio;
-    let b_total = k * n * g.b_bytes;
-    let write = cnt * m * n * g.c_bytes;
+    // Stored over dense bytes in DRAM (applied last, so dense figures are unchanged).
+    let (ra, rb, rc) = (g.storage[0].dram, g.storage[1].dram, g.storage[2].dram);
+    let a_total = m * k * g.a_bytes * g.a_unique_ratio * ra;
+    let b_total = k * n * g.b_bytes * rb;
+    let write = cnt * m * n * g.c_bytes * rc;
     let compulsory = cnt * (a_total + b_total);
     if compulsory + write <= s.l2_bytes {
         return (compulsory, write);
@@ -44,11 +48,11 @@ pub fn hbm_bytes(g: &GemmShape, s: Schedule) -> (f64, f64) {
     let wm = tm.min((in_flight as f64).sqrt().ceil() as u64).max(1);
     let wn = tn.min(in_flight.div_ceil(wm)).max(1);
     let blocks = (tm * tn).div_ceil(wm * wn) as f64;
-    let per_block = (wm * s.bm).min(g.m) as f64 * k * g.a_bytes * g.a_unique_ratio
-        + (wn * s.bn).min(g.n) as f64 * k * g.b_bytes;
+    let per_block = (wm * s.bm).min(g.m) as f64 * k * g.a_bytes * g.a_unique_ratio * ra
+        + (wn * s.bn).min(g.n) as f64 * k * g.b_bytes * rb;
     let no_reuse = (tm * tn) as f64
-        * (s.bm.min(g.m) as f64 * k * g.a_bytes * g.a_unique_ratio
-            + s.bn.min(g.n) as f64 * k * g.b_bytes);
+        * (s.bm.min(g.m) as f64 * k * g.a_bytes * g.a_unique_ratio * ra
+            + s.bn.min(g.n) as f64 * k * g.b_bytes * rb);
     let read = cnt * (blocks * per_block).clamp(a_total + b_total, no_reuse.max(a_total + b_total));
     (read, write)
 }
@@ -58,17 +62,7 @@ mod tests {
     use super::*;
 
     fn shape(m: u64, n: u64, k: u64) -> GemmShape {
-        GemmShape {
-            count: 1,
-            m,
-            n,
-            k,
-            a_bytes: 2.0,
-            b_bytes: 2.0,
-            c_bytes: 2.0,
-            acc_bytes: 4.0,
-            a_unique_ratio: 1.0,
-        }
+        GemmShape::dense(1, m, n, k, 2.0, 2.0, 2.0, 4.0)
     }
 
     #[test]
