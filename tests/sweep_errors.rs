@@ -160,11 +160,104 @@ fn layer_selectors() {
     expect(&e, &["axes[0]", "unknown number format 'int9x'"]);
 }
 
+fn sparsity_axis(axis: Value) -> String {
+    with(|s| s["axes"] = json!([axis]))
+}
+
 #[test]
-fn sparsity_axes_are_a_placeholder_error() {
-    let e =
-        with(|s| s["axes"] = json!([{ "kind": "sparsity", "layers": ["fc*"], "values": ["2:4"] }]));
-    expect(&e, &["axes[0]", "sparsity axes need the sparsity feature"]);
+fn bad_sparsity_axes() {
+    let ax = |values: Value| json!({ "kind": "sparsity", "layers": ["fc*"], "values": values });
+    let e = sparsity_axis(ax(json!([])));
+    expect(&e, &["axes[0].values", "expected at least one value"]);
+    for (bad, msg) in [
+        ("3:2", "1 ≤ N < M, got 3:2"),
+        ("0:4", "1 ≤ N < M, got 0:4"),
+        ("2:512", "2 ≤ M ≤ 256"),
+        ("2/4", "expected \"dense\", an N:M pattern"),
+        ("2:x", "expected an N:M pattern such as \"2:4\""),
+    ] {
+        let e = sparsity_axis(ax(json!(["dense", bad])));
+        expect(&e, &["axes[0].values[1]", msg]);
+    }
+    for bad in [
+        json!({ "density": 0.0 }),
+        json!({ "density": 1.5 }),
+        json!(-0.5),
+    ] {
+        let e = sparsity_axis(ax(json!(["dense", bad])));
+        expect(&e, &["axes[0].values[1]", "density", "in (0, 1]"]);
+    }
+    let e = sparsity_axis(ax(json!([{ "density": 0.5, "pattern": "2:4" }])));
+    expect(&e, &["axes[0]", "unknown field `pattern`"]);
+    let e = sparsity_axis(ax(json!(["2:4", " 2:4"])));
+    expect(&e, &["axes[0].values[1]", "listed twice"]);
+    // Unknown layer, non-compute layer.
+    let e = sparsity_axis(json!({ "kind": "sparsity", "layers": ["fc9"], "values": ["2:4"] }));
+    expect(&e, &["axes[0].layers", "'fc9' selects no compute layer"]);
+    // The MLP's reduction axes are 32768 … 1024 long: 1:3 groups do not tile them.
+    let e = sparsity_axis(ax(json!(["dense", "1:3"])));
+    expect(
+        &e,
+        &[
+            "axes[0].values[1]",
+            "pattern 1:3 does not fit layer 'fc1'",
+            "32768 elements",
+            "multiple of 3",
+        ],
+    );
+    // A pattern that fits but no arch variant exploits is fine (it gains nothing).
+    let mut ok = base();
+    ok["axes"] = json!([ax(json!(["dense", "2:4", "1:8"]))]);
+    let s = Sweep::from_json(&ok.to_string(), &root()).unwrap();
+    assert_eq!(s.space_size(), 3u64.pow(6));
+    // The same tensor varied twice.
+    let e = with(|s| {
+        s["axes"] = json!([
+            { "kind": "sparsity", "layers": ["fc2"], "values": ["2:4"] },
+            { "kind": "sparsity", "layers": ["fc*"], "mode": "group", "values": ["dense", "2:4"] }
+        ])
+    });
+    expect(
+        &e,
+        &["axes[1].layers", "layer 'fc2'", "already varied by axes[0]"],
+    );
+    // fc2's activations are fc1's output: varying both on their own is one tensor twice.
+    let e = with(|s| {
+        s["axes"] = json!([
+            { "kind": "sparsity", "layers": ["fc2"], "operand": "activations", "values": [0.5] },
+            { "kind": "sparsity", "layers": ["fc1"], "values": ["dense", "2:4"] },
+            { "kind": "sparsity", "layers": ["fc2"], "operand": "activations", "values": [0.25] }
+        ])
+    });
+    expect(&e, &["axes[2].layers", "already varied by axes[0]"]);
+    let e = sparsity_axis(
+        json!({ "kind": "sparsity", "layers": ["fc1"], "operand": "bias", "values": ["2:4"] }),
+    );
+    expect(&e, &["axes[0]", "unknown variant `bias`"]);
+}
+
+#[test]
+fn shared_activation_tensors_need_group_mode() {
+    let spec = |mode: &str| {
+        json!({
+            "name": "t",
+            "arch": "arch_configs/tensor_core_edge.json",
+            "workload": "workloads/sparsity_study_int8_dense.json",
+            "axes": [ { "kind": "sparsity", "layers": ["attn.q", "attn.k"], "operand": "activations",
+                        "mode": mode, "values": ["dense", 0.5] } ]
+        })
+    };
+    let e = error_of(&spec("each"));
+    expect(
+        &e,
+        &[
+            "axes[0].layers",
+            "'attn.q' and 'attn.k' share the activations tensor 'hidden_states'",
+            "\"group\"",
+        ],
+    );
+    let s = Sweep::from_json(&spec("group").to_string(), &root()).unwrap();
+    assert_eq!(s.space_size(), 2);
 }
 
 #[test]

@@ -56,9 +56,10 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-const SWEEPS: [&str; 2] = [
+const SWEEPS: [&str; 3] = [
     "sweeps/mlp6_precision.json",
     "tests/data/sweep/cnn_small.json",
+    "sweeps/sparsity_study_precision_sparsity.json",
 ];
 
 #[test]

@@ -13,7 +13,8 @@
 //! println!("{} points, {} on the front", rows.len(), front.len());
 //! ```
 //!
-//! Modules: [`spec`] (the file), [`sweep`] (validation and evaluation), [`space`] (point
+//! Modules: [`spec`] (the file), [`sweep`] (validation and evaluation), [`sparsity_axis`]
+//! (sparsity axis values and where they land in the workload), [`space`] (point
 //! ids, samples, shards), [`metrics`], [`pareto`], [`qat`] (accuracy files), [`rows`]
 //! (CSV / JSON Lines), [`store`] (output folder, resume, merge), [`plot`] (SVG).
 
@@ -25,6 +26,7 @@ pub mod qat;
 pub mod rows;
 pub mod select;
 pub mod space;
+pub mod sparsity_axis;
 pub mod spec;
 pub mod store;
 pub mod sweep;
@@ -34,7 +36,10 @@ pub use pareto::{dominates, pareto_front, pareto_front_brute_force};
 pub use qat::AccuracyTable;
 pub use rows::Row;
 pub use space::{PointSet, Shard, Space};
-pub use spec::{AxisSpec, ConstraintSpec, ObjectiveSpec, PlotSpec, SampleSpec, SweepSpec};
+pub use spec::{
+    AxisSpec, ConstraintSpec, DensityValue, ObjectiveSpec, PlotSpec, SampleSpec, SparsityValue,
+    SweepSpec,
+};
 pub use store::{front_of, merge, Finished, Manifest, OutDir};
 pub use sweep::{Constraint, Objective, PointResult, Status, Sweep};
 

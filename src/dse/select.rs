@@ -1,4 +1,4 @@
-//! Layer selectors of precision axes: an exact op name, a glob (`*` any run of characters,
+//! Layer selectors of precision and sparsity axes: an exact op name, a glob (`*` any run of characters,
 //! `?` one character) or a regex prefixed with `re:` (matched against the whole name).
 
 use crate::workload::WorkloadSpec;
@@ -80,7 +80,7 @@ pub fn select_layers(spec: &WorkloadSpec, selectors: &[String]) -> Result<Vec<us
                 if !op.op.is_compute() {
                     if matches!(sel, Selector::Exact(_)) {
                         return Err(format!(
-                            "layer '{}' is a {} op; precision axes apply to compute layers (matmul, conv2d)",
+                            "layer '{}' is a {} op; precision and sparsity axes apply to compute layers (matmul, conv2d)",
                             op.name,
                             op.op.name()
                         ));

@@ -5,6 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::arch::sparsity::Operand;
 use crate::sim::Engine;
 use crate::workload::PrecisionSpec;
 
@@ -21,7 +22,7 @@ pub struct SweepSpec {
     pub arch: String,
     /// Base workload file (relative to the sweep file).
     pub workload: String,
-    /// Scheduler used for every point (default `analytic`).
+    /// Scheduler used for every point (default `event`, as `accelsim run`).
     #[serde(default)]
     #[schemars(with = "String")]
     pub engine: Engine,
@@ -87,19 +88,84 @@ pub enum AxisSpec {
         /// Batch sizes.
         values: Vec<u64>,
     },
-    /// Sparsity options: not available yet (needs the sparsity feature); rejected at
-    /// validation with a clear error rather than ignored.
+    /// Sparsity of one operand of compute layers (matmul / conv2d), selected like a
+    /// precision axis; each value is declared on the operand's tensor.
     Sparsity {
-        /// Layer selectors (reserved).
+        /// Column name for `group` mode (default: the selectors joined with `,`, then
+        /// `.sparsity.<operand>`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        layers: Option<serde_json::Value>,
-        /// Sparsity options (reserved).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        values: Option<serde_json::Value>,
+        name: Option<String>,
+        /// Layer selectors (as for precision axes).
+        layers: Vec<String>,
+        /// `each` (default): one dimension per selected layer; `group`: one shared value.
+        #[serde(default)]
+        mode: PrecisionMode,
+        /// Which operand's tensor is varied: `weights` (default: the weight, or the second
+        /// input of an activation × activation matmul) or `activations` (the first input).
+        #[serde(default = "default_operand")]
+        operand: Operand,
+        /// `"dense"`, an N:M pattern along the reduction axis (`"2:4"`), or a declared
+        /// unstructured density `{"density": 0.5}` (a bare number is the same).
+        values: Vec<SparsityValue>,
     },
 }
 
-/// How a precision axis varies its layers.
+fn default_operand() -> Operand {
+    Operand::Weights
+}
+
+/// One value of a sparsity axis as written: text (`"dense"` or `"N:M"`, checked when the
+/// sweep is validated so errors name the value's path) or a declared density.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SparsityValue {
+    /// `"dense"` or an N:M pattern such as `"2:4"`.
+    Text(String),
+    /// A declared unstructured density.
+    Density(DensityValue),
+}
+
+/// `{"density": D}`: a fraction of non-zeros in (0, 1], zeros spread at random.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DensityValue {
+    /// Fraction of non-zero values, in (0, 1].
+    pub density: f64,
+}
+
+impl<'de> Deserialize<'de> for SparsityValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SparsityValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("\"dense\", an N:M pattern such as \"2:4\", or {\"density\": D}")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<SparsityValue, E> {
+                Ok(SparsityValue::Text(s.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<SparsityValue, E> {
+                Ok(SparsityValue::Density(DensityValue { density: v }))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<SparsityValue, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<SparsityValue, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<SparsityValue, A::Error> {
+                DensityValue::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(SparsityValue::Density)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// How a precision or sparsity axis varies its layers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PrecisionMode {

@@ -2,6 +2,7 @@
 //! everything needed to evaluate one point. All checks run in [`Sweep::from_spec`], before
 //! any point is evaluated.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -12,6 +13,9 @@ use super::metrics::{self, Goal, Metric};
 use super::qat::AccuracyTable;
 use super::select::select_layers;
 use super::space::{sample, PointSet, Space};
+use super::sparsity_axis::{
+    apply as apply_sparsity, check_fits, slot_of, slot_tensor, Slot, SparsityChoice,
+};
 use super::spec::{AxisSpec, ObjectiveSpec, PlotSpec, PrecisionMode, SweepSpec};
 use crate::arch::Arch;
 use crate::error::{load_json_file, parse_json, InputError, InputResult};
@@ -104,6 +108,10 @@ enum DimKind {
     },
     Batch {
         values: Vec<u64>,
+    },
+    Sparsity {
+        slots: Vec<Slot>,
+        values: Vec<SparsityChoice>,
     },
 }
 
@@ -295,6 +303,8 @@ impl Sweep {
         // Axes → dimensions.
         let mut dims: Vec<Dim> = Vec::new();
         let mut varied_ops: Vec<Option<usize>> = vec![None; base_workload.ops.len()];
+        // Tensors varied by sparsity axes: slot → (axis, first layer).
+        let mut varied_slots: BTreeMap<Slot, (usize, usize)> = BTreeMap::new();
         // Arch variants that change which precisions run: (axis, value index, arch).
         let mut precision_archs: Vec<(usize, usize, Arch)> = Vec::new();
         // Workload variants to check against every arch: (where, workload).
@@ -302,7 +312,12 @@ impl Sweep {
         for (i, axis) in spec.axes.iter().enumerate() {
             let at = format!("axes[{i}]");
             match axis {
-                AxisSpec::Arch { name, path, paths, values } => {
+                AxisSpec::Arch {
+                    name,
+                    path,
+                    paths,
+                    values,
+                } => {
                     let all: Vec<String> = match (path, paths.is_empty()) {
                         (Some(p), true) => vec![p.clone()],
                         (None, false) => paths.clone(),
@@ -326,7 +341,10 @@ impl Sweep {
                         let mut a = base_arch.clone();
                         for (p, st) in all.iter().zip(&steps) {
                             jsonpath::set(&mut a, st, v.clone()).map_err(|e| {
-                                InputError::at(format!("{at}.path"), format!("'{p}' does not fit the arch: {e}"))
+                                InputError::at(
+                                    format!("{at}.path"),
+                                    format!("'{p}' does not fit the arch: {e}"),
+                                )
                             })?;
                         }
                         let built = arch_from_value(&a).map_err(|e| {
@@ -351,14 +369,22 @@ impl Sweep {
                         labels: values.clone(),
                     });
                 }
-                AxisSpec::Precision { name, layers, mode, values } => {
+                AxisSpec::Precision {
+                    name,
+                    layers,
+                    mode,
+                    values,
+                } => {
                     let ops = select_layers(&base_workload, layers)
                         .map_err(|e| InputError::at(format!("{at}.layers"), e))?;
                     for &o in &ops {
                         if let Some(k) = varied_ops[o] {
                             return Err(InputError::at(
                                 format!("{at}.layers"),
-                                format!("layer '{}' is already varied by axes[{k}]", base_workload.ops[o].name),
+                                format!(
+                                    "layer '{}' is already varied by axes[{k}]",
+                                    base_workload.ops[o].name
+                                ),
                             ));
                         }
                         varied_ops[o] = Some(i);
@@ -391,14 +417,20 @@ impl Sweep {
                             for &o in &ops {
                                 dims.push(Dim {
                                     column: base_workload.ops[o].name.clone(),
-                                    kind: DimKind::Precision { ops: vec![o], values: values.clone() },
+                                    kind: DimKind::Precision {
+                                        ops: vec![o],
+                                        values: values.clone(),
+                                    },
                                     labels: labels.clone(),
                                 });
                             }
                         }
                         PrecisionMode::Group => dims.push(Dim {
                             column: name.clone().unwrap_or_else(|| layers.join(",")),
-                            kind: DimKind::Precision { ops, values: values.clone() },
+                            kind: DimKind::Precision {
+                                ops,
+                                values: values.clone(),
+                            },
                             labels,
                         }),
                     }
@@ -411,25 +443,131 @@ impl Sweep {
                     }
                     for (j, &b) in values.iter().enumerate() {
                         let mut w = base_workload.clone();
-                        set_batch(&mut w, b).map_err(|e| InputError::at(format!("{at}.values[{j}]"), e))?;
+                        set_batch(&mut w, b)
+                            .map_err(|e| InputError::at(format!("{at}.values[{j}]"), e))?;
                         Workload::from_spec(w).map_err(|e| {
                             InputError::at(
                                 format!("{at}.values[{j}]"),
-                                format!("batch {b} gives an invalid workload: at {}: {}", e.json_path, e.message),
+                                format!(
+                                    "batch {b} gives an invalid workload: at {}: {}",
+                                    e.json_path, e.message
+                                ),
                             )
                         })?;
                     }
                     dims.push(Dim {
                         column: "batch".into(),
-                        kind: DimKind::Batch { values: values.clone() },
+                        kind: DimKind::Batch {
+                            values: values.clone(),
+                        },
                         labels,
                     });
                 }
-                AxisSpec::Sparsity { .. } => {
-                    return Err(InputError::at(
-                        &at,
-                        "sparsity axes need the sparsity feature, which accelsim does not have yet; remove this axis (see docs/sweep.md)",
-                    ))
+                AxisSpec::Sparsity {
+                    name,
+                    layers,
+                    mode,
+                    operand,
+                    values,
+                } => {
+                    let ops = select_layers(&base_workload, layers)
+                        .map_err(|e| InputError::at(format!("{at}.layers"), e))?;
+                    let choices: Vec<SparsityChoice> = values
+                        .iter()
+                        .enumerate()
+                        .map(|(j, v)| {
+                            SparsityChoice::parse(v)
+                                .map_err(|e| InputError::at(format!("{at}.values[{j}]"), e))
+                        })
+                        .collect::<InputResult<_>>()?;
+                    let labels: Vec<Value> = choices.iter().map(SparsityChoice::label).collect();
+                    check_values(&labels, &at, compact)?;
+                    let mut layer_slots: Vec<(usize, Slot)> = Vec::new();
+                    for &o in &ops {
+                        let slot = slot_of(&base_workload, &base_wl, o, *operand)
+                            .map_err(|e| InputError::at(format!("{at}.layers"), e))?;
+                        let tensor = || slot_tensor(&base_workload, slot);
+                        if let Some(&(k, other)) = varied_slots.get(&slot) {
+                            let opname = |x: usize| base_workload.ops[x].name.clone();
+                            let msg = if k != i {
+                                format!(
+                                    "the {} of layer '{}' (tensor '{}') is already varied by axes[{k}]",
+                                    operand.name(), opname(o), tensor()
+                                )
+                            } else if *mode == PrecisionMode::Each {
+                                format!(
+                                    "layers '{}' and '{}' share the {} tensor '{}', so they cannot vary on their own; use \"mode\": \"group\"",
+                                    opname(other), opname(o), operand.name(), tensor()
+                                )
+                            } else {
+                                String::new()
+                            };
+                            if !msg.is_empty() {
+                                return Err(InputError::at(format!("{at}.layers"), msg));
+                            }
+                        } else {
+                            varied_slots.insert(slot, (i, o));
+                        }
+                        layer_slots.push((o, slot));
+                    }
+                    for (j, c) in choices.iter().enumerate() {
+                        if let SparsityChoice::Pattern(p) = c {
+                            for &(o, _) in &layer_slots {
+                                check_fits(&base_wl, o, *p)
+                                    .map_err(|e| InputError::at(format!("{at}.values[{j}]"), e))?;
+                            }
+                        }
+                        let mut w = base_workload.clone();
+                        for &(_, slot) in &layer_slots {
+                            apply_sparsity(&mut w, slot, c.to_spec());
+                        }
+                        let built = Workload::from_spec(w).map_err(|e| {
+                            InputError::at(
+                                format!("{at}.values[{j}]"),
+                                format!(
+                                    "sparsity {} on the selected layers gives an invalid workload: at {}: {}",
+                                    compact(&labels[j]),
+                                    e.json_path,
+                                    e.message
+                                ),
+                            )
+                        })?;
+                        wl_checks.push((format!("{at}.values[{j}]"), built));
+                    }
+                    match mode {
+                        PrecisionMode::Each => {
+                            for &(o, slot) in &layer_slots {
+                                dims.push(Dim {
+                                    column: format!(
+                                        "{}.sparsity.{}",
+                                        base_workload.ops[o].name,
+                                        operand.name()
+                                    ),
+                                    kind: DimKind::Sparsity {
+                                        slots: vec![slot],
+                                        values: choices.clone(),
+                                    },
+                                    labels: labels.clone(),
+                                });
+                            }
+                        }
+                        PrecisionMode::Group => {
+                            let mut slots: Vec<Slot> =
+                                layer_slots.iter().map(|&(_, s)| s).collect();
+                            slots.sort_unstable();
+                            slots.dedup();
+                            dims.push(Dim {
+                                column: name.clone().unwrap_or_else(|| {
+                                    format!("{}.sparsity.{}", layers.join(","), operand.name())
+                                }),
+                                kind: DimKind::Sparsity {
+                                    slots,
+                                    values: choices,
+                                },
+                                labels,
+                            });
+                        }
+                    }
                 }
             }
         }
@@ -466,6 +604,11 @@ impl Sweep {
                 })?;
                 notes.extend(costs.into_iter().flat_map(|c| c.warnings));
             }
+        }
+        if spec.accuracy.is_some() && !varied_slots.is_empty() {
+            notes.insert(
+                "accuracy is looked up by the layers' precisions only: points that differ only in sparsity get the same accuracy".into(),
+            );
         }
         let notes: Vec<String> = notes.into_iter().collect();
 
@@ -747,6 +890,11 @@ impl Sweep {
                     }
                 }
                 DimKind::Batch { values } => set_batch(&mut w, values[digits[d]])?,
+                DimKind::Sparsity { slots, values } => {
+                    for &s in slots {
+                        apply_sparsity(&mut w, s, values[digits[d]].to_spec());
+                    }
+                }
                 DimKind::Arch { .. } => {}
             }
         }
