@@ -271,8 +271,8 @@ fn objectives_constraints_and_files() {
     );
     let e = with(|s| s["pareto"] = json!(["latency_s", "accuracy"]));
     expect(&e, &["pareto", "QAT"]);
-    let e = with(|s| s["constraints"] = json!([{ "metric": "area_mm2", "max": 1 }]));
-    expect(&e, &["constraints[0].metric", "unknown metric"]);
+    let e = with(|s| s["constraints"] = json!([{ "metric": "die_area_mm2", "max": 1 }]));
+    expect(&e, &["constraints[0].metric", "unknown metric", "area_mm2"]);
     let e = with(|s| s["constraints"] = json!([{ "metric": "latency_s" }]));
     expect(&e, &["constraints[0]", "\"min\", \"max\""]);
     let e = with(|s| s["plots"] = json!([{ "x": "latency_s", "y": "nope" }]));

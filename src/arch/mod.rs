@@ -1,6 +1,7 @@
 //! The architecture description: serde types, validation and derived figures.
 //! Knows nothing about workloads.
 
+pub mod area;
 pub mod energy;
 pub mod sparsity;
 mod spec;

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::arch::{Arch, CoreBuffers};
+use crate::arch::Arch;
 use crate::model::OpCost;
 use crate::report::Report;
 use crate::workload::Workload;
@@ -48,6 +48,8 @@ pub enum Metric {
     SramKib,
     /// Processing elements of the whole chip (cores × PEs per core).
     Pes,
+    /// Modelled MAC-array + on-chip SRAM area at the arch's node, mm² (`arch::area`).
+    AreaMm2,
     /// Representational capacity: Σ over compute layers of (output elements per sample ×
     /// bit width of the layer's output activations).
     CapacityBits,
@@ -67,7 +69,7 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in column order.
-    pub const ALL: [Metric; 15] = [
+    pub const ALL: [Metric; 16] = [
         Metric::LatencyS,
         Metric::EnergyPj,
         Metric::TopsPerW,
@@ -76,6 +78,7 @@ impl Metric {
         Metric::DramBytes,
         Metric::SramKib,
         Metric::Pes,
+        Metric::AreaMm2,
         Metric::CapacityBits,
         Metric::Accuracy,
         Metric::EnergyMacPj,
@@ -96,6 +99,7 @@ impl Metric {
             Metric::DramBytes => "dram_bytes",
             Metric::SramKib => "sram_kib",
             Metric::Pes => "pes",
+            Metric::AreaMm2 => "area_mm2",
             Metric::CapacityBits => "capacity_bits",
             Metric::Accuracy => "accuracy",
             Metric::EnergyMacPj => "energy_mac_pj",
@@ -129,7 +133,11 @@ impl Metric {
     pub fn known_before_run(self) -> bool {
         matches!(
             self,
-            Metric::SramKib | Metric::Pes | Metric::CapacityBits | Metric::Accuracy
+            Metric::SramKib
+                | Metric::Pes
+                | Metric::AreaMm2
+                | Metric::CapacityBits
+                | Metric::Accuracy
         )
     }
 
@@ -144,21 +152,12 @@ impl Metric {
 
 /// On-chip SRAM capacity in KiB: every core's buffers plus the global buffer.
 pub fn sram_kib(arch: &Arch) -> f64 {
-    let per_core = match &arch.memory.core_buffers {
-        CoreBuffers::Unified { buffer } => buffer.capacity_kib,
-        CoreBuffers::Split {
-            ifmap,
-            filter,
-            ofmap,
-        } => ifmap.capacity_kib + filter.capacity_kib + ofmap.capacity_kib,
-    };
-    let global = arch
-        .memory
-        .global_buffer
-        .as_ref()
-        .map(|b| b.capacity_kib)
-        .unwrap_or(0.0);
-    per_core * arch.cores as f64 + global
+    crate::arch::area::sram_kib(arch)
+}
+
+/// Modelled MAC-array + SRAM area in mm² ([`crate::arch::area::estimate`]).
+pub fn area_mm2(arch: &Arch) -> f64 {
+    crate::arch::area::estimate(arch).total_mm2
 }
 
 /// Processing elements of the whole chip.

@@ -953,6 +953,7 @@ impl Sweep {
         };
         m[Metric::SramKib.index()] = metrics::sram_kib(&arch);
         m[Metric::Pes.index()] = metrics::pes(&arch);
+        m[Metric::AreaMm2.index()] = metrics::area_mm2(&arch);
         m[Metric::CapacityBits.index()] = metrics::capacity_bits(&wl);
         if let Some(t) = &self.accuracy {
             m[Metric::Accuracy.index()] = t.lookup(&wl);

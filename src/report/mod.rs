@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::arch::area::{self, AreaEstimate};
 use crate::arch::{Arch, StaticPower};
 use crate::model::{self, OpCost, Unit};
 use crate::power::{CapState, OperatingPoint};
@@ -100,6 +101,8 @@ pub struct Summary {
     /// What sparse data bought over the whole run (workloads with sparse tensors only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sparsity: Option<SparsitySummary>,
+    /// Modelled MAC-array + on-chip SRAM area, mm² (not a die area; see `Report::area`).
+    pub area_mm2: f64,
 }
 
 /// Whole-run traffic per memory level. Per-layer sums of the byte figures equal these.
@@ -233,6 +236,8 @@ pub struct Report {
     pub summary: Summary,
     /// Clock, power and power cap.
     pub power: PowerReport,
+    /// The area model's figures and sources (docs/sweep.md, "Area model").
+    pub area: AreaEstimate,
     /// Per op, in workload file order.
     pub layers: Vec<LayerReport>,
     /// Source of every energy figure used: what → tag.
@@ -457,6 +462,7 @@ impl Report {
         mem.dram_bandwidth_utilization =
             ratio(mem.achieved_dram_gbps, arch.memory.dram.bandwidth_gbps);
         mem.onchip_peak_bytes = timeline.onchip_peak_bytes;
+        let area = area::estimate(arch);
         let summary = Summary {
             arch: arch.name.clone(),
             workload: workload.name.clone(),
@@ -488,6 +494,7 @@ impl Report {
             memory: mem,
             events: timeline.events,
             sparsity: SparsitySummary::from_costs(costs),
+            area_mm2: area.total_mm2,
         };
         let average_power_w = summary.average_power_w;
         let static_w = stat.total_w();
@@ -512,6 +519,7 @@ impl Report {
                 static_power_w: stat,
             },
             summary,
+            area,
             layers,
             energy_sources: sources,
             energy_figures_pj: figures,

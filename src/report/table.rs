@@ -155,6 +155,13 @@ pub fn render_table(r: &Report) -> String {
         ),
         ("SRAM traffic", si(s.sram_bytes, "B")),
         ("on-chip peak", si(s.memory.onchip_peak_bytes, "B")),
+        (
+            "area (model)",
+            format!(
+                "{:.3} mm² at {} nm (MAC array {:.3} + SRAM {:.3}; not a die area)",
+                r.area.total_mm2, r.area.node_nm, r.area.array_mm2, r.area.sram_mm2
+            ),
+        ),
     ];
     let mut rows = rows;
     if s.events > 0 {
