@@ -429,3 +429,41 @@ fn seeded_random_inputs_declared_n_m_are_pruned_and_measured() {
     assert_eq!(e.density_activations, Some(x.density));
     assert_eq!(e.density_source, Some(SparsitySource::Functional));
 }
+
+#[test]
+fn import_and_functional_measure_the_same_weight_density() {
+    // The ONNX importer measures initializers from the file's codes, functional execution
+    // from the decoded values: two measurements of one weight, which must agree, so an
+    // imported model's declaration is taken over by the functional figures, not replaced.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |extra: &[&str]| -> Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_accelsim"))
+            .args([
+                "run",
+                "tests/data/func/arch_all_formats.json",
+                "tests/data/onnx/convinteger_u8u8/model.onnx",
+                "--json",
+            ])
+            .args(extra)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let (imported, func) = (run(&[]), run(&["--functional"]));
+    let (a, b) = (
+        &imported["layers"][0]["sparsity"],
+        &func["layers"][0]["sparsity"],
+    );
+    let d = f(&a["density_weights"]);
+    assert!(d < 1.0, "the model's weight has zero codes: {d}");
+    assert_eq!(f(&b["density_weights"]), d);
+    assert!(a.get("density_source").is_none());
+    assert_eq!(b["density_source"], "functional");
+    assert!(b.get("replaced").is_none(), "{b}");
+}
