@@ -1,5 +1,6 @@
 //! `accelsim run ARCH WORKLOAD|MODEL.onnx [--functional ...]`: simulate and print a
-//! report; optionally execute the workload functionally and write its outputs.
+//! report; optionally execute the workload functionally first, write its outputs, and
+//! cost it with the densities its values had.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use accelsim::import::onnx::{import_file, ImportOptions};
 use accelsim::report::{layers_csv, render_table};
 use accelsim::sim::Engine;
 use accelsim::tensor::read_npy;
+use accelsim::workload::sparsity::Measured;
 use accelsim::workload::Workload;
 
 use super::CliError;
@@ -38,7 +40,8 @@ pub struct RunArgs {
     /// https://ui.perfetto.dev or chrome://tracing).
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
-    /// Also execute the workload functionally (bit-exact values of every output).
+    /// Also execute the workload functionally (bit-exact values of every output); the
+    /// report then costs every tensor at the density its values had.
     #[arg(long)]
     pub functional: bool,
     /// A graph input's values: NAME=FILE.npy (repeatable; others get seeded random values).
@@ -140,8 +143,12 @@ pub fn load_workload(
 /// Runs `accelsim run`.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let arch = Arch::load(&args.arch).map_err(|e| CliError::bad_input(e.to_string()))?;
-    let (workload, mut feeds) =
+    let (mut workload, mut feeds) =
         load_workload(&args.workload, args.allow_unknown, &args.input_shapes)?;
+    if args.functional {
+        let measured = run_functional(args, &workload, &arch, &mut feeds)?;
+        accelsim::workload::sparsity::apply_functional(&mut workload, &measured);
+    }
     let (report, trace) = if args.trace.is_some() {
         let (r, t) = accelsim::run_with_trace(&workload, &arch, args.engine.into())
             .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;
@@ -161,22 +168,20 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     } else {
         render_table(&report)
     };
-    if args.functional {
-        run_functional(args, &workload, &arch, &mut feeds)?;
-    }
     if let Some(path) = &args.output {
         super::write_atomic(path, text.as_bytes())?;
     }
     super::print_stdout(&text)
 }
 
-/// Reads the `--input` files, executes, writes `--outputs`.
+/// Reads the `--input` files, executes, writes `--outputs`; returns the sparsity measured
+/// on every tensor.
 fn run_functional(
     args: &RunArgs,
     workload: &Workload,
     arch: &Arch,
     feeds: &mut Feeds,
-) -> Result<(), CliError> {
+) -> Result<BTreeMap<String, Measured>, CliError> {
     for item in &args.inputs {
         let (name, file) = item.split_once('=').ok_or_else(|| {
             CliError::bad_input(format!("--input '{item}': expected NAME=FILE.npy"))
@@ -223,7 +228,7 @@ fn run_functional(
             );
         }
     }
-    Ok(())
+    Ok(outputs.measured)
 }
 
 /// `<name>.npy` with characters outside `[A-Za-z0-9_.-]` replaced by `_`, made unique.

@@ -11,7 +11,8 @@
 //!
 //! Map: [`value`] values and format conversions, [`random`] seeded values, [`gemm`] and
 //! `gemm_i16` the GEMM kernels, `compute` matmul/conv2d, `elementwise`, `pool`, `quant`,
-//! `norm` (softmax, layernorm), `layout` (reshape, transpose, concat), [`error`].
+//! `norm` (softmax, layernorm), `layout` (reshape, transpose, concat), `sparsity`
+//! (declared N:M patterns enforced, every tensor's density measured), [`error`].
 //!
 //! Determinism: every output element is computed by one thread in a fixed order, and
 //! random values are keyed by the tensor's name, so results never depend on the number
@@ -30,6 +31,7 @@ mod norm;
 mod pool;
 mod quant;
 pub mod random;
+mod sparsity;
 pub mod value;
 
 use std::collections::BTreeMap;
@@ -40,6 +42,7 @@ pub use value::{Data, Value};
 
 use crate::arch::Arch;
 use crate::tensor::Tensor;
+use crate::workload::sparsity::Measured;
 use crate::workload::{NumericsMode, Op, OpKind, OpSpec, TensorId, TensorRole, Workload};
 
 /// Values supplied for a run, by tensor name.
@@ -69,14 +72,19 @@ pub enum Source {
     Random,
 }
 
-/// The result of a run: every graph output, in the workload's output order, and where
-/// each input and weight came from.
+/// The result of a run: every graph output, in the workload's output order, where each
+/// input and weight came from, and the sparsity of every tensor's values.
 #[derive(Debug, Clone)]
 pub struct Outputs {
     /// `(name, tensor)` per graph output.
     pub tensors: Vec<(String, Tensor)>,
     /// `(name, source)` per graph input and weight that was read.
     pub sources: Vec<(String, Source)>,
+    /// Density and N:M pattern of every tensor bound (inputs, weights) or computed
+    /// (activations), measured on its values as stored in its format, by name. Put them
+    /// on the workload for costing with
+    /// [`crate::workload::sparsity::apply_functional`].
+    pub measured: BTreeMap<String, Measured>,
 }
 
 /// What one op needs to compute: the workload, the arch, the op, its spec and mode.
@@ -137,6 +145,8 @@ pub fn execute(
     }
     let mut values: Vec<Option<Value>> = vec![None; w.tensors.len()];
     let mut sources = Vec::new();
+    let consumers = sparsity::Consumers::new(w);
+    let mut measured = BTreeMap::new();
     // Remaining uses of every tensor, to free intermediate values early.
     let mut uses = vec![0usize; w.tensors.len()];
     for op in &w.ops {
@@ -152,8 +162,10 @@ pub fn execute(
         for t in op_operands(op) {
             if values[t].is_none() {
                 let (mut v, src) = bind(w, t, feeds, opts)?;
-                enforce_nm(w, op, t, &mut v, &src)?;
-                sources.push((w.tensors[t].name.clone(), src));
+                sparsity::enforce_nm(w, &consumers, t, &mut v, Some(&src))?;
+                let name = &w.tensors[t].name;
+                measured.insert(name.clone(), consumers.measure(w, t, &v));
+                sources.push((name.clone(), src));
                 values[t] = Some(v);
             }
         }
@@ -169,7 +181,7 @@ pub fn execute(
             spec,
             mode,
         };
-        let out = run_op(&cx, &values)?;
+        let mut out = run_op(&cx, &values)?;
         let want: Vec<usize> = cx.out_shape();
         if out.shape != want || out.format != cx.out_format() {
             return Err(FuncError::unsupported(
@@ -183,6 +195,11 @@ pub fn execute(
                 ),
             ));
         }
+        sparsity::enforce_nm(w, &consumers, op.output, &mut out, None)?;
+        measured.insert(
+            w.tensors[op.output].name.clone(),
+            consumers.measure(w, op.output, &out),
+        );
         values[op.output] = Some(out);
         for t in op_operands(op) {
             uses[t] -= 1;
@@ -197,7 +214,12 @@ pub fn execute(
         let v = match &values[t] {
             Some(v) => v.clone(),
             // A graph output that no op produces (an input or a weight).
-            None => bind(w, t, feeds, opts)?.0,
+            None => {
+                let (mut v, src) = bind(w, t, feeds, opts)?;
+                sparsity::enforce_nm(w, &consumers, t, &mut v, Some(&src))?;
+                measured.insert(name.clone(), consumers.measure(w, t, &v));
+                v
+            }
         };
         let tensor = v.to_tensor().map_err(|message| FuncError::Binding {
             tensor: format!("output '{name}'"),
@@ -205,7 +227,11 @@ pub fn execute(
         })?;
         tensors.push((name.clone(), tensor));
     }
-    Ok(Outputs { tensors, sources })
+    Ok(Outputs {
+        tensors,
+        sources,
+        measured,
+    })
 }
 
 /// Every tensor an op reads (inputs, weight, bias).
@@ -317,56 +343,4 @@ fn run_op(cx: &Ctx, values: &[Option<Value>]) -> FuncResult<Value> {
             "a generic vector op (an imported operator accelsim does not know) has no functional semantics",
         )),
     }
-}
-
-/// Sparsity changes cost, never results, but a weight declared N:M must really be N:M:
-/// values read from a file or given by the caller are validated along the reduction axis
-/// (an error names the tensor and the first offending group); seeded random values are
-/// magnitude-pruned to the declared pattern so they honour it.
-fn enforce_nm(
-    w: &Workload,
-    op: &crate::workload::Op,
-    t: TensorId,
-    v: &mut Value,
-    src: &Source,
-) -> FuncResult<()> {
-    use crate::workload::sparsity::{prune_nm, validate_nm, ReductionLayout};
-    use crate::workload::OpAttrs;
-    let tensor = &w.tensors[t];
-    if v.format == crate::numerics::Format::Binary {
-        return Ok(()); // ±1 values have no zero
-    }
-    let Some(pattern) = tensor.sparsity.and_then(|s| s.pattern) else {
-        return Ok(());
-    };
-    if op.weight != Some(t)
-        && !(op.kind == crate::workload::OpKind::Matmul && op.inputs.get(1) == Some(&t))
-    {
-        return Ok(());
-    }
-    let shape: Vec<u64> = v.shape.iter().map(|&d| d as u64).collect();
-    let axis = match (&op.attrs, shape.len()) {
-        (OpAttrs::Conv2d(_), 4) => 1,
-        (OpAttrs::Matmul { transpose_b: true }, r) if r >= 2 => r - 1,
-        (OpAttrs::Matmul { .. }, r) if r >= 2 => r - 2,
-        _ => return Ok(()),
-    };
-    let layout = ReductionLayout::along_axis(&shape, axis);
-    if layout.len() != v.data.len() {
-        return Ok(());
-    }
-    let path = format!("{}.weight", op.json_path);
-    match (&mut v.data, src) {
-        (Data::F32(x), Source::Random) => {
-            prune_nm(x, layout, pattern);
-        }
-        (Data::I32(x), Source::Random) => {
-            prune_nm(x, layout, pattern);
-        }
-        (Data::F32(x), _) => validate_nm(&tensor.name, x, layout, pattern)
-            .map_err(|e| FuncError::Input(e.into_input_error(path)))?,
-        (Data::I32(x), _) => validate_nm(&tensor.name, x, layout, pattern)
-            .map_err(|e| FuncError::Input(e.into_input_error(path)))?,
-    }
-    Ok(())
 }

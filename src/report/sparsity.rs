@@ -1,11 +1,14 @@
 //! The sparsity part of a report: the run's totals and a per-layer table of the density
-//! seen, the compute speedup and the energy saved (shown only when some tensor is sparse).
+//! seen, the compute speedup and the energy saved (shown only when some tensor is sparse);
+//! with densities measured in functional execution, their source and the declarations
+//! they replaced.
 
 use serde::Serialize;
 use tabled::{builder::Builder, settings::Style};
 
 use super::Report;
 use crate::model::OpCost;
+use crate::workload::sparsity::SparsitySource;
 
 /// Whole-run sparsity figures: what the sparse tensors bought on this architecture.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -59,8 +62,12 @@ pub fn render_table(r: &Report) -> String {
     let Some(s) = &r.summary.sparsity else {
         return String::new();
     };
+    let effects = || r.layers.iter().filter_map(|l| l.sparsity.as_ref());
+    // The source column appears only when functional execution measured densities, so
+    // reports of declared sparsity read as before.
+    let with_source = effects().any(|e| e.density_source.is_some());
     let mut b = Builder::default();
-    b.push_record([
+    let mut header = vec![
         "layer",
         "density A",
         "density W",
@@ -69,7 +76,11 @@ pub fn render_table(r: &Report) -> String {
         "DRAM B saved",
         "energy saved pJ",
         "exploited",
-    ]);
+    ];
+    if with_source {
+        header.insert(4, "density source");
+    }
+    b.push_record(header);
     for l in &r.layers {
         let Some(e) = &l.sparsity else { continue };
         let how = if e.exploited.is_empty() {
@@ -83,7 +94,7 @@ pub fn render_table(r: &Report) -> String {
         } else {
             e.features.join(", ")
         };
-        b.push_record([
+        let mut row = vec![
             l.name.clone(),
             density(e.density_activations),
             match (e.density_weights, e.pattern_weights) {
@@ -95,11 +106,19 @@ pub fn render_table(r: &Report) -> String {
             format!("{:.0}", e.dram_bytes_saved),
             format!("{:.4e}", e.energy_saved_pj),
             how,
-        ]);
+        ];
+        if with_source {
+            let source = match e.density_source {
+                Some(SparsitySource::Functional) => "functional",
+                _ => "workload",
+            };
+            row.insert(4, source.to_string());
+        }
+        b.push_record(row);
     }
     let mut t = b.build();
     t.with(Style::rounded());
-    format!(
+    let mut out = format!(
         "sparsity: {} of {} sparse ops exploited; compute cycles {} → {} (dense → sparse); {:.0} DRAM bytes and {:.4e} pJ dynamic energy saved\n{t}\n",
         s.exploited_ops,
         s.sparse_ops,
@@ -107,5 +126,15 @@ pub fn render_table(r: &Report) -> String {
         s.compute_cycles,
         s.dram_bytes_saved,
         s.energy_saved_pj
-    )
+    );
+    let mut replaced: Vec<&str> = Vec::new();
+    for note in effects().flat_map(|e| &e.replaced) {
+        if !replaced.contains(&note.as_str()) {
+            replaced.push(note);
+        }
+    }
+    for note in replaced {
+        out.push_str(&format!("replaced: {note}\n"));
+    }
+    out
 }

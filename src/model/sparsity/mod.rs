@@ -29,7 +29,7 @@ use crate::arch::sparsity::{Operand, SparsitySupport, StructuredPattern};
 use crate::arch::Arch;
 use crate::error::InputResult;
 use crate::numerics::Format;
-use crate::workload::sparsity::{gemm_reduction_split, NmPattern, TensorSparsity};
+use crate::workload::sparsity::{gemm_reduction_split, NmPattern, SparsitySource, TensorSparsity};
 use crate::workload::{GemmView, Op, Tensor, TensorRole, Workload};
 
 /// Stored bytes over dense bytes of one operand at each level.
@@ -139,6 +139,14 @@ pub struct SparsityEffect {
     /// Density of the output, if declared or measured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub density_output: Option<f64>,
+    /// `functional` when the densities above were measured on the values functional
+    /// execution computed (absent: declared in the workload, or measured at import).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub density_source: Option<SparsitySource>,
+    /// Sparsity the workload declared that functional execution measured otherwise, and
+    /// the figures that replaced it, in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replaced: Vec<String>,
     /// Short names of the features that changed the cost (`2:4 structured`,
     /// `zero skipping`, `zero gating`, `compressed`).
     pub features: Vec<String>,
@@ -519,8 +527,44 @@ fn dynamic(e: &OpEnergy) -> f64 {
     e.dynamic_pj()
 }
 
+fn figures(density: f64, pattern: Option<NmPattern>) -> String {
+    match pattern {
+        Some(p) => format!("density {} ({p})", fmt_density(density)),
+        None => format!("density {}", fmt_density(density)),
+    }
+}
+
+/// Where an op's densities come from (`Functional` when functional execution measured any
+/// of them), and the declarations that measurement replaced, once per tensor.
+fn provenance(tensors: &[Option<&Tensor>]) -> (Option<SparsitySource>, Vec<String>) {
+    let mut source = None;
+    let mut replaced = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for t in tensors.iter().flatten() {
+        let Some(s) = t.sparsity else { continue };
+        if s.source == SparsitySource::Functional {
+            source = Some(SparsitySource::Functional);
+        }
+        let Some(old) = s.replaces else { continue };
+        if seen.contains(&t.name.as_str()) {
+            continue;
+        }
+        seen.push(&t.name);
+        replaced.push(format!(
+            "'{}': {} {} replaced by {} {}",
+            t.name,
+            old.source.describe(),
+            figures(old.density, old.pattern),
+            figures(s.density, s.pattern),
+            s.source.describe()
+        ));
+    }
+    (source, replaced)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn effect(
+    tensors: &[Option<&Tensor>],
     densities: [Option<f64>; 3],
     pattern_weights: Option<NmPattern>,
     features: Vec<String>,
@@ -531,11 +575,14 @@ fn effect(
     dense: &OpCost,
     sparse: &OpCost,
 ) -> SparsityEffect {
+    let (density_source, replaced) = provenance(tensors);
     SparsityEffect {
         density_activations: densities[0],
         density_weights: densities[1],
         pattern_weights,
         density_output: densities[2],
+        density_source,
+        replaced,
         features,
         exploited,
         not_exploited,
@@ -583,6 +630,7 @@ pub fn apply_gemm(
     let densities = tensors.map(|t| sparsity_of(t).map(|s| s.density));
     let peak_multiplier = g.k as f64 / sp.compute_gemm.k.max(1) as f64;
     sparse.sparsity = Some(effect(
+        &tensors,
         densities,
         sparsity_of(tensors[1]).and_then(|s| s.pattern),
         sp.features,
@@ -643,6 +691,7 @@ pub fn apply_vector(
         vec!["compressed".to_string()]
     };
     sparse.sparsity = Some(effect(
+        &ins,
         densities,
         None,
         features,

@@ -87,6 +87,7 @@ pub fn prune_workload(
                 density: d,
                 pattern: None,
                 source: SparsitySource::Declared,
+                replaces: None,
             },
             PruneTarget::Pattern(p) => {
                 let axis = reduction_axis(op, GemmOperand::B, &t.shape)
@@ -106,6 +107,7 @@ pub fn prune_workload(
                     density: p.kept_fraction(axis),
                     pattern: Some(p),
                     source: SparsitySource::Declared,
+                    replaces: None,
                 }
             }
         };

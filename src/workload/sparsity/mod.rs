@@ -13,9 +13,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 mod annotate;
+mod functional;
 pub mod values;
 
 pub use annotate::{prune_workload, PruneOutcome, PruneTarget};
+pub use functional::apply_functional;
 pub use values::{
     count_nonzeros, density, detect_nm, gemm_reduction_split, kept_for_density,
     max_nonzeros_per_group, measure, prune_density, prune_nm, reduction_axis, validate_nm,
@@ -212,6 +214,7 @@ impl SparsitySpec {
             } else {
                 SparsitySource::Declared
             },
+            replaces: None,
         })
     }
 }
@@ -235,8 +238,22 @@ pub struct OpSparsitySpec {
 pub enum SparsitySource {
     /// Written in the workload file.
     Declared,
-    /// Measured from values.
+    /// Measured from values (ONNX import, or `"measured": true` in the file).
     Measured,
+    /// Measured on the values functional execution bound or computed
+    /// ([`apply_functional`]).
+    Functional,
+}
+
+impl SparsitySource {
+    /// In words, for reports: `declared`, `measured`, `measured in functional execution`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SparsitySource::Declared => "declared",
+            SparsitySource::Measured => "measured",
+            SparsitySource::Functional => "measured in functional execution",
+        }
+    }
 }
 
 /// A tensor's resolved sparsity.
@@ -248,10 +265,26 @@ pub struct TensorSparsity {
     pub pattern: Option<NmPattern>,
     /// Declared or measured.
     pub source: SparsitySource,
+    /// The figures these replaced, when functional execution measured something other
+    /// than what the workload declared (reports say so).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<PriorSparsity>,
+}
+
+/// The sparsity a tensor carried before functional execution measured different figures.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PriorSparsity {
+    /// Fraction of non-zero values it declared.
+    pub density: f64,
+    /// N:M pattern it declared.
+    pub pattern: Option<NmPattern>,
+    /// Where those figures came from.
+    pub source: SparsitySource,
 }
 
 impl TensorSparsity {
-    /// The file form: the shortest spec that resolves back to `self`.
+    /// The file form: the shortest spec that resolves back to `self` (figures measured in
+    /// functional execution are written as measured; `replaces` is not written).
     pub fn to_spec(&self) -> SparsitySpec {
         match (self.pattern, self.source) {
             (Some(p), SparsitySource::Declared) if self.density == p.ratio() => {
@@ -261,7 +294,7 @@ impl TensorSparsity {
             (pattern, source) => SparsitySpec::Detailed(SparsityDetail {
                 density: Some(self.density),
                 pattern,
-                measured: source == SparsitySource::Measured,
+                measured: source != SparsitySource::Declared,
             }),
         }
     }

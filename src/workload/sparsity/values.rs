@@ -116,6 +116,7 @@ impl Measured {
             density: self.density,
             pattern: self.pattern,
             source: SparsitySource::Measured,
+            replaces: None,
         }
     }
 }
