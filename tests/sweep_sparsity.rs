@@ -260,3 +260,50 @@ fn activation_sparsity_lands_on_the_producer_and_gates_that_layer() {
         "gating saves energy, not time"
     );
 }
+
+/// On a power-capped preset (H100: 700 W) a sweep point runs at the clock the cap
+/// allows, exactly as `accelsim run` does: fp16 and int8 × {dense, 2:4} on the sparsity
+/// study network, whose 2:4 points change the power drawn.
+#[test]
+fn power_capped_points_equal_accelsim_run() {
+    let arch = arch_json("h100_sxm.json");
+    let eng: Engine = serde_json::from_value(json!("event")).unwrap();
+    for p in ["fp16", "int8"] {
+        let res = sweep(&json!({
+            "name": "t",
+            "engine": "event",
+            "arch": "arch_configs/h100_sxm.json",
+            "workload": format!("workloads/sparsity_study_{p}_dense.json"),
+            "axes": [ { "kind": "sparsity", "layers": ["attn.?", "attn.out", "ffn.*"],
+                        "mode": "group", "values": ["dense", "2:4"] } ]
+        }));
+        for (r, file) in res.iter().zip(["dense", "2x4"]) {
+            let rep = run(
+                &arch,
+                &workload_json(&format!("sparsity_study_{p}_{file}.json")),
+                eng,
+            );
+            same_numbers(r, &rep, &format!("h100 {p} {file}"));
+        }
+    }
+    // A GEMM big enough to hit the cap: the sweep's latency is the capped run's.
+    let gemm = json!({
+        "name": "g",
+        "inputs": [{"name": "a", "shape": [8192, 8192], "format": "fp16"}],
+        "weights": [{"name": "w", "shape": [8192, 8192], "format": "fp16"}],
+        "ops": [{"name": "mm", "op": "matmul", "inputs": ["a"], "weight": "w", "output": "y"}]
+    });
+    let dir = std::env::temp_dir().join(format!("accelsim_capped_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("g.json"), gemm.to_string()).unwrap();
+    let res = sweep(&json!({
+        "name": "t", "engine": "event",
+        "arch": root().join("arch_configs/h100_sxm.json"),
+        "workload": dir.join("g.json"),
+        "axes": [ { "kind": "precision", "layers": ["mm"], "values": ["fp16"] } ]
+    }));
+    let rep = run(&arch, &gemm, eng);
+    assert!(rep.summary.latency_s > 1.5e-3, "{}", rep.summary.latency_s); // capped: ~1.69 ms
+    same_numbers(&res[0], &rep, "h100 fp16 8192^3");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -925,8 +925,8 @@ impl Sweep {
     }
 
     /// Evaluates one point (id = index in the full product) through the library:
-    /// `model::plan`, `sim::simulate` with the spec's engine and `Report::build`, the same
-    /// steps as [`crate::run`].
+    /// [`crate::power::solve`] (plan, schedule, and the power cap's clock if the arch has
+    /// one) and `Report::build`, the same steps as [`crate::run`].
     pub fn evaluate(&self, id: u64) -> PointResult {
         let digits = self.space.digits(id);
         let params: Vec<Value> = self
@@ -972,13 +972,16 @@ impl Sweep {
                 error: None,
             };
         }
-        let costs = match quietly(|| crate::model::plan(&wl, &arch)) {
-            Ok(c) => c,
+        // The same operating point as `accelsim run`: a power-capped arch runs at the
+        // clock its cap allows.
+        let solved = match quietly(|| crate::power::solve(&wl, &arch, self.spec.engine)) {
+            Ok(s) => s,
             Err(e) => return fail(m, format!("at {}: {}", e.json_path, e.message)),
         };
-        let timeline = crate::sim::simulate(&wl, &arch, &costs, self.spec.engine);
-        let report = crate::report::Report::build(&wl, &arch, &costs, &timeline);
-        metrics::fill_from_run(&mut m, &report, &costs);
+        let report =
+            crate::report::Report::build(&wl, &solved.arch, &solved.costs, &solved.timeline)
+                .with_operating_point(&solved.point);
+        metrics::fill_from_run(&mut m, &report, &solved.costs);
         let ok = self
             .constraints
             .iter()
