@@ -145,10 +145,15 @@ fn presets_declare_their_sparsity_support() {
         (st.patterns[0].n, st.patterns[0].m, st.patterns[0].speedup()),
         (2, 4, 2.0)
     );
-    for p in ["edge_npu_32x32", "eyeriss", "scalesim_32x32", "tpu_v1"] {
+    for p in ["edge_npu_32x32", "scalesim_32x32", "tpu_v1"] {
         let a = Arch::load(&root().join(format!("arch_configs/{p}.json"))).unwrap();
         assert!(a.sparsity.is_none(), "{p} declares no sparsity support");
     }
+    // Eyeriss gates MACs on zero activations and run-length codes them in DRAM.
+    let ey = Arch::load(&root().join("arch_configs/eyeriss.json")).unwrap();
+    let s = ey.sparsity.as_ref().expect("eyeriss declares its sparsity support");
+    assert!(s.structured.is_none() && s.zero_skipping.is_none());
+    assert!(s.zero_gating.is_some() && s.compression.is_some());
 }
 
 fn run(arch: &Arch, workload: &str) -> accelsim::report::Report {
