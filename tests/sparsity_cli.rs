@@ -151,7 +151,10 @@ fn presets_declare_their_sparsity_support() {
     }
     // Eyeriss gates MACs on zero activations and run-length codes them in DRAM.
     let ey = Arch::load(&root().join("arch_configs/eyeriss.json")).unwrap();
-    let s = ey.sparsity.as_ref().expect("eyeriss declares its sparsity support");
+    let s = ey
+        .sparsity
+        .as_ref()
+        .expect("eyeriss declares its sparsity support");
     assert!(s.structured.is_none() && s.zero_skipping.is_none());
     assert!(s.zero_gating.is_some() && s.compression.is_some());
 }

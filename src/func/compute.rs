@@ -23,14 +23,16 @@ use super::value::{cast, kind_of, Data, IntRounding, Kind, Value};
 use super::{Ctx, FuncResult};
 use crate::numerics::quant::round_to_code;
 use crate::numerics::{AccFormat, Accumulator, Format, MxElem, Overflow, Rounding};
+use std::borrow::Cow;
+
 use crate::workload::{NumericsMode, OpAttrs};
 
 /// Operands ready for the kernels.
-enum Operands {
+enum Operands<'v> {
     /// Float values.
     Float(Vec<f32>, Vec<f32>),
     /// Integer values with zero points already subtracted.
-    Int(Vec<i32>, Vec<i32>),
+    Int(Cow<'v, [i32]>, Cow<'v, [i32]>),
 }
 
 /// The register a compute op accumulates in.
@@ -137,19 +139,28 @@ fn register_or_mx(cx: &Ctx, mx: bool, int: bool, k: usize) -> FuncResult<Registe
 }
 
 /// Casts operands to the op's precision formats (`arch` numerics only).
-fn prepare(cx: &Ctx, a: &Value, b: &Value) -> FuncResult<(Value, Value)> {
-    if cx.mode == NumericsMode::Onnx {
-        return Ok((a.clone(), b.clone()));
+fn prepare<'v>(
+    cx: &Ctx,
+    a: &'v Value,
+    b: &'v Value,
+) -> FuncResult<(Cow<'v, Value>, Cow<'v, Value>)> {
+    if cx.mode == NumericsMode::Onnx || mx_formats(cx)?.is_some() {
+        // ONNX operands are used as they are; MX operands are quantized in blocks along
+        // the reduction axis by the GEMM.
+        return Ok((Cow::Borrowed(a), Cow::Borrowed(b)));
     }
-    if mx_formats(cx)?.is_some() {
-        // MX operands are quantized in blocks along the reduction axis by the GEMM.
-        return Ok((a.clone(), b.clone()));
-    }
-    let ca = cast(a, cx.op.precision.activations, IntRounding::NearestEven)
-        .map_err(|m| cx.err("precision.activations", m))?;
-    let cb = cast(b, cx.op.precision.weights, IntRounding::NearestEven)
-        .map_err(|m| cx.err("precision.weights", m))?;
-    Ok((ca, cb))
+    let to = |v: &'v Value, f: Format, field: &str| -> FuncResult<Cow<'v, Value>> {
+        if v.format == f {
+            return Ok(Cow::Borrowed(v));
+        }
+        cast(v, f, IntRounding::NearestEven)
+            .map(Cow::Owned)
+            .map_err(|m| cx.err(field, m))
+    };
+    Ok((
+        to(a, cx.op.precision.activations, "precision.activations")?,
+        to(b, cx.op.precision.weights, "precision.weights")?,
+    ))
 }
 
 /// The element formats and block size when the op computes on MX operands (`arch`
@@ -438,11 +449,11 @@ pub(crate) fn matmul(
     let col_of = |i: usize| i % n;
     let operands = if int {
         let (azp, bzp) = operand_zero_points(cx, n)?;
-        let av: Vec<i32> = sub_zero_point(a.i32s().unwrap_or(&[]), &[azp], 1);
+        let av = sub_zero_point(a.i32s().unwrap_or(&[]), &[azp], 1);
         // Subtract b's zero point per column: runs of k values share one when B is
         // stored [N, K], consecutive values cycle through the columns otherwise.
         let bsrc = b.i32s().unwrap_or(&[]);
-        let bv: Vec<i32> = if transpose_b {
+        let bv = if transpose_b {
             sub_zero_point(bsrc, &bzp, k)
         } else {
             sub_zero_point(bsrc, &bzp, 1)
@@ -611,8 +622,8 @@ pub(crate) fn conv2d(
                     "float operands cannot accumulate in an integer register",
                 ));
             };
-            let xs: Vec<i32> = sub_zero_point(x.i32s().unwrap_or(&[]), &[azp], 1);
-            let ws: Vec<i32> = sub_zero_point(wv.i32s().unwrap_or(&[]), &bzp, k);
+            let xs = sub_zero_point(x.i32s().unwrap_or(&[]), &[azp], 1);
+            let ws = sub_zero_point(wv.i32s().unwrap_or(&[]), &bzp, k);
             let ib = match &bias {
                 Some(Bias::Int(v)) => Some(v.as_slice()),
                 _ => None,
@@ -674,10 +685,13 @@ pub(crate) fn conv2d(
 
 /// `v[i] - zp[(i / run) % zp.len()]`: one zero point per run of `run` consecutive
 /// values, cycling through `zp`.
-fn sub_zero_point(v: &[i32], zp: &[i32], run: usize) -> Vec<i32> {
+fn sub_zero_point<'v>(v: &'v [i32], zp: &[i32], run: usize) -> Cow<'v, [i32]> {
+    if zp.iter().all(|&z| z == 0) {
+        return Cow::Borrowed(v);
+    }
     if zp.len() == 1 {
         let z = zp[0];
-        return v.iter().map(|&x| x.wrapping_sub(z)).collect();
+        return Cow::Owned(v.iter().map(|&x| x.wrapping_sub(z)).collect());
     }
     let run = run.max(1);
     let mut out = Vec::with_capacity(v.len());
@@ -685,7 +699,7 @@ fn sub_zero_point(v: &[i32], zp: &[i32], run: usize) -> Vec<i32> {
         let z = zp[r % zp.len()];
         out.extend(c.iter().map(|&x| x.wrapping_sub(z)));
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Writes a `p × ocg` GEMM result into NCHW output channels `[c0, c0 + ocg)` of image `ni`.

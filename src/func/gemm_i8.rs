@@ -42,11 +42,31 @@ pub fn available() -> bool {
 
 /// True when every value lies in `-128..=127`.
 fn all_i8(v: &[i32]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if available() {
+        // SAFETY: AVX-512 F was detected by `available`.
+        return unsafe { all_i8_avx512(v) };
+    }
+    all_i8_portable(v)
+}
+
+fn all_i8_portable(v: &[i32]) -> bool {
     let (lo, hi) = v
         .iter()
         .fold((0i32, 0i32), |(lo, hi), &x| (lo.min(x), hi.max(x)));
     lo >= i8::MIN as i32 && hi <= i8::MAX as i32
 }
+
+/// [`all_i8_portable`] compiled for AVX-512 (16 lanes of min/max).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn all_i8_avx512(v: &[i32]) -> bool {
+    all_i8_portable(v)
+}
+
+/// Below this many MACs the whole GEMM runs on the calling thread: waking rayon's
+/// workers costs more than splitting the work saves.
+const SERIAL_MACS: usize = 1 << 25;
 
 /// `C = A·B` with wrapping i32 sums (`a` m×k, `b` k×n, row-major) when the CPU has AVX-512
 /// VNNI and every operand value fits in i8; `None` otherwise (nothing computed).
@@ -66,16 +86,22 @@ pub fn gemm_i8_vnni(a: &[i32], b: &[i32], m: usize, n: usize, k: usize) -> Optio
         // Each row starts at -128·colsum (wrapping): the offset of A's bytes cancels.
         let init: Vec<i32> = colsum.iter().map(|&s| s.wrapping_mul(-128)).collect();
         let mut c = vec![0i32; m * n];
-        let mc = rows_per_task(m);
-        c.par_chunks_mut(mc * n).enumerate().for_each(|(t, cblk)| {
+        let run = |i0: usize, cblk: &mut [i32]| {
             for row in cblk.chunks_mut(n) {
                 row.copy_from_slice(&init);
             }
-            let i0 = t * mc;
             let rows = cblk.len() / n;
             // SAFETY: AVX-512 F/BW/VNNI were detected by `available`.
             unsafe { block(&ap[i0 * kq..(i0 + rows) * kq], &bp, cblk, rows, n, kq, np) };
-        });
+        };
+        if m.saturating_mul(n).saturating_mul(k) < SERIAL_MACS {
+            run(0, &mut c);
+        } else {
+            let mc = rows_per_task(m);
+            c.par_chunks_mut(mc * n)
+                .enumerate()
+                .for_each(|(t, cblk)| run(t * mc, cblk));
+        }
         Some(c)
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -92,24 +118,37 @@ fn rows_per_task(m: usize) -> usize {
     rows.clamp(MR, 8 * MR)
 }
 
+/// Below this many values packing runs on the calling thread: a rayon hand-off costs
+/// more than the work.
+const PAR_MIN: usize = 1 << 18;
+
+/// One panel of B: columns `[jp·32, jp·32 + 32)` as `[k/4][32][4]`.
+fn pack_panel(b: &[i32], n: usize, k: usize, jp: usize, panel: &mut [i8]) {
+    let j0 = jp * NR;
+    let w = NR.min(n - j0);
+    for kk in 0..k {
+        let (q, t) = (kk / 4, kk % 4);
+        let src = &b[kk * n + j0..kk * n + j0 + w];
+        let dst = &mut panel[q * NR * 4..(q + 1) * NR * 4];
+        for (c, &v) in src.iter().enumerate() {
+            dst[c * 4 + t] = v as i8;
+        }
+    }
+}
+
 /// Packs B (k×n) into `[panel][k/4][32][4]` i8 and returns the column sums.
 fn pack_b(b: &[i32], n: usize, k: usize, kq: usize, np: usize) -> (Vec<i8>, Vec<i32>) {
     let panel_len = kq * NR * 4;
     let mut bp = vec![0i8; np * panel_len];
-    bp.par_chunks_mut(panel_len)
-        .enumerate()
-        .for_each(|(jp, panel)| {
-            let j0 = jp * NR;
-            let w = NR.min(n - j0);
-            for kk in 0..k {
-                let (q, t) = (kk / 4, kk % 4);
-                let src = &b[kk * n + j0..kk * n + j0 + w];
-                let dst = &mut panel[q * NR * 4..(q + 1) * NR * 4];
-                for (c, &v) in src.iter().enumerate() {
-                    dst[c * 4 + t] = v as i8;
-                }
-            }
-        });
+    if b.len() < PAR_MIN {
+        for (jp, panel) in bp.chunks_mut(panel_len).enumerate() {
+            pack_panel(b, n, k, jp, panel);
+        }
+    } else {
+        bp.par_chunks_mut(panel_len)
+            .enumerate()
+            .for_each(|(jp, panel)| pack_panel(b, n, k, jp, panel));
+    }
     let mut colsum = vec![0i32; n];
     for row in b.chunks_exact(n) {
         for (s, &v) in colsum.iter_mut().zip(row) {
@@ -119,26 +158,37 @@ fn pack_b(b: &[i32], n: usize, k: usize, kq: usize, np: usize) -> (Vec<i8>, Vec<
     (bp, colsum)
 }
 
-/// Rows of A as u32 words of four offset bytes `a + 128` (padding bytes are 128, i.e. a
-/// zero operand; they meet B's zero padding anyway).
+/// Rows of A (from row `i0`) as u32 words of four offset bytes `a + 128` (padding bytes
+/// are 128, i.e. a zero operand; they meet B's zero padding anyway).
+fn pack_rows(a: &[i32], k: usize, kq: usize, i0: usize, rows: &mut [u32]) {
+    let byte = |v: i32| (v + 128) as u32 & 0xff;
+    for (r, row) in rows.chunks_mut(kq).enumerate() {
+        let src = &a[(i0 + r) * k..(i0 + r + 1) * k];
+        let quads = src.chunks_exact(4);
+        let rem = quads.remainder();
+        for (w, q) in row.iter_mut().zip(quads) {
+            *w = byte(q[0]) | byte(q[1]) << 8 | byte(q[2]) << 16 | byte(q[3]) << 24;
+        }
+        if !rem.is_empty() {
+            let mut w = 0x8080_8080u32;
+            for (t, &v) in rem.iter().enumerate() {
+                w = (w & !(0xff << (8 * t))) | byte(v) << (8 * t);
+            }
+            row[kq - 1] = w;
+        }
+    }
+}
+
+/// Packs A (m×k) into rows of u32 words of four offset bytes.
 fn pack_a(a: &[i32], m: usize, k: usize, kq: usize) -> Vec<u32> {
     let mut ap = vec![0u32; m * kq];
-    ap.par_chunks_mut(kq * 16)
-        .enumerate()
-        .for_each(|(blk, rows)| {
-            for (r, row) in rows.chunks_mut(kq).enumerate() {
-                let i = blk * 16 + r;
-                let src = &a[i * k..(i + 1) * k];
-                for (q, w) in row.iter_mut().enumerate() {
-                    let mut word = 0u32;
-                    for t in 0..4 {
-                        let v = src.get(q * 4 + t).copied().unwrap_or(0);
-                        word |= ((v + 128) as u32 & 0xff) << (8 * t);
-                    }
-                    *w = word;
-                }
-            }
-        });
+    if a.len() < PAR_MIN {
+        pack_rows(a, k, kq, 0, &mut ap);
+    } else {
+        ap.par_chunks_mut(kq * 16)
+            .enumerate()
+            .for_each(|(blk, rows)| pack_rows(a, k, kq, blk * 16, rows));
+    }
     ap
 }
 

@@ -317,6 +317,32 @@ impl Value {
                 &v.iter().map(|&c| c as u32).collect::<Vec<_>>(),
             )),
             (Kind::Int { min, max }, data) => {
+                // Common element types convert in one vectorisable pass, range-checked by a
+                // min/max over the result.
+                let direct: Option<Vec<i32>> = match data {
+                    TensorData::I8(v) => Some(v.iter().map(|&x| x as i32).collect()),
+                    TensorData::U8(v) => Some(v.iter().map(|&x| x as i32).collect()),
+                    TensorData::I16(v) => Some(v.iter().map(|&x| x as i32).collect()),
+                    TensorData::U16(v) => Some(v.iter().map(|&x| x as i32).collect()),
+                    TensorData::I32(v) => Some(v.clone()),
+                    _ => None,
+                };
+                if let Some(out) = direct {
+                    let (lo, hi) = out
+                        .iter()
+                        .fold((i32::MAX, i32::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+                    if !out.is_empty() && ((lo as i64) < min || (hi as i64) > max) {
+                        let i = out
+                            .iter()
+                            .position(|&x| (x as i64) < min || (x as i64) > max)
+                            .unwrap_or(0);
+                        return Err(format!(
+                            "element {i} is {}, outside the {format} range {min}..={max}",
+                            out[i]
+                        ));
+                    }
+                    return Ok(Value::new(format, shape, Data::I32(out)));
+                }
                 let n = data.len();
                 let mut out = Vec::with_capacity(n);
                 for i in 0..n {

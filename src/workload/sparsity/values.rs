@@ -221,7 +221,11 @@ pub fn measure<T: PartialEq + Default>(values: &[T], layout: ReductionLayout) ->
     Measured {
         elements: values.len() as u64,
         nonzeros,
-        density: density(values),
+        density: if values.is_empty() {
+            1.0
+        } else {
+            nonzeros as f64 / values.len() as f64
+        },
         pattern: detect_nm(values, layout),
     }
 }
