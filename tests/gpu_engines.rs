@@ -167,3 +167,42 @@ fn cli_default_engine_reports_the_host_bound_latency() {
     assert!((lat - 44.5e-6).abs() < 1e-12, "{lat}");
     assert_eq!(v["layers"][0]["stall_reason"], "host_bound");
 }
+
+/// Between kernels nothing stays on chip on a GPU arch: every kernel's HBM traffic is what
+/// the kernel model gives it, so the event engine's DRAM bytes (total and per op) equal
+/// the model's and the analytic engine's, and no op reports kept-on-chip bytes.
+#[test]
+fn gpu_kernels_exchange_tensors_through_hbm() {
+    for (arch, wl) in [
+        (
+            "arch_configs/h100_sxm.json",
+            "workloads/bert_base_encoder.json",
+        ),
+        (
+            "arch_configs/a100_sxm.json",
+            "workloads/transformer_decoder_32l.json",
+        ),
+    ] {
+        let arch = load_arch(arch);
+        let w = Workload::load(format!("{}/{wl}", env!("CARGO_MANIFEST_DIR")).as_ref()).unwrap();
+        let costs = accelsim::model::plan(&w, &arch).unwrap();
+        let model_bytes: f64 = costs.iter().map(|c| c.traffic.dram_bytes()).sum();
+        let ev = accelsim::run(&w, &arch, Engine::Event).unwrap();
+        let an = accelsim::run(&w, &arch, Engine::Analytic).unwrap();
+        assert!(
+            ev.layers.iter().all(|l| l.kept_on_chip_bytes == 0.0),
+            "{wl}"
+        );
+        let rel = |x: f64| (x - model_bytes).abs() / model_bytes;
+        assert!(
+            rel(ev.summary.dram_bytes) < 1e-12,
+            "{wl}: event {} vs model {model_bytes}",
+            ev.summary.dram_bytes
+        );
+        assert!(
+            rel(an.summary.dram_bytes) < 1e-12,
+            "{wl}: analytic {}",
+            an.summary.dram_bytes
+        );
+    }
+}

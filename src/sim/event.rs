@@ -212,7 +212,11 @@ impl<'a> Sim<'a> {
                 ifmap.capacity_kib * 1024.0,
             ),
         };
-        let budget = if !arch.memory.layer_pipelining {
+        // GPU kernels exchange tensors through HBM: the kernel model's traffic per kernel
+        // (with L2 reuse inside a kernel) is what each one moves, so nothing is kept on
+        // chip between kernels (a producer's write dropped while its consumer still reads
+        // the tensor from HBM would count it half).
+        let budget = if !arch.memory.layer_pipelining || arch.gpu().is_some() {
             0.0
         } else if let Some(g) = &arch.memory.global_buffer {
             g.capacity_kib * 1024.0
