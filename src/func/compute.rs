@@ -126,18 +126,6 @@ fn register(cx: &Ctx, int_operands: bool, k: usize) -> FuncResult<Register> {
     })
 }
 
-/// The op's register; MX ops get a placeholder float register here (their accumulation
-/// is resolved by [`mx_register`]).
-fn register_or_mx(cx: &Ctx, mx: bool, int: bool, k: usize) -> FuncResult<Register> {
-    if mx {
-        Ok(Register::Float(FloatAcc::Exact {
-            out: crate::numerics::FloatFormat::FP32,
-        }))
-    } else {
-        register(cx, int, k)
-    }
-}
-
 /// Casts operands to the op's precision formats (`arch` numerics only).
 fn prepare<'v>(
     cx: &Ctx,
@@ -221,8 +209,17 @@ fn mx_acc(cx: &Ctx, reg: &Register) -> FuncResult<MxAcc> {
     }
 }
 
-/// The register of an MX GEMM: the arch's accumulator for the MX format must be a float.
-fn mx_register(cx: &Ctx, k: usize) -> FuncResult<MxAcc> {
+/// The op's register, and for an MX GEMM (`mx`) how it accumulates block results; an MX
+/// GEMM needs the arch's accumulator for its format to be a float.
+fn register_and_mx(
+    cx: &Ctx,
+    mx: bool,
+    int: bool,
+    k: usize,
+) -> FuncResult<(Register, Option<MxAcc>)> {
+    if !mx {
+        return Ok((register(cx, int, k)?, None));
+    }
     let fmt = cx.op.precision.mac_format();
     let mac = cx.arch.mac_mode(fmt).map_err(|e| cx.err("precision", e))?;
     if !mac.accumulator.is_float() {
@@ -235,7 +232,8 @@ fn mx_register(cx: &Ctx, k: usize) -> FuncResult<MxAcc> {
         ));
     }
     let reg = register(cx, false, k)?;
-    mx_acc(cx, &reg)
+    let acc = mx_acc(cx, &reg)?;
+    Ok((reg, Some(acc)))
 }
 
 /// `C = A·Bᵀ` on MX operands: `a` is m×k, `bt` n×k, both row-major f32.
@@ -410,12 +408,8 @@ pub(crate) fn matmul(
     let batch: usize = batch_shape.iter().product();
     let mx = mx_formats(cx)?;
     let int = mx.is_none() && is_int(&a) && is_int(&b);
-    let reg = register_or_mx(cx, mx.is_some(), int, k)?;
+    let (reg, mx_acc) = register_and_mx(cx, mx.is_some(), int, k)?;
     let bias = bias_values(cx, bias, matches!(reg, Register::Int(_)), n)?;
-    let mx_acc = match mx {
-        Some(_) => Some(mx_register(cx, k)?),
-        None => None,
-    };
     // Flat offsets of each batch element's A and B matrices (broadcasting).
     let offsets = |shape: &[usize], mat: usize| -> Vec<usize> {
         let r = shape.len() - 2;
@@ -572,12 +566,8 @@ pub(crate) fn conv2d(
     let p = ho * wo;
     let mx = mx_formats(cx)?;
     let int = mx.is_none() && is_int(&x) && is_int(&wv);
-    let reg = register_or_mx(cx, mx.is_some(), int, k)?;
+    let (reg, mx_acc) = register_and_mx(cx, mx.is_some(), int, k)?;
     let bias = bias_values(cx, bias, matches!(reg, Register::Int(_)), oc)?;
-    let mx_acc = match mx {
-        Some(_) => Some(mx_register(cx, k)?),
-        None => None,
-    };
     // im2col of one image and group: rows = output pixels, columns = (c, kh, kw).
     fn im2col<T: Copy + Default + Send + Sync>(
         src: &[T],

@@ -102,50 +102,6 @@ fn pack_b(b: &[f32], n: usize, k: usize, nr: usize) -> Vec<f32> {
     bp
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn rows_avx512(
-    a: &[f32],
-    bp: &[f32],
-    c: &mut [f32],
-    rows: usize,
-    n: usize,
-    k: usize,
-    np: usize,
-    block: usize,
-) {
-    let mut k0: usize = 0;
-    let mut first = true;
-    loop {
-        let k1 = k0.saturating_add(block).min(k);
-        for jp in 0..np {
-            let j0 = jp * NR512;
-            let w = NR512.min(n - j0);
-            let panel = bp.as_ptr().add(jp * k * NR512);
-            let mut i = 0;
-            while i + MR512 <= rows {
-                micro512::<MR512>(a, k, i, panel, k0, k1, c, n, j0, w, first);
-                i += MR512;
-            }
-            macro_rules! tail {
-                ($($r:literal)*) => {
-                    match rows - i {
-                        $($r => micro512::<$r>(a, k, i, panel, k0, k1, c, n, j0, w, first),)*
-                        _ => {}
-                    }
-                };
-            }
-            tail!(1 2 3 4 5 6 7 8 9 10 11);
-        }
-        first = false;
-        k0 = k1;
-        if k0 >= k {
-            break;
-        }
-    }
-}
-
 /// An `R × 32` block of chains over `k0..k1` (AVX-512); the first block stores its sums,
 /// later blocks add them to C (one f32 add each).
 #[cfg(target_arch = "x86_64")]
@@ -183,56 +139,69 @@ unsafe fn micro512<const R: usize>(
         let mut row = [0f32; NR512];
         _mm512_storeu_ps(row.as_mut_ptr(), lo[r]);
         _mm512_storeu_ps(row.as_mut_ptr().add(16), hi[r]);
-        let dst = &mut c[(i + r) * n + j0..(i + r) * n + j0 + w];
-        if first {
-            dst.copy_from_slice(&row[..w]);
-        } else {
-            for (x, &v) in dst.iter_mut().zip(&row) {
-                *x += v;
-            }
-        }
+        store_row(&mut c[(i + r) * n + j0..(i + r) * n + j0 + w], &row, first);
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn rows_avx2(
-    a: &[f32],
-    bp: &[f32],
-    c: &mut [f32],
-    rows: usize,
-    n: usize,
-    k: usize,
-    np: usize,
-    block: usize,
-) {
-    let mut k0: usize = 0;
-    let mut first = true;
-    loop {
-        let k1 = k0.saturating_add(block).min(k);
-        for jp in 0..np {
-            let j0 = jp * NR;
-            let w = NR.min(n - j0);
-            let panel = bp.as_ptr().add(jp * k * NR);
-            let mut i = 0;
-            while i + MR <= rows {
-                micro::<MR>(a, k, i, panel, k0, k1, c, n, j0, w, first);
-                i += MR;
-            }
-            match rows - i {
-                0 => {}
-                1 => micro::<1>(a, k, i, panel, k0, k1, c, n, j0, w, first),
-                2 => micro::<2>(a, k, i, panel, k0, k1, c, n, j0, w, first),
-                3 => micro::<3>(a, k, i, panel, k0, k1, c, n, j0, w, first),
-                4 => micro::<4>(a, k, i, panel, k0, k1, c, n, j0, w, first),
-                _ => micro::<5>(a, k, i, panel, k0, k1, c, n, j0, w, first),
+/// A row driver: for each block of k (`block` products) and each panel, runs the
+/// `$mr`-row micro-kernel down the rows, then the remainder rows (`$tail` lists the
+/// remainder sizes, `1..$mr`). The AVX2 and AVX-512 drivers differ only in these.
+macro_rules! row_driver {
+    ($name:ident, $features:literal, $nr:expr, $mr:expr, $micro:ident, [$($tail:literal)*]) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn $name(
+            a: &[f32],
+            bp: &[f32],
+            c: &mut [f32],
+            rows: usize,
+            n: usize,
+            k: usize,
+            np: usize,
+            block: usize,
+        ) {
+            let mut k0: usize = 0;
+            let mut first = true;
+            loop {
+                let k1 = k0.saturating_add(block).min(k);
+                for jp in 0..np {
+                    let j0 = jp * $nr;
+                    let w = ($nr as usize).min(n - j0);
+                    let panel = bp.as_ptr().add(jp * k * $nr);
+                    let mut i = 0;
+                    while i + $mr <= rows {
+                        $micro::<{ $mr }>(a, k, i, panel, k0, k1, c, n, j0, w, first);
+                        i += $mr;
+                    }
+                    match rows - i {
+                        $($tail => $micro::<$tail>(a, k, i, panel, k0, k1, c, n, j0, w, first),)*
+                        _ => {}
+                    }
+                }
+                first = false;
+                k0 = k1;
+                if k0 >= k {
+                    break;
+                }
             }
         }
-        first = false;
-        k0 = k1;
-        if k0 >= k {
-            break;
+    };
+}
+
+row_driver!(rows_avx2, "avx2,fma", NR, MR, micro, [1 2 3 4 5]);
+row_driver!(rows_avx512, "avx512f,fma", NR512, MR512, micro512, [1 2 3 4 5 6 7 8 9 10 11]);
+
+/// Writes one register row's first `dst.len()` values into C: stored by the first block
+/// of k, added (one f32 add each) by later blocks.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn store_row(dst: &mut [f32], row: &[f32], first: bool) {
+    if first {
+        dst.copy_from_slice(&row[..dst.len()]);
+    } else {
+        for (x, &v) in dst.iter_mut().zip(row) {
+            *x += v;
         }
     }
 }
@@ -274,14 +243,7 @@ unsafe fn micro<const R: usize>(
         let mut row = [0f32; NR];
         _mm256_storeu_ps(row.as_mut_ptr(), lo[r]);
         _mm256_storeu_ps(row.as_mut_ptr().add(8), hi[r]);
-        let dst = &mut c[(i + r) * n + j0..(i + r) * n + j0 + w];
-        if first {
-            dst.copy_from_slice(&row[..w]);
-        } else {
-            for (x, &v) in dst.iter_mut().zip(&row) {
-                *x += v;
-            }
-        }
+        store_row(&mut c[(i + r) * n + j0..(i + r) * n + j0 + w], &row, first);
     }
 }
 

@@ -79,14 +79,20 @@ fn has_avx2() -> bool {
 
 /// Below this many values packing runs on the calling thread: a rayon hand-off costs
 /// more than the work.
-const PAR_MIN: usize = 1 << 18;
+pub(super) const PAR_MIN: usize = 1 << 18;
 
-/// True when every value fits in i16 (a vectorisable min/max).
-fn all_fit(v: &[i32]) -> bool {
-    let (lo, hi) = v
+/// True when every value lies in `lo..=hi` (a vectorisable min/max; true when empty).
+#[inline]
+pub(super) fn within(v: &[i32], lo: i32, hi: i32) -> bool {
+    let (min, max) = v
         .iter()
-        .fold((0i32, 0i32), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-    lo >= i16::MIN as i32 && hi <= i16::MAX as i32
+        .fold((i32::MAX, i32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+    v.is_empty() || (min >= lo && max <= hi)
+}
+
+/// True when every value fits in i16.
+fn all_fit(v: &[i32]) -> bool {
+    within(v, i16::MIN as i32, i16::MAX as i32)
 }
 
 /// One panel of B: columns `[jp·16, jp·16 + 16)` as `[k/2][16][2]`.

@@ -51,10 +51,7 @@ fn all_i8(v: &[i32]) -> bool {
 }
 
 fn all_i8_portable(v: &[i32]) -> bool {
-    let (lo, hi) = v
-        .iter()
-        .fold((0i32, 0i32), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-    lo >= i8::MIN as i32 && hi <= i8::MAX as i32
+    super::gemm_i16::within(v, i8::MIN as i32, i8::MAX as i32)
 }
 
 /// [`all_i8_portable`] compiled for AVX-512 (16 lanes of min/max).
@@ -118,10 +115,6 @@ fn rows_per_task(m: usize) -> usize {
     rows.clamp(MR, 8 * MR)
 }
 
-/// Below this many values packing runs on the calling thread: a rayon hand-off costs
-/// more than the work.
-const PAR_MIN: usize = 1 << 18;
-
 /// One panel of B: columns `[jp·32, jp·32 + 32)` as `[k/4][32][4]`.
 fn pack_panel(b: &[i32], n: usize, k: usize, jp: usize, panel: &mut [i8]) {
     let j0 = jp * NR;
@@ -140,7 +133,7 @@ fn pack_panel(b: &[i32], n: usize, k: usize, jp: usize, panel: &mut [i8]) {
 fn pack_b(b: &[i32], n: usize, k: usize, kq: usize, np: usize) -> (Vec<i8>, Vec<i32>) {
     let panel_len = kq * NR * 4;
     let mut bp = vec![0i8; np * panel_len];
-    if b.len() < PAR_MIN {
+    if b.len() < super::gemm_i16::PAR_MIN {
         for (jp, panel) in bp.chunks_mut(panel_len).enumerate() {
             pack_panel(b, n, k, jp, panel);
         }
@@ -182,7 +175,7 @@ fn pack_rows(a: &[i32], k: usize, kq: usize, i0: usize, rows: &mut [u32]) {
 /// Packs A (m×k) into rows of u32 words of four offset bytes.
 fn pack_a(a: &[i32], m: usize, k: usize, kq: usize) -> Vec<u32> {
     let mut ap = vec![0u32; m * kq];
-    if a.len() < PAR_MIN {
+    if a.len() < super::gemm_i16::PAR_MIN {
         pack_rows(a, k, kq, 0, &mut ap);
     } else {
         ap.par_chunks_mut(kq * 16)

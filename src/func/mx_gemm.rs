@@ -148,6 +148,20 @@ fn add_scaled(sum: &mut ExactSum, dot: i128, exp: i32) {
     }
 }
 
+/// `reg + x` rounded once to the register format, where `add` puts the exact `x` into a sum.
+fn add_rounded(
+    reg: f32,
+    format: FloatFormat,
+    rounding: Rounding,
+    overflow: Overflow,
+    add: impl FnOnce(&mut ExactSum),
+) -> f32 {
+    let mut s = ExactSum::new();
+    s.add_f64(reg as f64);
+    add(&mut s);
+    format.decode_f32(s.encode(&format, rounding, overflow, 0))
+}
+
 /// `C = A · Bᵀ` for MX rows `a` (m × k) and `bt` (n × k); `bias` (length n) is added
 /// after the products. Returns f32 register values (for [`MxAcc::Exact`], values of its
 /// format).
@@ -199,10 +213,9 @@ pub fn mx_gemm(a: &MxRows, bt: &MxRows, bias: Option<&[f32]>, acc: MxAcc) -> Vec
                             rounding,
                             overflow,
                         } => {
-                            let mut s = ExactSum::new();
-                            s.add_f64(reg as f64);
-                            add_scaled(&mut s, dot, exp);
-                            reg = format.decode_f32(s.encode(&format, rounding, overflow, 0));
+                            reg = add_rounded(reg, format, rounding, overflow, |s| {
+                                add_scaled(s, dot, exp)
+                            });
                         }
                     }
                 }
@@ -222,12 +235,9 @@ pub fn mx_gemm(a: &MxRows, bt: &MxRows, bias: Option<&[f32]>, acc: MxAcc) -> Vec
                             rounding,
                             overflow,
                         } => match bias_j {
-                            Some(bv) => {
-                                let mut s = ExactSum::new();
-                                s.add_f64(reg as f64);
-                                s.add_f64(bv as f64);
-                                format.decode_f32(s.encode(&format, rounding, overflow, 0))
-                            }
+                            Some(bv) => add_rounded(reg, format, rounding, overflow, |s| {
+                                s.add_f64(bv as f64)
+                            }),
                             None => reg,
                         },
                     }
