@@ -195,6 +195,20 @@ pub struct Sweep {
 
 /// Runs `f` with tracing switched off on this thread: per-op warnings (e.g. precision
 /// fallback) would repeat for every point; the sweep reports them once (`notes`).
+/// Builds one axis value's workload variant; an invalid one is an error at `path` saying
+/// what the value (`what`) did to the workload.
+fn variant_workload(w: WorkloadSpec, path: String, what: String) -> InputResult<Workload> {
+    Workload::from_spec(w).map_err(|e| {
+        InputError::at(
+            path,
+            format!(
+                "{what} gives an invalid workload: at {}: {}",
+                e.json_path, e.message
+            ),
+        )
+    })
+}
+
 fn quietly<T>(f: impl FnOnce() -> T) -> T {
     tracing::dispatcher::with_default(&tracing::Dispatch::none(), f)
 }
@@ -399,17 +413,11 @@ impl Sweep {
                         for &o in &ops {
                             w.ops[o].precision = Some(v.clone());
                         }
-                        let built = Workload::from_spec(w).map_err(|e| {
-                            InputError::at(
-                                format!("{at}.values[{j}]"),
-                                format!(
-                                    "precision {} on the selected layers gives an invalid workload: at {}: {}",
-                                    compact(&labels[j]),
-                                    e.json_path,
-                                    e.message
-                                ),
-                            )
-                        })?;
+                        let built = variant_workload(
+                            w,
+                            format!("{at}.values[{j}]"),
+                            format!("precision {} on the selected layers", compact(&labels[j])),
+                        )?;
                         wl_checks.push((format!("{at}.values[{j}]"), built));
                     }
                     match mode {
@@ -445,15 +453,7 @@ impl Sweep {
                         let mut w = base_workload.clone();
                         set_batch(&mut w, b)
                             .map_err(|e| InputError::at(format!("{at}.values[{j}]"), e))?;
-                        Workload::from_spec(w).map_err(|e| {
-                            InputError::at(
-                                format!("{at}.values[{j}]"),
-                                format!(
-                                    "batch {b} gives an invalid workload: at {}: {}",
-                                    e.json_path, e.message
-                                ),
-                            )
-                        })?;
+                        variant_workload(w, format!("{at}.values[{j}]"), format!("batch {b}"))?;
                     }
                     dims.push(Dim {
                         column: "batch".into(),
@@ -521,17 +521,11 @@ impl Sweep {
                         for &(_, slot) in &layer_slots {
                             apply_sparsity(&mut w, slot, c.to_spec());
                         }
-                        let built = Workload::from_spec(w).map_err(|e| {
-                            InputError::at(
-                                format!("{at}.values[{j}]"),
-                                format!(
-                                    "sparsity {} on the selected layers gives an invalid workload: at {}: {}",
-                                    compact(&labels[j]),
-                                    e.json_path,
-                                    e.message
-                                ),
-                            )
-                        })?;
+                        let built = variant_workload(
+                            w,
+                            format!("{at}.values[{j}]"),
+                            format!("sparsity {} on the selected layers", compact(&labels[j])),
+                        )?;
                         wl_checks.push((format!("{at}.values[{j}]"), built));
                     }
                     match mode {
