@@ -3,9 +3,13 @@
 //!
 //! `cast` reads one f32 per line — a decimal number (rounded to the nearest f32 first:
 //! the input format is f32; `nan`, `inf`, `-inf` accepted) or its bit pattern `0x%08x` —
-//! and writes one JSON object per line: `{"in_bits":…,"code":…,"value_bits":…}` where
-//! `code` is the target code (low bits; integers in two's complement) and `value_bits` the
-//! decoded value as f32 bits. Blank lines are skipped.
+//! and writes one JSON object per line:
+//! `{"input":0.3,"value":0.3125,"flags":["rounded"],"in_bits":…,"code":…,"value_bits":…}`.
+//! `input` and `value` are the f32 input and the decoded result in decimal (shortest
+//! round-trip form; `"NaN"`, `"Inf"`, `"-Inf"` as strings), `flags` says what the cast did
+//! ([`cast_flags`]: `rounded`, `saturated`, `rounded_to_zero`, `overflow_to_inf`,
+//! `overflow_to_nan`; empty when exact), `code` is the target code (low bits; integers in
+//! two's complement) and `value_bits` the decoded value as f32 bits. Blank lines are skipped.
 //!
 //! Block formats are quantized for real, over consecutive input values: MX formats take
 //! blocks of `block` lines (32 by default; the last block may be shorter) and add
@@ -56,6 +60,57 @@ pub fn parse_f32(s: &str) -> Result<f32, String> {
     t.parse::<f32>().map_err(|_| {
         format!("cannot parse '{t}' as an f32 (expected a decimal number such as -1.5e-3, nan, inf, or a bit pattern such as 0x3f800000)")
     })
+}
+
+/// The decimal JSON form of an f32: shortest round-trip digits, or a string for NaN/±Inf.
+pub fn json_decimal(x: f32) -> String {
+    if x.is_nan() {
+        "\"NaN\"".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "\"Inf\"" } else { "\"-Inf\"" }.into()
+    } else {
+        format!("{x:?}")
+    }
+}
+
+/// What casting `input` to `value` did, for a format whose largest finite magnitude is
+/// `max_finite` (`None` for block formats, whose range follows the block's scale):
+/// `saturated` (input beyond the range, result the largest finite value), `overflow_to_inf`,
+/// `overflow_to_nan` (finite or infinite input, NaN result), `rounded_to_zero` (non-zero
+/// input, zero result), `rounded` (any other inexact result). Empty when exact.
+pub fn cast_flags(input: f32, value: f32, max_finite: Option<f64>) -> Vec<&'static str> {
+    let mut flags = Vec::new();
+    if input.is_nan() {
+        return flags;
+    }
+    if value.is_nan() {
+        flags.push("overflow_to_nan");
+    } else if value.is_infinite() {
+        if !input.is_infinite() {
+            flags.push("overflow_to_inf");
+        }
+    } else if input != 0.0 && value == 0.0 {
+        flags.push("rounded_to_zero");
+    } else if max_finite.is_some_and(|m| (input as f64).abs() > m && (value as f64).abs() == m) {
+        flags.push("saturated");
+    } else if input != value {
+        flags.push("rounded");
+    }
+    flags
+}
+
+/// `"input":…,"value":…,"flags":[…]` (the readable head of every output line).
+fn readable_fields(input: f32, value: f32, max_finite: Option<f64>) -> String {
+    let flags: Vec<String> = cast_flags(input, value, max_finite)
+        .iter()
+        .map(|f| format!("\"{f}\""))
+        .collect();
+    format!(
+        "\"input\":{},\"value\":{},\"flags\":[{}]",
+        json_decimal(input),
+        json_decimal(value),
+        flags.join(",")
+    )
 }
 
 enum Mode {
@@ -136,12 +191,14 @@ pub fn run_cast_stream<R: BufRead, W: Write>(
 fn flush<W: Write>(mode: &mut Mode, xs: &[f32], out: &mut W) -> Result<(), CastCliError> {
     match mode {
         Mode::Scalar(c) => {
+            let max = Some(c.format().info().max_finite);
             for &x in xs {
                 let code = c.encode_f32(x);
                 let v = c.decode_f32(code);
                 writeln!(
                     out,
-                    "{{\"in_bits\":{},\"code\":{},\"value_bits\":{}}}",
+                    "{{{},\"in_bits\":{},\"code\":{},\"value_bits\":{}}}",
+                    readable_fields(x, v, max),
                     x.to_bits(),
                     code,
                     v.to_bits()
@@ -160,7 +217,8 @@ fn flush<W: Write>(mode: &mut Mode, xs: &[f32], out: &mut W) -> Result<(), CastC
             for ((x, c), v) in xs.iter().zip(&codes).zip(&vals) {
                 writeln!(
                     out,
-                    "{{\"in_bits\":{},\"code\":{},\"value_bits\":{},\"scale_code\":{}}}",
+                    "{{{},\"in_bits\":{},\"code\":{},\"value_bits\":{},\"scale_code\":{}}}",
+                    readable_fields(*x, *v, None),
                     x.to_bits(),
                     c,
                     v.to_bits(),
@@ -172,12 +230,14 @@ fn flush<W: Write>(mode: &mut Mode, xs: &[f32], out: &mut W) -> Result<(), CastC
             let mut mants = vec![0i32; xs.len()];
             let e = format.quantize_block(xs, opts.rounding, rng, &mut mants);
             for (x, &m) in xs.iter().zip(&mants) {
+                let v = format.decode(e, m);
                 writeln!(
                     out,
-                    "{{\"in_bits\":{},\"code\":{},\"value_bits\":{},\"exp_code\":{}}}",
+                    "{{{},\"in_bits\":{},\"code\":{},\"value_bits\":{},\"exp_code\":{}}}",
+                    readable_fields(*x, v, None),
                     x.to_bits(),
                     int_code(format.man_bits, m as i64),
-                    format.decode(e, m).to_bits(),
+                    v.to_bits(),
                     e
                 )?;
             }
@@ -260,18 +320,37 @@ mod tests {
         let lines: Vec<&str> = o.lines().collect();
         assert_eq!(
             lines[0],
-            r#"{"in_bits":1065353216,"code":56,"value_bits":1065353216}"#
+            r#"{"input":1.0,"value":1.0,"flags":[],"in_bits":1065353216,"code":56,"value_bits":1065353216}"#
         );
         assert_eq!(
             lines[1],
-            r#"{"in_bits":1139277824,"code":126,"value_bits":1138753536}"#
+            r#"{"input":464.0,"value":448.0,"flags":["saturated"],"in_bits":1139277824,"code":126,"value_bits":1138753536}"#
         );
         assert_eq!(
             lines[2],
-            r#"{"in_bits":2147483648,"code":128,"value_bits":2147483648}"#
+            r#"{"input":-0.0,"value":-0.0,"flags":[],"in_bits":2147483648,"code":128,"value_bits":2147483648}"#
         );
         let o = run("int4", CastOptions::RNE, "-1\n").unwrap();
         assert!(o.contains("\"code\":15"));
+    }
+
+    #[test]
+    fn flags_name_what_the_cast_did() {
+        // fp8 e4m3fn: max finite 448, smallest subnormal 2^-9.
+        let m = Some(448.0);
+        assert_eq!(cast_flags(0.3, 0.3125, m), ["rounded"]);
+        assert_eq!(cast_flags(464.0, 448.0, m), ["saturated"]);
+        assert_eq!(cast_flags(440.0, 448.0, m), ["rounded"]);
+        assert_eq!(cast_flags(1e-4, 0.0, m), ["rounded_to_zero"]);
+        assert_eq!(cast_flags(500.0, f32::NAN, m), ["overflow_to_nan"]);
+        assert_eq!(
+            cast_flags(7e4, f32::INFINITY, Some(57344.0)),
+            ["overflow_to_inf"]
+        );
+        assert!(cast_flags(f32::INFINITY, f32::INFINITY, m).is_empty());
+        assert!(cast_flags(1.0, 1.0, m).is_empty());
+        assert_eq!(json_decimal(f32::NEG_INFINITY), "\"-Inf\"");
+        assert_eq!(json_decimal(1e-45), "1e-45");
     }
 
     #[test]
