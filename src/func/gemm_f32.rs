@@ -33,12 +33,13 @@ pub fn gemm_fma_chain(
 ) -> Option<Vec<f32>> {
     #[cfg(target_arch = "x86_64")]
     {
-        if !(std::arch::is_x86_feature_detected!("avx2")
+        if !(super::isa::allow_avx2()
+            && std::arch::is_x86_feature_detected!("avx2")
             && std::arch::is_x86_feature_detected!("fma"))
         {
             return None;
         }
-        let wide = std::arch::is_x86_feature_detected!("avx512f");
+        let wide = super::isa::allow_avx512() && std::arch::is_x86_feature_detected!("avx512f");
         Some(chain_x86(a, b, (m, n, k), block, wide))
     }
     #[cfg(not(target_arch = "x86_64"))]

@@ -69,7 +69,7 @@ pub fn gemm_i16_checked(a: &[i32], b: &[i32], m: usize, n: usize, k: usize) -> O
 fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx2")
+        super::isa::allow_avx2() && std::arch::is_x86_feature_detected!("avx2")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

@@ -26,11 +26,12 @@ const MR: usize = 12;
 /// k quads per block (512 values of k: a 16 KiB panel block).
 const KC: usize = 128;
 
-/// True when the CPU runs the AVX-512 VNNI kernel.
+/// True when the CPU runs the AVX-512 VNNI kernel (and `ACCELSIM_ISA` allows it).
 pub fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx512f")
+        super::isa::allow_avx512()
+            && std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512bw")
             && std::arch::is_x86_feature_detected!("avx512vnni")
     }

@@ -25,6 +25,7 @@ pub mod gemm;
 mod gemm_f32;
 pub mod gemm_i16;
 pub mod gemm_i8;
+pub mod isa;
 mod layout;
 pub mod mx_gemm;
 mod norm;
