@@ -49,7 +49,9 @@ impl CliError {
     about = "Fast, numerically exact AI-accelerator simulator"
 )]
 struct Cli {
-    /// More log output (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    /// More log output on stderr: -v info (phases, files written), -vv debug (one line per
+    /// op: precision, mapping, tiling, cycles), -vvv trace (engine events); RUST_LOG
+    /// (e.g. RUST_LOG=accelsim=debug) overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
     #[command(subcommand)]
@@ -86,8 +88,11 @@ fn init_tracing(verbose: u8) {
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // Colour only on a terminal: logs redirected to a file stay plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .without_time()
         .try_init();
@@ -140,7 +145,18 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError
         .map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
             CliError::failure(format!("{}: cannot write: {e}", path.display()))
-        })
+        })?;
+    tracing::info!("wrote {} ({} bytes)", path.display(), bytes.len());
+    Ok(())
+}
+
+/// `n` and the noun, singular or plural: "1 point", "3 points".
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// Prints to stdout; a closed pipe (`accelsim run ... | head`) ends quietly instead of

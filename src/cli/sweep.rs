@@ -256,22 +256,22 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         }
     };
     eprintln!(
-        "sweep '{}': {} points evaluated in {:.3} s ({:.0} points/s); {} points in results ({})",
+        "sweep '{}': {} evaluated in {:.3} s ({:.0} points/s); {} in results ({})",
         sweep.spec.name,
-        todo.len(),
+        super::count(todo.len(), "point"),
         secs,
         if secs > 0.0 {
             todo.len() as f64 / secs
         } else {
             0.0
         },
-        finished.rows.len(),
+        super::count(finished.rows.len(), "point"),
         status_counts(&columns, &finished.rows)
     );
     eprintln!(
-        "Pareto front ({}): {} points",
+        "Pareto front ({}): {}",
         describe(&objectives),
-        finished.front.len()
+        super::count(finished.front.len(), "point")
     );
     match &args.out {
         Some(dir) => {
@@ -314,16 +314,16 @@ fn run_merge(args: &MergeArgs) -> Result<(), CliError> {
         merge(&args.shards, &args.out, objectives.as_deref()).map_err(dse_err)?;
     let objs = manifest.objectives().map_err(CliError::bad_input)?;
     eprintln!(
-        "merged {} shard folders of sweep '{}': {} points ({})",
-        args.shards.len(),
+        "merged {} of sweep '{}': {} ({})",
+        super::count(args.shards.len(), "shard folder"),
         manifest.sweep,
-        finished.rows.len(),
+        super::count(finished.rows.len(), "point"),
         status_counts(&manifest.columns, &finished.rows)
     );
     eprintln!(
-        "Pareto front ({}): {} points",
+        "Pareto front ({}): {}",
         describe(&objs),
-        finished.front.len()
+        super::count(finished.front.len(), "point")
     );
     eprintln!(
         "wrote {}, {}, {}",

@@ -2,6 +2,7 @@
 //! numbers, not how they were computed.
 
 mod csv;
+mod log;
 mod sparsity;
 mod table;
 pub mod trace;
@@ -18,8 +19,9 @@ use crate::sim::{StallReason, Timeline};
 use crate::workload::Workload;
 
 pub use csv::layers_csv;
+pub use log::log_run;
 pub use sparsity::SparsitySummary;
-pub use table::render_table;
+pub use table::{render_table, render_table_details};
 pub use trace::chrome_trace;
 
 /// Energy split by where it is spent, pJ.

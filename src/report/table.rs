@@ -1,8 +1,14 @@
-//! Human-readable tables (tabled): a summary and a per-layer table.
+//! Human-readable tables (tabled): a summary and a per-layer table, with a short legend.
+//! The default summary is compact (long values wrapped, breakdowns of static power left out);
+//! [`render_table_details`] prints every field in full.
 
-use tabled::{builder::Builder, settings::Style};
+use tabled::{
+    builder::Builder,
+    settings::{object::Columns, Style, Width},
+};
 
-use super::Report;
+use super::{LayerReport, Report};
+use crate::model::Unit;
 
 fn si(v: f64, unit: &str) -> String {
     let a = v.abs();
@@ -39,6 +45,16 @@ fn seconds(s: f64) -> String {
         format!("{:.4} µs", s * 1e6)
     } else {
         format!("{:.4} ns", s * 1e9)
+    }
+}
+
+/// The layer's utilization in the column of `unit` (its unit's peak over its cycles), `-`
+/// in the other column.
+fn unit_share(x: &LayerReport, unit: Unit) -> String {
+    if x.unit == unit {
+        format!("{:.1}", 100.0 * x.utilization)
+    } else {
+        "-".to_string()
     }
 }
 
@@ -88,8 +104,31 @@ fn static_line(r: &Report) -> String {
     )
 }
 
-/// Renders the summary and the per-layer table.
+/// Width of the summary's value column in the compact table (longer values wrap).
+const COMPACT_VALUE_WIDTH: usize = 64;
+
+/// Printed under the per-layer table: what the columns that are easy to misread mean.
+pub const LEGEND: &str = "\
+legend: cycles = the layer's end − start; compute = cycles its unit computed, stall = cycles it
+  waited on memory (why: the binding limit). Summary compute + stall add every layer's and can
+  exceed the latency: layers overlap (cores, DMA prefetch, double buffering).
+  array % = MACs / (cycles × the MAC array's peak MACs per cycle), for layers on the array;
+  vector % = vector ops / (cycles × the vector unit's peak ops per cycle), for vector layers;
+  '-' = the layer does not use that unit.
+";
+
+/// Renders the compact summary, the per-layer table and the legend.
 pub fn render_table(r: &Report) -> String {
+    render(r, false)
+}
+
+/// Like [`render_table`], with every summary field in full (no wrapping, static-power
+/// breakdown included): `accelsim run --details`.
+pub fn render_table_details(r: &Report) -> String {
+    render(r, true)
+}
+
+fn render(r: &Report, details: bool) -> String {
     let s = &r.summary;
     let e = &s.energy_breakdown_pj;
     let mut b = Builder::default();
@@ -134,7 +173,14 @@ pub fn render_table(r: &Report) -> String {
         ("average power", format!("{:.3} W", s.average_power_w)),
         ("clock", clock_line(r)),
         ("power cap", cap_line(r)),
-        ("static power", static_line(r)),
+        (
+            "static power",
+            if details {
+                static_line(r)
+            } else {
+                format!("{:.3} W", r.power.static_power_w.total_w())
+            },
+        ),
         (
             "DRAM traffic",
             format!(
@@ -172,6 +218,12 @@ pub fn render_table(r: &Report) -> String {
     }
     let mut summary = b.build();
     summary.with(Style::rounded());
+    if !details {
+        summary.modify(
+            Columns::single(1),
+            Width::wrap(COMPACT_VALUE_WIDTH).keep_words(true),
+        );
+    }
 
     let mut l = Builder::default();
     l.push_record([
@@ -183,7 +235,8 @@ pub fn render_table(r: &Report) -> String {
         "compute",
         "stall",
         "why",
-        "util %",
+        "array %",
+        "vector %",
         "DRAM B",
         "energy pJ",
     ]);
@@ -200,14 +253,15 @@ pub fn render_table(r: &Report) -> String {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
-            format!("{:.1}", 100.0 * x.utilization),
+            unit_share(x, Unit::Array),
+            unit_share(x, Unit::Vector),
             format!("{:.0}", x.dram_bytes),
             format!("{:.4e}", x.energy_pj),
         ]);
     }
     let mut layers = l.build();
     layers.with(Style::rounded());
-    let mut out = format!("{summary}\n{layers}\n");
+    let mut out = format!("{summary}\n{layers}\n{LEGEND}");
     out.push_str(&super::sparsity::render_table(r));
     for w in &r.warnings {
         out.push_str(&format!("warning: {w}\n"));

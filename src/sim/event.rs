@@ -314,6 +314,7 @@ impl<'a> Sim<'a> {
     fn run_loop(&mut self) {
         while let Some((t, ev)) = self.q.pop() {
             self.now = t;
+            tracing::trace!(cycle = t, event = ?ev, "engine event");
             match ev {
                 Ev::LatencyDone(f) => self.latency_done(f, t),
                 Ev::ChannelCheck(v) => {

@@ -184,9 +184,10 @@ pub fn to_workload(model: &OnnxModel, opts: &ImportOptions) -> Result<Imported, 
     super::measure::annotate_weights(&cx.ops, &mut cx.weights, &cx.weight_values);
     let spec = WorkloadSpec {
         name,
-        description: Some(format!(
-            "Imported from ONNX (producer '{}' {}, opsets {:?}).",
-            model.producer_name, model.producer_version, model.opsets
+        description: Some(describe_origin(
+            &model.producer_name,
+            &model.producer_version,
+            &model.opsets,
         )),
         inputs: cx.spec_inputs,
         weights: cx.weights,
@@ -1113,4 +1114,43 @@ fn constant_tensor(node: &OnnxNode) -> Result<Tensor, OnnxError> {
         node,
         "a Constant needs a 'value', 'value_float(s)' or 'value_int(s)' attribute",
     ))
+}
+
+/// The imported workload's description: "Imported from ONNX (producer 'pytorch' 2.1;
+/// opsets ai.onnx 17, com.microsoft 1)." — plain words, no Rust syntax.
+fn describe_origin(producer: &str, version: &str, opsets: &[(String, i64)]) -> String {
+    let producer = match (producer.is_empty(), version.is_empty()) {
+        (true, _) => "unknown producer".to_string(),
+        (false, true) => format!("producer '{producer}'"),
+        (false, false) => format!("producer '{producer}' {version}"),
+    };
+    let opsets: Vec<String> = opsets
+        .iter()
+        .map(|(domain, v)| {
+            let d = if domain.is_empty() { "ai.onnx" } else { domain };
+            format!("{d} {v}")
+        })
+        .collect();
+    format!(
+        "Imported from ONNX ({producer}; opsets {}).",
+        opsets.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod describe_tests {
+    #[test]
+    fn origin_is_plain_words() {
+        let d = super::describe_origin(
+            "pytorch",
+            "2.1",
+            &[(String::new(), 17), ("com.microsoft".into(), 1)],
+        );
+        assert_eq!(
+            d,
+            "Imported from ONNX (producer 'pytorch' 2.1; opsets ai.onnx 17, com.microsoft 1)."
+        );
+        let d = super::describe_origin("gen", "", &[(String::new(), 13)]);
+        assert_eq!(d, "Imported from ONNX (producer 'gen'; opsets ai.onnx 13).");
+    }
 }
