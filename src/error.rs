@@ -4,7 +4,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// A problem with user input: names the file (when there is one), the JSON path inside it
-/// (`ops[3].stride`, or `$` for the whole document) and what was expected.
+/// (`ops[3].stride`, `$` for the whole document, empty when the error is not about the
+/// document's content, e.g. an unreadable file) and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
     /// The file the input came from, if any.
@@ -38,6 +39,10 @@ impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(file) = &self.file {
             write!(f, "{}: ", file.display())?;
+        }
+        if self.json_path.is_empty() {
+            // Not about a value inside the document (e.g. the file cannot be read).
+            return write!(f, "{}", self.message);
         }
         write!(f, "at {}: {}", self.json_path, self.message)
     }
@@ -100,6 +105,6 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> InputResult<T> 
 /// Reads and parses a JSON file into `T`; every error names the file.
 pub fn load_json_file<T: serde::de::DeserializeOwned>(path: &Path) -> InputResult<T> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::at("$", format!("cannot read file: {e}")).in_file(path))?;
+        .map_err(|e| InputError::at("", format!("cannot read file: {e}")).in_file(path))?;
     parse_json(&text).map_err(|e| e.in_file(path))
 }

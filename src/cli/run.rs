@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 use accelsim::arch::Arch;
 use accelsim::func::{self, ExecOptions, Feeds};
 use accelsim::import::onnx::{import_file, ImportOptions};
-use accelsim::report::{layers_csv, render_table};
+use accelsim::report::{layers_csv, render_table, render_table_details};
 use accelsim::sim::Engine;
 use accelsim::tensor::read_npy;
-use accelsim::workload::sparsity::Measured;
 use accelsim::workload::Workload;
 
 use super::CliError;
@@ -33,9 +32,13 @@ pub struct RunArgs {
     /// analytic (per-op roofline, ops one after another).
     #[arg(long, value_enum, default_value = "event")]
     pub engine: EngineArg,
-    /// Also write the report to this file (format from --json/--csv, else text).
+    /// Write the report to this file instead of stdout (format from --json/--csv, else
+    /// text).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Print every summary field in full (static-power breakdown; no wrapping).
+    #[arg(long)]
+    pub details: bool,
     /// Write a Chrome trace-event / Perfetto JSON of the run to this file (open it in
     /// https://ui.perfetto.dev or chrome://tracing).
     #[arg(long, value_name = "FILE")]
@@ -140,15 +143,32 @@ pub fn load_workload(
     ))
 }
 
-/// Runs `accelsim run`.
+/// Runs `accelsim run`. Everything is validated and simulated before the first output
+/// file is written, so a run that fails leaves no files behind.
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
-    let arch = Arch::load(&args.arch).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let arch = load_arch(&args.arch, &args.workload)?;
+    tracing::info!(
+        "loaded architecture '{}' from {}",
+        arch.name,
+        args.arch.display()
+    );
     let (mut workload, mut feeds) =
         load_workload(&args.workload, args.allow_unknown, &args.input_shapes)?;
-    if args.functional {
-        let measured = run_functional(args, &workload, &arch, &mut feeds)?;
-        accelsim::workload::sparsity::apply_functional(&mut workload, &measured);
-    }
+    tracing::info!(
+        "loaded workload '{}' from {} ({} ops)",
+        workload.name,
+        args.workload.display(),
+        workload.ops.len()
+    );
+    let functional = if args.functional {
+        tracing::info!("functional execution");
+        let outputs = run_functional(args, &workload, &arch, &mut feeds)?;
+        accelsim::workload::sparsity::apply_functional(&mut workload, &outputs.measured);
+        Some(outputs)
+    } else {
+        None
+    };
+    tracing::info!("simulating with the {:?} engine", args.engine);
     let (report, trace) = if args.trace.is_some() {
         let (r, t) = accelsim::run_with_trace(&workload, &arch, args.engine.into())
             .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;
@@ -158,30 +178,66 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;
         (r, None)
     };
-    if let (Some(path), Some(trace)) = (&args.trace, &trace) {
-        super::write_atomic(path, trace.as_bytes())?;
-    }
     let text = if args.json {
         report.to_json() + "\n"
     } else if args.csv {
         layers_csv(&report)
+    } else if args.details {
+        render_table_details(&report)
     } else {
         render_table(&report)
     };
-    if let Some(path) = &args.output {
-        super::write_atomic(path, text.as_bytes())?;
+    // The run succeeded: now write.
+    if let Some(outputs) = &functional {
+        write_functional_outputs(args, outputs)?;
     }
-    super::print_stdout(&text)
+    if let (Some(path), Some(trace)) = (&args.trace, &trace) {
+        super::write_atomic(path, trace.as_bytes())?;
+    }
+    match &args.output {
+        Some(path) => super::write_atomic(path, text.as_bytes()),
+        None => super::print_stdout(&text),
+    }
 }
 
-/// Reads the `--input` files, executes, writes `--outputs`; returns the sparsity measured
-/// on every tensor.
+/// Loads the arch file; when it fails because the two positional arguments are swapped (a
+/// workload or an ONNX model given as ARCH), says so.
+fn load_arch(arch: &Path, workload: &Path) -> Result<Arch, CliError> {
+    let swapped = |what: &str| {
+        CliError::bad_input(format!(
+            "{}: this is {what}, not an architecture: the arguments are swapped. \
+             The order is `accelsim run ARCH WORKLOAD`: accelsim run {} {}",
+            arch.display(),
+            workload.display(),
+            arch.display()
+        ))
+    };
+    if arch
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
+    {
+        return Err(swapped("an ONNX model"));
+    }
+    Arch::load(arch).map_err(|e| {
+        let looks_like_workload = std::fs::read_to_string(arch)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .is_some_and(|v| v.get("ops").is_some() && v.get("array").is_none());
+        if looks_like_workload {
+            swapped("a workload (it has \"ops\")")
+        } else {
+            CliError::bad_input(e.to_string())
+        }
+    })
+}
+
+/// Reads the `--input` files and executes the workload; writes nothing.
 fn run_functional(
     args: &RunArgs,
     workload: &Workload,
     arch: &Arch,
     feeds: &mut Feeds,
-) -> Result<BTreeMap<String, Measured>, CliError> {
+) -> Result<func::Outputs, CliError> {
     for item in &args.inputs {
         let (name, file) = item.split_once('=').ok_or_else(|| {
             CliError::bad_input(format!("--input '{item}': expected NAME=FILE.npy"))
@@ -203,6 +259,11 @@ fn run_functional(
             );
         }
     }
+    Ok(outputs)
+}
+
+/// Writes `--outputs` (each graph output to DIR/<name>.npy), or lists the outputs.
+fn write_functional_outputs(args: &RunArgs, outputs: &func::Outputs) -> Result<(), CliError> {
     if let Some(dir) = &args.outputs_dir {
         std::fs::create_dir_all(dir).map_err(|e| {
             CliError::failure(format!("{}: cannot create directory: {e}", dir.display()))
@@ -212,8 +273,8 @@ fn run_functional(
             let file = unique_file_name(name, &mut used);
             let path = dir.join(&file);
             accelsim::tensor::write_npy(&path, t).map_err(|e| CliError::failure(e.to_string()))?;
-            eprintln!(
-                "functional: wrote {} ({} {:?})",
+            tracing::info!(
+                "wrote {} (output '{name}', {} {:?})",
                 path.display(),
                 t.dtype(),
                 t.shape()
@@ -221,14 +282,10 @@ fn run_functional(
         }
     } else {
         for (name, t) in &outputs.tensors {
-            eprintln!(
-                "functional: output '{name}' ({} {:?})",
-                t.dtype(),
-                t.shape()
-            );
+            tracing::info!("output '{name}' ({} {:?})", t.dtype(), t.shape());
         }
     }
-    Ok(outputs.measured)
+    Ok(())
 }
 
 /// `<name>.npy` with characters outside `[A-Za-z0-9_.-]` replaced by `_`, made unique.

@@ -36,7 +36,7 @@ use crate::workload::WorkloadSpec;
 
 fn read(path: &Path) -> InputResult<String> {
     std::fs::read_to_string(path)
-        .map_err(|e| InputError::at("$", format!("cannot read file: {e}")).in_file(path))
+        .map_err(|e| InputError::at("", format!("cannot read file: {e}")).in_file(path))
 }
 
 /// Reads and parses a SCALE-Sim `.cfg` file; errors name the file and line.
