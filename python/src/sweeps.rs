@@ -113,6 +113,18 @@ pub fn sweep(
     let finished = py
         .allow_threads(|| evaluate(&sweep, shard, out.as_deref(), resume, &objs, &pool))
         .map_err(dse)?;
+    let mut notes = notes;
+    if sweep.has_accuracy() {
+        let (_, modelled, none) =
+            accelsim::dse::sensitivity::coverage(&sweep.columns(), &finished.rows);
+        if none > 0 {
+            notes.push(format!(
+                "{none} of {} points have no accuracy (not in the QAT file{}); they are left off fronts that use accuracy",
+                finished.rows.len(),
+                if modelled > 0 { " and not modelled" } else { "; accuracy_model \"additive\" can fill them" }
+            ));
+        }
+    }
     let (c, r, f) = table(sweep.columns(), &finished);
     Ok((c, r, f, notes))
 }

@@ -53,3 +53,50 @@ def test_dask_local_cluster_sweep_is_byte_identical(root, tmp_path):
     for f in FILES:
         assert (tmp_path / "dask" / f).read_bytes() == (tmp_path / "single" / f).read_bytes(), f
     assert len(res) == 100
+
+
+def test_slurm_array_script_shards_merge_to_single_process_files(root, cli, tmp_path):
+    """Runs scripts/slurm_sweep.sh as each task of a 3-task array would (the Slurm
+    variables set by hand), then its merge step."""
+    import os
+
+    spec = root / "tests/data/sweep/cnn_small.json"
+    script = root / "scripts/slurm_sweep.sh"
+    env = {**os.environ, "ACCELSIM": cli, "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "2"}
+    for k in range(3):
+        subprocess.run(["bash", str(script), str(spec), str(tmp_path / "out")],
+                       env={**env, "SLURM_ARRAY_TASK_ID": str(k), "SLURM_CPUS_PER_TASK": "1"},
+                       check=True, capture_output=True)
+    subprocess.run(["bash", str(script), "merge", str(tmp_path / "out")], env=env, check=True, capture_output=True)
+    accelsim.sweep(spec, out=tmp_path / "single")
+    for f in FILES:
+        assert (tmp_path / "out/all" / f).read_bytes() == (tmp_path / "single" / f).read_bytes(), f
+
+
+def mlp6_spec(root, model):
+    spec = {
+        "name": "mlp6_partial",
+        "arch": str(root / "arch_configs/edge_npu_32x32.json"),
+        "workload": str(root / "workloads/mlp6.json"),
+        "engine": "analytic",
+        "axes": [{"kind": "precision", "layers": ["fc*"], "mode": "each", "values": ["fp16", "int8", "int4"]}],
+        "accuracy": str(root / "tests/data/sweep/qat_mlp6_sensitivity.csv"),
+        # No point meets it: every point is pruned before running (fast), with its accuracy.
+        "constraints": [{"metric": "accuracy", "min": 2.0}],
+    }
+    if model:
+        spec["accuracy_model"] = "additive"
+    return spec
+
+
+def test_partial_accuracy_table_warns_and_model_fills_every_point(root):
+    with pytest.warns(UserWarning, match="716 of 729 points have no accuracy"):
+        res = accelsim.sweep(mlp6_spec(root, False))
+    assert sum(r["accuracy_source"] == "measured" for r in res.rows) == 13
+    res = accelsim.sweep(mlp6_spec(root, True))
+    sources = [r["accuracy_source"] for r in res.rows]
+    assert sources.count("measured") == 13 and sources.count("modelled") == 716
+    assert all(r["accuracy"] is not None for r in res.rows)
+    # All int4: 0.97 - 0.01 * (1 + ... + 6) (the table's hand-chosen drops).
+    int4 = [r for r in res.rows if all(r[f"fc{k}"] == "int4" for k in range(1, 7))]
+    assert int4[0]["accuracy"] == pytest.approx(0.76, abs=1e-12)
