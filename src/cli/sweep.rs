@@ -268,6 +268,9 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         super::count(finished.rows.len(), "point"),
         status_counts(&columns, &finished.rows)
     );
+    if sweep.has_accuracy() {
+        warn_accuracy_coverage(&columns, &finished.rows);
+    }
     eprintln!(
         "Pareto front ({}): {}",
         describe(&objectives),
@@ -306,6 +309,19 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// Says how many rows have a measured, a modelled and no accuracy; warns about the last.
+fn warn_accuracy_coverage(columns: &[String], rows: &[Row]) {
+    let (measured, modelled, none) = accelsim::dse::sensitivity::coverage(columns, rows);
+    eprintln!("accuracy: {measured} points measured, {modelled} modelled, {none} without");
+    if none > 0 {
+        eprintln!(
+            "warning: {none} of {} points have no accuracy (not in the QAT file{}); they are left off fronts that use accuracy",
+            rows.len(),
+            if modelled > 0 { " and not modelled" } else { "; \"accuracy_model\": \"additive\" can fill them" }
+        );
+    }
 }
 
 fn run_merge(args: &MergeArgs) -> Result<(), CliError> {

@@ -53,7 +53,16 @@ pub enum Metric {
     /// Representational capacity: Σ over compute layers of (output elements per sample ×
     /// bit width of the layer's output activations).
     CapacityBits,
-    /// Accuracy from the QAT results file (empty when the configuration is not in it).
+    /// Bit operations of one run: Σ over compute layers of MACs × weight bits × activation
+    /// bits ([`super::footprint::bops`]).
+    Bops,
+    /// Weight memory footprint: every weight tensor in its format, bytes.
+    WeightBytes,
+    /// Activation memory footprint: the peak bytes of activations live at once, ops in
+    /// topological order ([`super::footprint::activation_peak_bytes`]).
+    ActivationBytes,
+    /// Accuracy from the QAT results file, or modelled (`accuracy_model`; the
+    /// `accuracy_source` column says which); empty when neither gives one.
     Accuracy,
     /// Energy in the MAC array, pJ.
     EnergyMacPj,
@@ -69,7 +78,7 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in column order.
-    pub const ALL: [Metric; 16] = [
+    pub const ALL: [Metric; 19] = [
         Metric::LatencyS,
         Metric::EnergyPj,
         Metric::TopsPerW,
@@ -80,6 +89,9 @@ impl Metric {
         Metric::Pes,
         Metric::AreaMm2,
         Metric::CapacityBits,
+        Metric::Bops,
+        Metric::WeightBytes,
+        Metric::ActivationBytes,
         Metric::Accuracy,
         Metric::EnergyMacPj,
         Metric::EnergyVectorPj,
@@ -101,6 +113,9 @@ impl Metric {
             Metric::Pes => "pes",
             Metric::AreaMm2 => "area_mm2",
             Metric::CapacityBits => "capacity_bits",
+            Metric::Bops => "bops",
+            Metric::WeightBytes => "weight_bytes",
+            Metric::ActivationBytes => "activation_bytes",
             Metric::Accuracy => "accuracy",
             Metric::EnergyMacPj => "energy_mac_pj",
             Metric::EnergyVectorPj => "energy_vector_pj",
@@ -137,6 +152,9 @@ impl Metric {
                 | Metric::Pes
                 | Metric::AreaMm2
                 | Metric::CapacityBits
+                | Metric::Bops
+                | Metric::WeightBytes
+                | Metric::ActivationBytes
                 | Metric::Accuracy
         )
     }

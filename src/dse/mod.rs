@@ -15,9 +15,11 @@
 //!
 //! Modules: [`spec`] (the file), [`sweep`] (validation and evaluation), [`sparsity_axis`]
 //! (sparsity axis values and where they land in the workload), [`space`] (point
-//! ids, samples, shards), [`metrics`], [`pareto`], [`qat`] (accuracy files), [`rows`]
+//! ids, samples, shards), [`metrics`] ([`footprint`]: BOPs and memory footprint),
+//! [`pareto`], [`qat`] (accuracy files; [`sensitivity`]: the additive model), [`rows`]
 //! (CSV / JSON Lines), [`store`] (output folder, resume, merge), [`plot`] (SVG).
 
+pub mod footprint;
 pub mod jsonpath;
 pub mod metrics;
 pub mod pareto;
@@ -25,6 +27,7 @@ pub mod plot;
 pub mod qat;
 pub mod rows;
 pub mod select;
+pub mod sensitivity;
 pub mod space;
 pub mod sparsity_axis;
 pub mod spec;

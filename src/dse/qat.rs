@@ -190,19 +190,22 @@ impl AccuracyTable {
 
     /// The accuracy of the workload's configuration, NaN when it is not in the table.
     pub fn lookup(&self, workload: &Workload) -> f64 {
+        self.entries
+            .get(&key_of(&self.config_of(workload)))
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+
+    /// The workload's configuration over the table's layers (layer → canonical precision).
+    pub fn config_of(&self, workload: &Workload) -> BTreeMap<String, String> {
         let labels = layer_labels(workload);
-        let config: BTreeMap<String, String> = self
-            .layers
+        self.layers
             .iter()
             .map(|l| {
                 let p = labels.get(l.as_str()).cloned().unwrap_or_default();
                 (l.clone(), canonical_precision(&p))
             })
-            .collect();
-        self.entries
-            .get(&key_of(&config))
-            .copied()
-            .unwrap_or(f64::NAN)
+            .collect()
     }
 }
 

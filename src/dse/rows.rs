@@ -29,6 +29,10 @@ impl Row {
         let mut values = r.params.clone();
         values.push(Value::from(r.status.name()));
         values.extend(r.metrics.iter().map(|&v| num(v)));
+        values.push(
+            r.accuracy_source
+                .map_or(Value::Null, |s| Value::from(s.name())),
+        );
         values.push(r.error.clone().map(Value::from).unwrap_or(Value::Null));
         Row { id: r.id, values }
     }

@@ -41,6 +41,10 @@ pub struct SweepSpec {
     /// QAT results file (CSV or JSON) mapping a precision configuration to accuracy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accuracy: Option<String>,
+    /// Fills the accuracy of configurations the QAT file does not list
+    /// ([`super::sensitivity`]; `"additive"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_model: Option<super::sensitivity::AccuracyModelKind>,
     /// The 2 or 3 objectives of the Pareto front (default `latency_s`, `energy_pj`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pareto: Vec<ObjectiveSpec>,

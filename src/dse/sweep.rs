@@ -12,6 +12,7 @@ use super::jsonpath::{self, Step};
 use super::metrics::{self, Goal, Metric};
 use super::qat::AccuracyTable;
 use super::select::select_layers;
+use super::sensitivity::{AccuracySource, AdditiveModel};
 use super::space::{sample, PointSet, Space};
 use super::sparsity_axis::{
     apply as apply_sparsity, check_fits, slot_of, slot_tensor, Slot, SparsityChoice,
@@ -160,6 +161,8 @@ pub struct PointResult {
     pub status: Status,
     /// Metric values indexed like [`Metric::ALL`] (NaN where unknown).
     pub metrics: [f64; Metric::ALL.len()],
+    /// Where the accuracy comes from (None: no accuracy).
+    pub accuracy_source: Option<AccuracySource>,
     /// Why the point failed (status `error`).
     pub error: Option<String>,
 }
@@ -187,6 +190,7 @@ pub struct Sweep {
     wl_cache: Option<Cache<Workload>>,
     constraints: Vec<Constraint>,
     accuracy: Option<AccuracyTable>,
+    accuracy_model: Option<AdditiveModel>,
     pareto: Vec<Objective>,
     plots: Vec<PlotSpec>,
     fingerprint: String,
@@ -607,7 +611,7 @@ impl Sweep {
         let notes: Vec<String> = notes.into_iter().collect();
 
         // Columns must be unique and not clash with fixed ones.
-        let reserved: Vec<&str> = ["id", "status", "error"]
+        let reserved: Vec<&str> = ["id", "status", "accuracy_source", "error"]
             .into_iter()
             .chain(Metric::ALL.iter().map(|m| m.name()))
             .collect();
@@ -648,6 +652,21 @@ impl Sweep {
         let accuracy = match &spec.accuracy {
             None => None,
             Some(rel) => Some(AccuracyTable::load(&resolve(base_dir, rel), &base_wl)?),
+        };
+        let accuracy_model = match (&spec.accuracy_model, &accuracy) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(InputError::at(
+                    "accuracy_model",
+                    "an accuracy model needs an \"accuracy\" QAT results file to fit",
+                ))
+            }
+            (Some(_), Some(t)) => Some(AdditiveModel::fit(t).map_err(|e| {
+                InputError::at(
+                    "accuracy_model",
+                    format!("{}: {e}", spec.accuracy.as_deref().unwrap_or_default()),
+                )
+            })?),
         };
 
         let mut constraints = Vec::new();
@@ -776,6 +795,10 @@ impl Sweep {
             "constraints": spec.constraints,
             "accuracy": accuracy.as_ref().map(|a| &a.entries),
         });
+        let mut fp_doc = fp_doc;
+        if let Some(m) = &spec.accuracy_model {
+            fp_doc["accuracy_model"] = serde_json::json!(m);
+        }
         let fingerprint = format!("{:016x}", fnv1a64(compact(&fp_doc).as_bytes()));
 
         Ok(Sweep {
@@ -795,6 +818,7 @@ impl Sweep {
             wl_cache,
             constraints,
             accuracy,
+            accuracy_model,
             pareto,
             plots,
             fingerprint,
@@ -807,12 +831,14 @@ impl Sweep {
         self.dims.iter().map(|d| d.column.clone()).collect()
     }
 
-    /// Every column of a results row: `id`, the parameters, `status`, the metrics, `error`.
+    /// Every column of a results row: `id`, the parameters, `status`, the metrics,
+    /// `accuracy_source`, `error`.
     pub fn columns(&self) -> Vec<String> {
         let mut c = vec!["id".to_string()];
         c.extend(self.param_columns());
         c.push("status".into());
         c.extend(Metric::ALL.iter().map(|m| m.name().to_string()));
+        c.push("accuracy_source".into());
         c.push("error".into());
         c
     }
@@ -930,27 +956,34 @@ impl Sweep {
             .map(|(d, &i)| d.labels[i].clone())
             .collect();
         let mut m = [f64::NAN; Metric::ALL.len()];
-        let fail = |m, e: String| PointResult {
+        let mut source = None;
+        let fail = |m, source, e: String| PointResult {
             id,
             params: params.clone(),
             status: Status::Error,
             metrics: m,
+            accuracy_source: source,
             error: Some(e),
         };
         let arch = match self.arch_for(&digits) {
             Ok(a) => a,
-            Err(e) => return fail(m, e),
+            Err(e) => return fail(m, None, e),
         };
         let wl = match self.workload_for(&digits) {
             Ok(w) => w,
-            Err(e) => return fail(m, e),
+            Err(e) => return fail(m, None, e),
         };
         m[Metric::SramKib.index()] = metrics::sram_kib(&arch);
         m[Metric::Pes.index()] = metrics::pes(&arch);
         m[Metric::AreaMm2.index()] = metrics::area_mm2(&arch);
         m[Metric::CapacityBits.index()] = metrics::capacity_bits(&wl);
+        m[Metric::Bops.index()] = super::footprint::bops(&wl);
+        m[Metric::WeightBytes.index()] = super::footprint::weight_bytes(&wl);
+        m[Metric::ActivationBytes.index()] = super::footprint::activation_peak_bytes(&wl);
         if let Some(t) = &self.accuracy {
-            m[Metric::Accuracy.index()] = t.lookup(&wl);
+            let (acc, src) = self.accuracy_of(t, &wl);
+            m[Metric::Accuracy.index()] = acc;
+            source = src;
         }
         let pre_ok = self
             .constraints
@@ -963,6 +996,7 @@ impl Sweep {
                 params,
                 status: Status::Pruned,
                 metrics: m,
+                accuracy_source: source,
                 error: None,
             };
         }
@@ -970,7 +1004,7 @@ impl Sweep {
         // clock its cap allows.
         let solved = match quietly(|| crate::power::solve(&wl, &arch, self.spec.engine)) {
             Ok(s) => s,
-            Err(e) => return fail(m, format!("at {}: {}", e.json_path, e.message)),
+            Err(e) => return fail(m, source, format!("at {}: {}", e.json_path, e.message)),
         };
         let report =
             crate::report::Report::build(&wl, &solved.arch, &solved.costs, &solved.timeline)
@@ -985,7 +1019,24 @@ impl Sweep {
             params,
             status: if ok { Status::Ok } else { Status::Infeasible },
             metrics: m,
+            accuracy_source: source,
             error: None,
+        }
+    }
+
+    /// A point's accuracy: the table's row, else the model's estimate, else NaN.
+    fn accuracy_of(&self, t: &AccuracyTable, wl: &Workload) -> (f64, Option<AccuracySource>) {
+        let measured = t.lookup(wl);
+        if !measured.is_nan() {
+            return (measured, Some(AccuracySource::Measured));
+        }
+        match self
+            .accuracy_model
+            .as_ref()
+            .and_then(|m| m.predict(&t.config_of(wl)))
+        {
+            Some(a) => (a, Some(AccuracySource::Modelled)),
+            None => (f64::NAN, None),
         }
     }
 
