@@ -328,7 +328,7 @@ def main(argv=None):
         md.append("| fc1/fc2/fc3 | test accuracy | energy (nJ / batch of 64) | latency (µs) | BOPs (M) |\n|---|---|---|---|---|\n")
         for r in front:
             md.append(f"| {r['mix']} | {r['accuracy'] * 100:.2f} % | {r[key] / 1e3:.1f} | "
-                      f"{r[f'{preset}_latency_s'] * 1e6:.2f} | {r["bops"] / 1e6:.1f} |\n")
+                      f"{r[f'{preset}_latency_s'] * 1e6:.2f} | {r['bops'] / 1e6:.1f} |\n")
     files = plots(out, rows)
     if not args.smoke:
         mean_err, max_err, n = additive_model_check(out, rows)

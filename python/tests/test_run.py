@@ -76,3 +76,17 @@ def test_execute_equals_cli_functional_outputs(root, cli, tmp_path):
     # Input B gets the CLI's seeded random values; so does execute() with the same seed.
     outs = accelsim.execute(arch, d / "model.onnx", {"A": np.load(d / "in.A.npy")}, seed=0)
     np.testing.assert_array_equal(outs["Y"], np.load(tmp_path / "Y.npy"))
+
+
+def test_run_functional_and_trace_equal_cli(root, cli, tmp_path):
+    d = root / "tests/data/onnx/fp32_gemm_bias"
+    arch = root / "tests/data/func/arch_all_formats.json"
+    trace = tmp_path / "trace.json"
+    out = subprocess.run(
+        [cli, "run", str(arch), str(d / "model.onnx"), "--json", "--functional",
+         "--input", f"A={d / 'in.A.npy'}", "--trace", str(trace)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    got = accelsim.run(arch, d / "model.onnx", functional=True, inputs={"A": np.load(d / "in.A.npy")}, trace=True)
+    assert json.loads(got.pop("trace")) == json.loads(trace.read_text())
+    assert got == json.loads(out)

@@ -100,3 +100,14 @@ def test_partial_accuracy_table_warns_and_model_fills_every_point(root):
     # All int4: 0.97 - 0.01 * (1 + ... + 6) (the table's hand-chosen drops).
     int4 = [r for r in res.rows if all(r[f"fc{k}"] == "int4" for k in range(1, 7))]
     assert int4[0]["accuracy"] == pytest.approx(0.76, abs=1e-12)
+
+
+def test_cli_reports_accuracy_coverage(root, cli, tmp_path):
+    import json
+
+    for model, expected in ((False, "warning: 716 of 729 points have no accuracy"),
+                            (True, "accuracy: 13 points measured, 716 modelled, 0 without")):
+        spec = tmp_path / f"spec_{model}.json"
+        spec.write_text(json.dumps(mlp6_spec(root, model)))
+        err = subprocess.run([cli, "sweep", str(spec)], check=True, capture_output=True, text=True).stderr
+        assert expected in err, err
