@@ -182,6 +182,48 @@ fn readme_sparsity_tables_match_fresh_runs() {
 }
 
 #[test]
+fn docs_sparsity_analytic_table_matches_fresh_runs() {
+    let doc = std::fs::read_to_string(root().join("docs/sparsity.md")).unwrap();
+    let run = |arch: &str, workload: &str| {
+        let a = Arch::load(&root().join("arch_configs").join(arch)).unwrap();
+        let w = Workload::load(&root().join("workloads").join(workload)).unwrap();
+        accelsim::run(&w, &a, Engine::Analytic).unwrap().summary
+    };
+    for arch in ["tensor_core_edge", "edge_npu_32x32"] {
+        for p in ["fp16", "int8"] {
+            let dense = run(
+                &format!("{arch}.json"),
+                &format!("sparsity_study_{p}_dense.json"),
+            );
+            let sparse = run(
+                &format!("{arch}.json"),
+                &format!("sparsity_study_{p}_2x4.json"),
+            );
+            let row = |s: &accelsim::report::Summary, label: &str| {
+                format!(
+                    "| `{arch}` | {p} | {label} | {:.1} | {} | {} / {} | {:.2} |",
+                    s.latency_s * 1e6,
+                    sci(s.energy_pj),
+                    s.compute_cycles,
+                    s.stall_cycles,
+                    s.dram_bytes / 1e6
+                )
+            };
+            let rows = if arch == "edge_npu_32x32" {
+                // No sparsity support: the 2:4 file costs exactly the dense figures.
+                assert_eq!(row(&dense, "x"), row(&sparse, "x"));
+                vec![row(&dense, "dense = 2:4")]
+            } else {
+                vec![row(&dense, "dense"), row(&sparse, "2:4")]
+            };
+            for r in rows {
+                assert!(doc.contains(&r), "docs/sparsity.md lacks the fresh row {r}");
+            }
+        }
+    }
+}
+
+#[test]
 fn vv_prints_a_debug_line_per_compute_op_without_colour() {
     let o = accelsim(&[
         "run",
