@@ -437,3 +437,74 @@ fn onnx_import_description_is_plain_words() {
     assert!(!d.contains("[(") && !d.contains("\\\""), "{d}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `accelsim run ... --functional --outputs DIR` under `ACCELSIM_ISA=isa`; the bytes of
+/// every output file, by name.
+fn functional_outputs(isa: &str, args: &[&str], dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let o = Command::new(env!("CARGO_BIN_EXE_accelsim"))
+        .args(args)
+        .args(["--functional", "--outputs", dir.to_str().unwrap()])
+        .current_dir(root())
+        .env("ACCELSIM_ISA", isa)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{isa}: {}", text(&o.stderr));
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn isa_cap_runs_the_avx2_and_portable_kernels_bit_identically() {
+    let dir = tmp("isa");
+    // An int8 GEMM with odd sizes (seeded random operands) through every kernel path.
+    let wl = dir.join("mm.json");
+    std::fs::write(
+        &wl,
+        r#"{"name": "mm", "inputs": [{"name": "a", "shape": [67, 259], "format": "int8"}],
+            "weights": [{"name": "w", "shape": [259, 131], "format": "int8"}],
+            "ops": [{"name": "mm", "op": "matmul", "inputs": ["a"], "weight": "w",
+                     "output": "y", "precision": {"output": "int32"}}]}"#,
+    )
+    .unwrap();
+    let arch = "tests/data/func/arch_all_formats.json";
+    let case = "tests/data/onnx/matmulinteger_s8s8_percol_bzp";
+    let want = std::fs::read(root().join(case).join("out.Y.npy")).unwrap();
+    let mut random = Vec::new();
+    for isa in ["native", "avx2", "portable"] {
+        let out = dir.join(format!("mm_{isa}"));
+        random.push(functional_outputs(
+            isa,
+            &["run", arch, wl.to_str().unwrap()],
+            &out,
+        ));
+        // ONNX Runtime's output for MatMulInteger, under every cap.
+        let out = dir.join(format!("onnx_{isa}"));
+        let a = format!("A={case}/in.A.npy");
+        let b = format!("B={case}/in.B.npy");
+        let model = format!("{case}/model.onnx");
+        let got = functional_outputs(
+            isa,
+            &["run", arch, &model, "--input", &a, "--input", &b],
+            &out,
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].1, want,
+            "{isa}: MatMulInteger differs from ONNX Runtime"
+        );
+    }
+    assert!(random[0][0].1.len() > 67 * 131 * 4);
+    assert_eq!(random[0], random[1], "avx2 cap changed the int8 GEMM");
+    assert_eq!(random[0], random[2], "portable cap changed the int8 GEMM");
+    let _ = std::fs::remove_dir_all(&dir);
+}
