@@ -182,6 +182,48 @@ fn readme_sparsity_tables_match_fresh_runs() {
 }
 
 #[test]
+fn docs_sparsity_analytic_table_matches_fresh_runs() {
+    let doc = std::fs::read_to_string(root().join("docs/sparsity.md")).unwrap();
+    let run = |arch: &str, workload: &str| {
+        let a = Arch::load(&root().join("arch_configs").join(arch)).unwrap();
+        let w = Workload::load(&root().join("workloads").join(workload)).unwrap();
+        accelsim::run(&w, &a, Engine::Analytic).unwrap().summary
+    };
+    for arch in ["tensor_core_edge", "edge_npu_32x32"] {
+        for p in ["fp16", "int8"] {
+            let dense = run(
+                &format!("{arch}.json"),
+                &format!("sparsity_study_{p}_dense.json"),
+            );
+            let sparse = run(
+                &format!("{arch}.json"),
+                &format!("sparsity_study_{p}_2x4.json"),
+            );
+            let row = |s: &accelsim::report::Summary, label: &str| {
+                format!(
+                    "| `{arch}` | {p} | {label} | {:.1} | {} | {} / {} | {:.2} |",
+                    s.latency_s * 1e6,
+                    sci(s.energy_pj),
+                    s.compute_cycles,
+                    s.stall_cycles,
+                    s.dram_bytes / 1e6
+                )
+            };
+            let rows = if arch == "edge_npu_32x32" {
+                // No sparsity support: the 2:4 file costs exactly the dense figures.
+                assert_eq!(row(&dense, "x"), row(&sparse, "x"));
+                vec![row(&dense, "dense = 2:4")]
+            } else {
+                vec![row(&dense, "dense"), row(&sparse, "2:4")]
+            };
+            for r in rows {
+                assert!(doc.contains(&r), "docs/sparsity.md lacks the fresh row {r}");
+            }
+        }
+    }
+}
+
+#[test]
 fn vv_prints_a_debug_line_per_compute_op_without_colour() {
     let o = accelsim(&[
         "run",
@@ -393,5 +435,76 @@ fn onnx_import_description_is_plain_words() {
     let d = v["description"].as_str().unwrap();
     assert!(d.contains("opsets ai.onnx 13"), "{d}");
     assert!(!d.contains("[(") && !d.contains("\\\""), "{d}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `accelsim run ... --functional --outputs DIR` under `ACCELSIM_ISA=isa`; the bytes of
+/// every output file, by name.
+fn functional_outputs(isa: &str, args: &[&str], dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let o = Command::new(env!("CARGO_BIN_EXE_accelsim"))
+        .args(args)
+        .args(["--functional", "--outputs", dir.to_str().unwrap()])
+        .current_dir(root())
+        .env("ACCELSIM_ISA", isa)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{isa}: {}", text(&o.stderr));
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn isa_cap_runs_the_avx2_and_portable_kernels_bit_identically() {
+    let dir = tmp("isa");
+    // An int8 GEMM with odd sizes (seeded random operands) through every kernel path.
+    let wl = dir.join("mm.json");
+    std::fs::write(
+        &wl,
+        r#"{"name": "mm", "inputs": [{"name": "a", "shape": [67, 259], "format": "int8"}],
+            "weights": [{"name": "w", "shape": [259, 131], "format": "int8"}],
+            "ops": [{"name": "mm", "op": "matmul", "inputs": ["a"], "weight": "w",
+                     "output": "y", "precision": {"output": "int32"}}]}"#,
+    )
+    .unwrap();
+    let arch = "tests/data/func/arch_all_formats.json";
+    let case = "tests/data/onnx/matmulinteger_s8s8_percol_bzp";
+    let want = std::fs::read(root().join(case).join("out.Y.npy")).unwrap();
+    let mut random = Vec::new();
+    for isa in ["native", "avx2", "portable"] {
+        let out = dir.join(format!("mm_{isa}"));
+        random.push(functional_outputs(
+            isa,
+            &["run", arch, wl.to_str().unwrap()],
+            &out,
+        ));
+        // ONNX Runtime's output for MatMulInteger, under every cap.
+        let out = dir.join(format!("onnx_{isa}"));
+        let a = format!("A={case}/in.A.npy");
+        let b = format!("B={case}/in.B.npy");
+        let model = format!("{case}/model.onnx");
+        let got = functional_outputs(
+            isa,
+            &["run", arch, &model, "--input", &a, "--input", &b],
+            &out,
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].1, want,
+            "{isa}: MatMulInteger differs from ONNX Runtime"
+        );
+    }
+    assert!(random[0][0].1.len() > 67 * 131 * 4);
+    assert_eq!(random[0], random[1], "avx2 cap changed the int8 GEMM");
+    assert_eq!(random[0], random[2], "portable cap changed the int8 GEMM");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -155,6 +155,7 @@ fn run_onnx(args: &OnnxArgs) -> Result<(), CliError> {
         let file = super::run::unique_file_name(&w.name, &mut used);
         let path = weights_dir.join(&file);
         accelsim::tensor::write_npy(&path, t).map_err(|e| CliError::failure(e.to_string()))?;
+        tracing::info!("wrote {} (weight '{}')", path.display(), w.name);
         w.file = Some(format!("{dir_name}/{file}"));
     }
     super::write_atomic(&args.output, (pretty(&imported.spec)? + "\n").as_bytes())?;

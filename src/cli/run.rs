@@ -168,7 +168,10 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     } else {
         None
     };
-    tracing::info!("simulating with the {:?} engine", args.engine);
+    tracing::info!(
+        "simulating with the {} engine",
+        format!("{:?}", args.engine).to_lowercase()
+    );
     let (report, trace) = if args.trace.is_some() {
         let (r, t) = accelsim::run_with_trace(&workload, &arch, args.engine.into())
             .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;

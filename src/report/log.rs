@@ -22,11 +22,11 @@ pub fn log_run(r: &Report) {
     for x in &r.layers {
         let unit = match x.unit {
             Unit::Array => match &x.mac_format {
-                Some(f) => format!("MAC array in {f}"),
-                None => "MAC array".to_string(),
+                Some(f) => format!("on the MAC array in {f}"),
+                None => "on the MAC array".to_string(),
             },
-            Unit::Vector => "vector unit".to_string(),
-            Unit::None => "no unit (view)".to_string(),
+            Unit::Vector => "on the vector unit".to_string(),
+            Unit::None => "as a view (no compute unit)".to_string(),
         };
         let gemm = x
             .gemm
@@ -42,7 +42,7 @@ pub fn log_run(r: &Report) {
             .map(|r| format!(", reuse {}", name_of(r)))
             .unwrap_or_default();
         tracing::debug!(
-            "op '{}' ({}): precision {} on the {unit}{gemm}{mapping}; {} tile(s) on {} core(s){reuse}; \
+            "op '{}' ({}): precision {} {unit}{gemm}{mapping}; {} tile(s) on {} core(s){reuse}; \
              cycles {}..{} (compute {}, stall {} {}), DRAM {:.0} B, output {}",
             x.name,
             x.op,

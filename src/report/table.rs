@@ -203,10 +203,17 @@ fn render(r: &Report, details: bool) -> String {
         ("on-chip peak", si(s.memory.onchip_peak_bytes, "B")),
         (
             "area (model)",
-            format!(
-                "{:.3} mm² at {} nm (MAC array {:.3} + SRAM {:.3}; not a die area)",
-                r.area.total_mm2, r.area.node_nm, r.area.array_mm2, r.area.sram_mm2
-            ),
+            if details {
+                format!(
+                    "{:.3} mm² at {} nm (MAC array {:.3} + SRAM {:.3}; not a die area)",
+                    r.area.total_mm2, r.area.node_nm, r.area.array_mm2, r.area.sram_mm2
+                )
+            } else {
+                format!(
+                    "{:.3} mm² at {} nm (not a die area)",
+                    r.area.total_mm2, r.area.node_nm
+                )
+            },
         ),
     ];
     let mut rows = rows;
