@@ -70,7 +70,6 @@ fn every_figure_has_a_source() {
             "array",
             "precisions",
             "precisions.gpu.efficiency",
-            "array.gpu.host_overhead_us",
             "array.gpu.sm_active_pj_per_cycle",
             "memory.dram.bandwidth_gbps",
             "memory.dram.energy_pj_per_bit",
