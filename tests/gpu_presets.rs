@@ -23,12 +23,16 @@ fn tflops_at(arch: &Arch, f: Format, clock_ghz: f64) -> f64 {
 #[test]
 fn datasheet_peaks() {
     let fp_e8m10 = Format::parse("fp_e8m10").unwrap();
-    // H100 SXM5 dense tensor peaks are quoted at 1.83 GHz, FP32 at 1.98 GHz.
+    // NVIDIA H100 Tensor Core GPU datasheet (SXM5 column, dense = half the "with sparsity"
+    // figures) and H100 whitepaper (2022) table 2: FP16/BF16 989.4 TFLOPS, FP8 1978.9
+    // TFLOPS (E4M3 and E5M2 alike), INT8 1978.9 TOPS, TF32 494.7 TFLOPS — quoted at the
+    // 1.83 GHz boost clock the whitepaper states for them; FP32 66.9 TFLOPS at 1.98 GHz.
     let h = h100();
     for (f, peak) in [
         (Format::FP16, 989.4),
         (Format::BF16, 989.4),
         (Format::FP8_E4M3, 1978.9),
+        (Format::FP8_E5M2, 1978.9),
         (Format::INT8, 1978.9),
         (fp_e8m10, 494.7),
     ] {
@@ -36,12 +40,16 @@ fn datasheet_peaks() {
         assert!((got / peak - 1.0).abs() < 1e-3, "H100 {f}: {got} vs {peak}");
     }
     assert!((tflops_at(&h, Format::FP32, 1.98) / 66.9 - 1.0).abs() < 1e-3);
-    // A100 SXM4 at 1.41 GHz.
+    // NVIDIA A100 Tensor Core GPU datasheet (SXM4, dense) and A100 whitepaper (2020)
+    // table 1, at the 1.41 GHz boost clock: FP16/BF16 312 TFLOPS, INT8 624 TOPS, INT4 1248
+    // TOPS, binary (1-bit) 4992 TOPS, TF32 156 TFLOPS, FP32 19.5 TFLOPS.
     let a = a100();
     for (f, peak) in [
         (Format::FP16, 312.0),
+        (Format::BF16, 312.0),
         (Format::INT8, 624.0),
         (Format::INT4, 1248.0),
+        (Format::Binary, 4992.0),
         (fp_e8m10, 156.0),
         (Format::FP32, 19.5),
     ] {
@@ -54,7 +62,9 @@ fn datasheet_peaks() {
 fn formats_the_hardware_has() {
     let (h, a) = (h100(), a100());
     assert!(h.precision(Format::FP8_E4M3).is_some() && h.precision(Format::INT4).is_none());
+    assert!(h.precision(Format::FP8_E5M2).is_some());
     assert!(a.precision(Format::INT4).is_some() && a.precision(Format::FP8_E4M3).is_none());
+    assert!(a.precision(Format::Binary).is_some() && a.precision(Format::FP8_E5M2).is_none());
     let w =
         accelsim::validate::gemm::gemm_workload(64, 64, 64, Format::INT4, Format::INT4).unwrap();
     let e = accelsim::run(&w, &h, Engine::Analytic).unwrap_err();

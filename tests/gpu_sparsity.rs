@@ -331,10 +331,20 @@ fn gpu_presets_declare_two_four_on_weights() {
             (st.patterns.len(), p.n, p.m, p.speedup(), p.metadata_bits()),
             (1, 2, 4, 2.0, 2.0)
         );
-        // Every tensor-core format of the preset is sparse-capable; fp32 (CUDA cores) is not.
-        let fp32 = accelsim::numerics::Format::FP32;
-        assert!(!st.formats.contains(&fp32));
-        assert_eq!(st.formats.len() + 1, a.precisions.len(), "{name}");
+        // Every tensor-core format of the preset is sparse-capable except binary (the A100
+        // whitepaper lists sparse TF32, FP16, BF16, INT8 and INT4 only); fp32 (CUDA cores)
+        // is not.
+        let (fp32, binary) = (
+            accelsim::numerics::Format::FP32,
+            accelsim::numerics::Format::Binary,
+        );
+        assert!(!st.formats.contains(&fp32) && !st.formats.contains(&binary));
+        let dense_only = [fp32, binary];
+        let capable = a
+            .precisions
+            .iter()
+            .filter(|p| !dense_only.contains(&p.format));
+        assert_eq!(st.formats.len(), capable.count(), "{name}");
         assert!(a.sources.contains_key("sparsity.structured"), "{name}");
     }
 }
