@@ -129,8 +129,9 @@ fn a100_mlp_low_precision_reductions() {
     .unwrap();
     let (i8r, i4r) = (rows[1].latency_vs_first, rows[2].latency_vs_first);
     println!("A100 mlp6: int8 {i8r:.3}x, int4 {i4r:.3}x of fp16 latency");
-    // Tensor-core rates are 2x and 4x fp16; library efficiency and power shave the gains.
-    assert!((0.45..0.6).contains(&i8r), "int8 {i8r}");
+    // Tensor-core rates are 2x and 4x fp16; the published int8 efficiency (0.852) is above
+    // fp16's (0.786), so int8 gains a little more than 2x; the power cap holds fp16 lower.
+    assert!((0.4..0.6).contains(&i8r), "int8 {i8r}");
     assert!((0.22..0.4).contains(&i4r), "int4 {i4r}");
 }
 
@@ -170,5 +171,62 @@ fn malformed_gpu_blocks_name_the_path() {
             e.json_path,
             e.message
         );
+    }
+}
+
+#[test]
+fn a100_efficiencies_reproduce_the_public_measurements() {
+    // tests/data/a100/public_gemm.json: published A100 GEMM throughputs (CUTLASS profiler
+    // docs, sglang PR #2752, NVIDIA/cutlass issue #136), each with its source. The preset's
+    // efficiencies were fitted on the `fit` points; the others are checks.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/a100/public_gemm.json"
+    ))
+    .unwrap();
+    let data: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let a = a100();
+    for p in data["points"].as_array().unwrap() {
+        let f = |k: &str| Format::parse(p[k].as_str().unwrap()).unwrap();
+        let u = |k: &str| p[k].as_u64().unwrap();
+        assert!(p["source"].as_str().unwrap().len() > 40);
+        let w = accelsim::validate::gemm::gemm_workload(
+            u("m"),
+            u("n"),
+            u("k"),
+            f("operand"),
+            f("output"),
+        )
+        .unwrap();
+        let r = accelsim::run(&w, &a, Engine::Analytic).unwrap();
+        let measured = p["latency_s"].as_f64().unwrap();
+        let err = r.summary.latency_s / measured - 1.0;
+        println!(
+            "{} {}x{}x{}: predicted {:.4} ms, published {:.4} ms ({:+.1}%)",
+            p["precision"],
+            u("m"),
+            u("n"),
+            u("k"),
+            r.summary.latency_s * 1e3,
+            measured * 1e3,
+            100.0 * err
+        );
+        let tol = if p["fit"].as_bool().unwrap() {
+            0.01
+        } else {
+            0.15
+        };
+        assert!(err.abs() <= tol, "{p}: {err}");
+    }
+    // Every efficiency says where it comes from; int4, tf32 and fp32 are assumptions.
+    let src = &a.sources["precisions.gpu.efficiency"];
+    for needle in [
+        "fp16 0.786",
+        "int8 0.852",
+        "binary 0.446",
+        "int4 0.82",
+        "Assumptions",
+    ] {
+        assert!(src.contains(needle), "{needle}: {src}");
     }
 }
