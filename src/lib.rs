@@ -48,7 +48,18 @@ pub fn run(
     arch: &arch::Arch,
     engine: sim::Engine,
 ) -> InputResult<report::Report> {
-    let solved = power::solve(workload, arch, engine)?;
+    run_with(workload, arch, engine, &model::RunOptions::default())
+}
+
+/// [`run`] under run `options`: how the software stack drives the arch (e.g. the GPU
+/// launch path, [`model::gpu::Launch`]).
+pub fn run_with(
+    workload: &workload::Workload,
+    arch: &arch::Arch,
+    engine: sim::Engine,
+    options: &model::RunOptions,
+) -> InputResult<report::Report> {
+    let solved = power::solve_with(workload, arch, engine, options)?;
     let report = report::Report::build(workload, &solved.arch, &solved.costs, &solved.timeline)
         .with_operating_point(&solved.point);
     report::log_run(&report);
@@ -62,7 +73,17 @@ pub fn run_with_trace(
     arch: &arch::Arch,
     engine: sim::Engine,
 ) -> InputResult<(report::Report, String)> {
-    let costs = model::plan(workload, arch)?;
+    run_traced(workload, arch, engine, &model::RunOptions::default())
+}
+
+/// [`run_with_trace`] under run `options` (e.g. the GPU launch path).
+pub fn run_traced(
+    workload: &workload::Workload,
+    arch: &arch::Arch,
+    engine: sim::Engine,
+    options: &model::RunOptions,
+) -> InputResult<(report::Report, String)> {
+    let costs = model::plan_with(workload, arch, options)?;
     let options = sim::SimOptions {
         record_trace: true,
         ..sim::SimOptions::default()

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::arch::Arch;
 use crate::error::InputResult;
-use crate::model::{self, OpCost};
+use crate::model::{self, OpCost, RunOptions};
 use crate::sim::{self, Engine, Timeline};
 use crate::workload::Workload;
 
@@ -85,8 +85,9 @@ fn evaluate(
     workload: &Workload,
     arch: &Arch,
     engine: Engine,
+    options: &RunOptions,
 ) -> InputResult<(Vec<OpCost>, Timeline, f64)> {
-    let costs = model::plan(workload, arch)?;
+    let costs = model::plan_with(workload, arch, options)?;
     let timeline = sim::simulate(workload, arch, &costs, engine);
     let p = average_power_w(arch, &costs, &timeline);
     Ok((costs, timeline, p))
@@ -104,7 +105,17 @@ pub fn min_clock_ghz(arch: &Arch) -> f64 {
 /// Plans and schedules `workload` at the arch's nominal clock, or — when its average power
 /// there exceeds `power.cap_w` — at the highest clock (1 MHz grid) whose power fits.
 pub fn solve(workload: &Workload, arch: &Arch, engine: Engine) -> InputResult<Solved> {
-    let (costs, timeline, p_nom) = evaluate(workload, arch, engine)?;
+    solve_with(workload, arch, engine, &RunOptions::default())
+}
+
+/// [`solve`] under run `options` (e.g. the GPU launch path).
+pub fn solve_with(
+    workload: &Workload,
+    arch: &Arch,
+    engine: Engine,
+    options: &RunOptions,
+) -> InputResult<Solved> {
+    let (costs, timeline, p_nom) = evaluate(workload, arch, engine, options)?;
     let cap = arch.power.as_ref().and_then(|p| p.cap_w);
     let point = |a: &Arch, state, p| OperatingPoint {
         nominal_clock_ghz: arch.clock_ghz,
@@ -132,7 +143,7 @@ pub fn solve(workload: &Workload, arch: &Arch, engine: Engine) -> InputResult<So
     let mut lo = (min_clock_ghz(arch) * 1000.0).ceil() as u64;
     let mut hi = (arch.clock_ghz * 1000.0).floor() as u64;
     let lo_arch = at_clock(arch, lo as f64 / 1000.0);
-    let (c, t, p) = evaluate(workload, &lo_arch, engine)?;
+    let (c, t, p) = evaluate(workload, &lo_arch, engine, options)?;
     if p > cap_w {
         tracing::warn!(
             "power cap {cap_w} W unreachable: {p:.1} W even at the lowest clock {} GHz",
@@ -149,7 +160,7 @@ pub fn solve(workload: &Workload, arch: &Arch, engine: Engine) -> InputResult<So
     while hi > lo + 1 {
         let mid = lo + (hi - lo) / 2;
         let a = at_clock(arch, mid as f64 / 1000.0);
-        let (c, t, p) = evaluate(workload, &a, engine)?;
+        let (c, t, p) = evaluate(workload, &a, engine, options)?;
         if p <= cap_w {
             lo = mid;
             best = (a, c, t, p);

@@ -43,6 +43,44 @@ fn validate_a100_mlp_json() {
 }
 
 #[test]
+fn validate_a100_mlp_epilogue_and_launch() {
+    let rows = |extra: &[&str]| -> Vec<(String, String, f64)> {
+        let mut args = vec!["validate", "a100-mlp", "--json"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = accelsim(&args);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["format"].as_str().unwrap().to_string(),
+                    r["output"].as_str().unwrap().to_string(),
+                    r["latency_s"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let narrow = rows(&[]);
+    let wide = rows(&["--epilogue", "accumulator"]);
+    let outs: Vec<&str> = wide.iter().map(|r| r.1.as_str()).collect();
+    assert_eq!(outs, ["fp32", "int32", "int32"]);
+    // 4-byte outputs move more bytes: every precision is slower than with its own format.
+    for (n, w) in narrow.iter().zip(&wide) {
+        assert!(w.2 > n.2, "{n:?} vs {w:?}");
+    }
+    let bf16 = rows(&["--epilogue", "bf16"]);
+    assert!(bf16.iter().all(|r| r.1 == "bf16"));
+    // The launch path barely matters for this compute-bound network, but it is applied.
+    let eager = rows(&["--launch", "eager"]);
+    assert!(eager[0].2 > narrow[0].2);
+    let (code, _, err) = accelsim(&["validate", "a100-mlp", "--epilogue", "int3x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("accumulator"), "{err}");
+}
+
+#[test]
 fn bad_inputs_exit_2_naming_the_file() {
     let (code, _, err) = accelsim(&["validate", "h100", "--arch", "no/such/arch.json"]);
     assert_eq!(code, 2);

@@ -6,6 +6,8 @@
 use std::process::Command;
 
 use accelsim::arch::Arch;
+use accelsim::model::gpu::Launch;
+use accelsim::model::RunOptions;
 use accelsim::numerics::Format;
 use accelsim::report::Report;
 use accelsim::sim::{Engine, StallReason};
@@ -20,24 +22,22 @@ fn toy() -> Arch {
     load_arch("tests/data/gpu/toy_gpu.json")
 }
 
-fn set_host_us(arch: &mut Arch, us: f64) {
-    if let accelsim::arch::ArrayConfig::TensorCore { gpu: Some(g), .. } = &mut arch.array {
-        g.host_overhead_us = us;
-    } else {
-        panic!("not a GPU arch");
-    }
+fn both(w: &Workload, arch: &Arch, launch: Launch) -> (Report, Report) {
+    let o = RunOptions::with_launch(launch);
+    (
+        accelsim::run_with(w, arch, Engine::Event, &o).unwrap(),
+        accelsim::run_with(w, arch, Engine::Analytic, &o).unwrap(),
+    )
 }
 
-fn both(w: &Workload, arch: &Arch) -> (Report, Report) {
-    (
-        accelsim::run(w, arch, Engine::Event).unwrap(),
-        accelsim::run(w, arch, Engine::Analytic).unwrap(),
-    )
+fn run(w: &Workload, arch: &Arch, launch: Launch) -> Report {
+    accelsim::run_with(w, arch, Engine::Event, &RunOptions::with_launch(launch)).unwrap()
 }
 
 #[test]
 fn presets_agree_across_host_and_compute_bound_gemms() {
-    // Host-bound (256³–1024³ on the H100) and compute-bound (8192³, power-capped) calls.
+    // Host-bound (256³–1024³ on the H100 through the eager path) and compute-bound
+    // (8192³, power-capped) calls.
     for (preset, formats) in [
         (
             "arch_configs/h100_sxm.json",
@@ -52,7 +52,7 @@ fn presets_agree_across_host_and_compute_bound_gemms() {
         for &f in formats {
             for s in [256, 512, 1024, 8192] {
                 let w = gemm_workload(s, s, s, f, f).unwrap();
-                let (e, a) = both(&w, &arch);
+                let (e, a) = both(&w, &arch, Launch::Eager);
                 let what = format!("{preset} {f} {s}^3");
                 assert_eq!(e.summary.engine, "event", "{what}");
                 assert_eq!(e.summary.cycles, a.summary.cycles, "{what}");
@@ -68,12 +68,12 @@ fn presets_agree_across_host_and_compute_bound_gemms() {
 
 #[test]
 fn h100_small_gemms_take_the_host_dispatch_time() {
-    // VALIDATION.md: the calibrated host time per fp16 call is 44.5 µs (the mean of the
-    // measured 256³ and 512³ latencies); the device needs < 25 µs up to 1024³.
+    // VALIDATION.md: the calibrated eager host time per fp16 call is 44.5 µs (the mean of
+    // the measured 256³ and 512³ latencies); the device needs < 25 µs up to 1024³.
     let arch = load_arch("arch_configs/h100_sxm.json");
     for s in [256, 512, 1024] {
         let w = gemm_workload(s, s, s, Format::FP16, Format::FP16).unwrap();
-        let r = accelsim::run(&w, &arch, Engine::Event).unwrap();
+        let r = run(&w, &arch, Launch::Eager);
         assert!(
             (r.summary.latency_s - 44.5e-6).abs() < 1e-12,
             "{s}^3: {}",
@@ -84,7 +84,7 @@ fn h100_small_gemms_take_the_host_dispatch_time() {
     }
     // 8192³ is device-bound: far above the host time.
     let w = gemm_workload(8192, 8192, 8192, Format::FP16, Format::FP16).unwrap();
-    let r = accelsim::run(&w, &arch, Engine::Event).unwrap();
+    let r = run(&w, &arch, Launch::Eager);
     assert!(r.summary.latency_s > 10.0 * 44.5e-6);
     assert_ne!(r.layers[0].stall_reason, StallReason::HostBound);
 }
@@ -92,7 +92,7 @@ fn h100_small_gemms_take_the_host_dispatch_time() {
 #[test]
 fn toy_gpu_event_engine_hand_figures() {
     // Toy GPU (1 GHz, 4 SMs, 1024 MACs/SM/cycle, 128×128 tiles, no latencies).
-    let mut arch = toy();
+    let arch = toy();
     // Compute-bound: 512×256×1024 is 8 tiles = 2 waves of 128·128·1024/1024 = 16384
     // cycles; its 1.8 MB of DRAM traffic (1835 cycles at 1000 B/cycle) hides under it.
     let w = gemm_workload(512, 256, 1024, Format::FP16, Format::FP16).unwrap();
@@ -107,23 +107,21 @@ fn toy_gpu_event_engine_hand_figures() {
     let r = accelsim::run(&w, &slow, Engine::Event).unwrap();
     assert_eq!(r.summary.cycles, 426804);
     assert_eq!(r.layers[0].stall_reason, StallReason::DramBound);
-    // Host-bound: 64×64×64 is one (padded) tile of 1024 cycles, under a 10 µs = 10000-cycle
-    // host dispatch.
-    set_host_us(&mut arch, 10.0);
+    // Host-bound: 64×64×64 is one (padded) tile of 1024 cycles, under the C++ launch path's
+    // 5 µs = 5000-cycle host dispatch.
     let w = gemm_workload(64, 64, 64, Format::FP16, Format::FP16).unwrap();
-    let r = accelsim::run(&w, &arch, Engine::Event).unwrap();
+    let r = run(&w, &arch, Launch::Cpp);
     assert_eq!(r.layers[0].compute_cycles, 1024);
-    assert_eq!(r.summary.cycles, 10000);
+    assert_eq!(r.summary.cycles, 5000);
     assert_eq!(r.layers[0].stall_reason, StallReason::HostBound);
-    assert_eq!(r.layers[0].stall_cycles, 10000 - 1024);
+    assert_eq!(r.layers[0].stall_cycles, 5000 - 1024);
 }
 
 #[test]
 fn independent_host_bound_calls_serialize_on_the_host() {
     // Two independent 64³ GEMMs (one SM each of four): the device could run them side by
-    // side, but the host dispatches one call at a time, 10000 cycles each.
-    let mut arch = toy();
-    set_host_us(&mut arch, 10.0);
+    // side, but a C++ host dispatches one call at a time, 5 µs = 5000 cycles each.
+    let arch = toy();
     let w = Workload::from_json(
         r#"{ "name": "two", "inputs": [ { "name": "x", "shape": [64, 64], "format": "fp16" } ],
              "ops": [
@@ -132,19 +130,18 @@ fn independent_host_bound_calls_serialize_on_the_host() {
              "outputs": ["y1", "y2"] }"#,
     )
     .unwrap();
-    let (e, a) = both(&w, &arch);
-    assert_eq!(e.summary.cycles, 20000);
-    assert_eq!(a.summary.cycles, 20000);
+    let (e, a) = both(&w, &arch, Launch::Cpp);
+    assert_eq!(e.summary.cycles, 10000);
+    assert_eq!(a.summary.cycles, 10000);
     let mut spans: Vec<(u64, u64)> = e
         .layers
         .iter()
         .map(|l| (l.start_cycle, l.end_cycle))
         .collect();
     spans.sort();
-    assert_eq!(spans, [(0, 10000), (10000, 20000)]);
-    // Without a host time they run side by side in one tile time.
-    set_host_us(&mut arch, 0.0);
-    let r = accelsim::run(&w, &arch, Engine::Event).unwrap();
+    assert_eq!(spans, [(0, 5000), (5000, 10000)]);
+    // Replayed from a CUDA Graph (no host time) they run side by side in one tile time.
+    let r = run(&w, &arch, Launch::Graph);
     assert_eq!(r.summary.cycles, 1024);
 }
 
@@ -155,6 +152,8 @@ fn cli_default_engine_reports_the_host_bound_latency() {
             "run",
             "arch_configs/h100_sxm.json",
             "tests/data/gpu/gemm_256_fp16.json",
+            "--launch",
+            "eager",
             "--json",
         ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))

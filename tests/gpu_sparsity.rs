@@ -58,6 +58,13 @@ fn run(w: &Workload, a: &Arch) -> Report {
     accelsim::run(w, a, Engine::Event).unwrap()
 }
 
+/// Through the PyTorch eager launch path the H100 calibration measured (host-bound small
+/// kernels).
+fn run_eager(w: &Workload, a: &Arch) -> Report {
+    let eager = accelsim::model::RunOptions::with_launch(accelsim::model::gpu::Launch::Eager);
+    accelsim::run_with(w, a, Engine::Event, &eager).unwrap()
+}
+
 #[test]
 fn compute_bound_main_loop_takes_half_the_time() {
     let h = preset("h100_sxm");
@@ -149,10 +156,10 @@ fn weight_bytes_are_kept_values_plus_metadata() {
 
 #[test]
 fn host_bound_gemm_gains_no_time() {
-    // 256³ fp16: the 44.5 µs host dispatch per call bounds it, dense or 2:4.
+    // 256³ fp16 launched eagerly: the 44.5 µs host dispatch per call bounds it, dense or 2:4.
     let h = preset("h100_sxm");
-    let d = run(&gemm(256, 256, 256, "fp16", None), &h);
-    let s = run(&gemm(256, 256, 256, "fp16", Some(json!("2:4"))), &h);
+    let d = run_eager(&gemm(256, 256, 256, "fp16", None), &h);
+    let s = run_eager(&gemm(256, 256, 256, "fp16", Some(json!("2:4"))), &h);
     assert_eq!(s.summary.cycles, d.summary.cycles);
     assert_eq!(s.summary.cycles, (44.5e-6 * 1.98e9f64).round() as u64);
     assert_eq!(s.layers[0].stall_reason, StallReason::HostBound);
@@ -224,8 +231,9 @@ fn no_block_or_unsupported_format_gives_the_dense_result() {
 fn sparsity_study_on_h100_shows_the_2x4_effect() {
     // The study's six weight GEMMs hold 4·768·768 + 2·768·3072 = 7077888 weights. 2:4
     // stores them at 0.5625 (fp16) / 0.625 (int8) of their bytes, so DRAM saves
-    // 7077888·2·0.4375 and 7077888·1·0.375 bytes. Every op of a 128-token layer is bound by
-    // the 44.5 µs (fp16) / 34.9 µs (int8) host dispatch, so latency does not change.
+    // 7077888·2·0.4375 and 7077888·1·0.375 bytes. Launched eagerly, every op of a
+    // 128-token layer is bound by the 44.5 µs (fp16) / 34.9 µs (int8) host dispatch, so
+    // latency does not change.
     let h = preset("h100_sxm");
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/workloads");
     for (prec, saved) in [
@@ -235,7 +243,7 @@ fn sparsity_study_on_h100_shows_the_2x4_effect() {
         let load = |s: &str| {
             Workload::load(format!("{dir}/sparsity_study_{prec}_{s}.json").as_ref()).unwrap()
         };
-        let (d, s) = (run(&load("dense"), &h), run(&load("2x4"), &h));
+        let (d, s) = (run_eager(&load("dense"), &h), run_eager(&load("2x4"), &h));
         let sum = s.summary.sparsity.as_ref().unwrap();
         assert_eq!((sum.sparse_ops, sum.exploited_ops), (6, 6));
         assert_eq!(sum.dram_bytes_saved, saved, "{prec}");
@@ -323,10 +331,20 @@ fn gpu_presets_declare_two_four_on_weights() {
             (st.patterns.len(), p.n, p.m, p.speedup(), p.metadata_bits()),
             (1, 2, 4, 2.0, 2.0)
         );
-        // Every tensor-core format of the preset is sparse-capable; fp32 (CUDA cores) is not.
-        let fp32 = accelsim::numerics::Format::FP32;
-        assert!(!st.formats.contains(&fp32));
-        assert_eq!(st.formats.len() + 1, a.precisions.len(), "{name}");
+        // Every tensor-core format of the preset is sparse-capable except binary (the A100
+        // whitepaper lists sparse TF32, FP16, BF16, INT8 and INT4 only); fp32 (CUDA cores)
+        // is not.
+        let (fp32, binary) = (
+            accelsim::numerics::Format::FP32,
+            accelsim::numerics::Format::Binary,
+        );
+        assert!(!st.formats.contains(&fp32) && !st.formats.contains(&binary));
+        let dense_only = [fp32, binary];
+        let capable = a
+            .precisions
+            .iter()
+            .filter(|p| !dense_only.contains(&p.format));
+        assert_eq!(st.formats.len(), capable.count(), "{name}");
         assert!(a.sources.contains_key("sparsity.structured"), "{name}");
     }
 }

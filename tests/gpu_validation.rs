@@ -109,4 +109,18 @@ fn validation_md_shows_the_current_model() {
         doc.contains(&render::sweep_markdown(&rows)),
         "VALIDATION.md is stale: paste the table of `accelsim validate a100-mlp`"
     );
+    let wide = sweep::precision_sweep_with(
+        &arch,
+        &spec,
+        &[Format::FP16, Format::INT8, Format::INT4],
+        sweep::Epilogue::Accumulator,
+        &accelsim::model::RunOptions::default(),
+    )
+    .unwrap();
+    let outputs: Vec<&str> = wide.iter().map(|r| r.output.as_str()).collect();
+    assert_eq!(outputs, ["fp32", "int32", "int32"]);
+    assert!(
+        doc.contains(&render::sweep_markdown(&wide)),
+        "VALIDATION.md is stale: paste the table of `accelsim validate a100-mlp --epilogue accumulator`"
+    );
 }

@@ -87,14 +87,14 @@ fn small_gemm_is_launch_and_host_bound() {
     let mut arch = toy();
     if let accelsim::arch::ArrayConfig::TensorCore { gpu: Some(g), .. } = &mut arch.array {
         g.launch_latency_us = 2.0; // 2000 cycles at 1 GHz
-        g.host_overhead_us = 10.0; // 10000 cycles
     }
     // 64×64×64: one tile of 128·128·64/1024 = 1024 cycles (padded), + 2000 launch = 3024 on
-    // the device, under the 10000-cycle host dispatch.
+    // the device, under the C++ launch path's 5 µs = 5000-cycle host dispatch.
     let w = gemm_workload(64, 64, 64, Format::FP16, Format::FP16).unwrap();
-    let r = accelsim::run(&w, &arch, Engine::Analytic).unwrap();
+    let cpp = accelsim::model::RunOptions::with_launch(accelsim::model::gpu::Launch::Cpp);
+    let r = accelsim::run_with(&w, &arch, Engine::Analytic, &cpp).unwrap();
     assert_eq!(r.layers[0].compute_cycles, 3024);
-    assert_eq!(r.summary.cycles, 10000);
+    assert_eq!(r.summary.cycles, 5000);
     assert_eq!(r.layers[0].stall_reason, StallReason::HostBound);
 }
 

@@ -174,9 +174,6 @@ impl Arch {
                         format!("expected a fraction in (0, 1], got {}", g.efficiency),
                     ));
                 }
-                if let Some(h) = g.host_overhead_us {
-                    non_negative(&format!("{path}.host_overhead_us"), h)?;
-                }
             }
             if let Some(a) = &p.accumulation {
                 let accumulator = p.accumulator.unwrap_or(p.format.default_accumulator());
@@ -232,7 +229,6 @@ impl Arch {
         }
         non_negative("array.gpu.tile_overhead_cycles", g.tile_overhead_cycles)?;
         non_negative("array.gpu.launch_latency_us", g.launch_latency_us)?;
-        non_negative("array.gpu.host_overhead_us", g.host_overhead_us)?;
         non_negative("array.gpu.sm_active_pj_per_cycle", g.sm_active_pj_per_cycle)?;
         if !matches!(self.memory.core_buffers, CoreBuffers::Unified { .. }) {
             return Err(InputError::at(

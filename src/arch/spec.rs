@@ -132,10 +132,6 @@ pub struct GpuExec {
     /// GPU-side kernel launch latency in µs, paid once per kernel.
     #[serde(default)]
     pub launch_latency_us: f64,
-    /// Host-side dispatch time per kernel in µs (framework + library call). It overlaps
-    /// with the device executing earlier kernels, so an op takes at least this long.
-    #[serde(default)]
-    pub host_overhead_us: f64,
     /// Dynamic energy of one SM for one cycle of tensor-core main loop, in pJ at the
     /// technology's reference voltage, beyond the MAC datapath and the modelled memory
     /// accesses (clock tree, instruction issue, register file, operand staging).
@@ -166,10 +162,6 @@ pub struct GpuPrecision {
     /// Fraction of the tensor cores' peak the library's main loop sustains for this format
     /// (0 < efficiency ≤ 1).
     pub efficiency: f64,
-    /// Host-side dispatch time per kernel in µs for this format's library path (default:
-    /// the array's `gpu.host_overhead_us`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host_overhead_us: Option<f64>,
 }
 
 /// Process technology of the arch: the energy table is scaled from its own node and voltage

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use accelsim::arch::Arch;
 use accelsim::func::{self, ExecOptions, Feeds};
 use accelsim::import::onnx::{import_file, ImportOptions};
+use accelsim::model::gpu::Launch;
+use accelsim::model::RunOptions;
 use accelsim::report::{layers_csv, render_table, render_table_details};
 use accelsim::sim::Engine;
 use accelsim::tensor::read_npy;
@@ -32,6 +34,11 @@ pub struct RunArgs {
     /// analytic (per-op roofline, ops one after another).
     #[arg(long, value_enum, default_value = "event")]
     pub engine: EngineArg,
+    /// GPU archs: how kernels are launched — graph (CUDA Graph replay: device launch
+    /// latency only), cpp (a C++ host, ~5 µs per kernel) or eager (the PyTorch eager path
+    /// the H100 calibration was measured with). No effect on other archs.
+    #[arg(long, value_enum, default_value = "graph")]
+    pub launch: LaunchArg,
     /// Write the report to this file instead of stdout (format from --json/--csv, else
     /// text).
     #[arg(short, long)]
@@ -79,6 +86,27 @@ impl From<EngineArg> for Engine {
         match e {
             EngineArg::Event => Engine::Event,
             EngineArg::Analytic => Engine::Analytic,
+        }
+    }
+}
+
+/// GPU launch path on the command line ([`Launch`]).
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum LaunchArg {
+    /// CUDA Graph replay: kernels pay the device launch latency only.
+    Graph,
+    /// A C++ host issuing kernels back to back.
+    Cpp,
+    /// The PyTorch eager loop the H100 calibration was measured with.
+    Eager,
+}
+
+impl From<LaunchArg> for Launch {
+    fn from(l: LaunchArg) -> Launch {
+        match l {
+            LaunchArg::Graph => Launch::Graph,
+            LaunchArg::Cpp => Launch::Cpp,
+            LaunchArg::Eager => Launch::Eager,
         }
     }
 }
@@ -172,12 +200,13 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         "simulating with the {} engine",
         format!("{:?}", args.engine).to_lowercase()
     );
+    let options = RunOptions::with_launch(args.launch.into());
     let (report, trace) = if args.trace.is_some() {
-        let (r, t) = accelsim::run_with_trace(&workload, &arch, args.engine.into())
+        let (r, t) = accelsim::run_traced(&workload, &arch, args.engine.into(), &options)
             .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;
         (r, Some(t))
     } else {
-        let r = accelsim::run(&workload, &arch, args.engine.into())
+        let r = accelsim::run_with(&workload, &arch, args.engine.into(), &options)
             .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;
         (r, None)
     };

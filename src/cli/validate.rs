@@ -4,8 +4,13 @@
 use std::path::PathBuf;
 
 use accelsim::arch::Arch;
+use accelsim::model::gpu::Launch;
+use accelsim::model::RunOptions;
 use accelsim::numerics::Format;
+use accelsim::validate::sweep::Epilogue;
 use accelsim::validate::{self, calibration::Calibration, render};
+
+use super::run::LaunchArg;
 use accelsim::workload::WorkloadSpec;
 
 use super::CliError;
@@ -34,9 +39,22 @@ pub struct ValidateArgs {
     /// Workload for a100-mlp (default: the bundled workloads/mlp6.json).
     #[arg(long)]
     pub workload: Option<PathBuf>,
+    /// Launch path of the predictions (default: eager for h100, as its measurements were
+    /// taken; graph for a100-mlp, as `accelsim run`).
+    #[arg(long, value_enum)]
+    pub launch: Option<LaunchArg>,
+    /// a100-mlp: the format every layer writes its result in — `operand` (default: the
+    /// layer's own precision, a requantizing epilogue), `accumulator` (int32 for integer,
+    /// fp32 for float layers, as CUTLASS int32/fp32 C/D) or a format name.
+    #[arg(long, default_value = "operand", value_parser = parse_epilogue)]
+    pub epilogue: Epilogue,
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_epilogue(s: &str) -> Result<Epilogue, String> {
+    Epilogue::parse(s)
 }
 
 fn bad(e: accelsim::InputError) -> CliError {
@@ -59,6 +77,15 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
                 Some(p) => Calibration::load(p).map_err(bad)?,
                 None => Calibration::from_json(validate::H100_CALIBRATION_JSON).map_err(bad)?,
             };
+            if let Some(l) = args
+                .launch
+                .map(Launch::from)
+                .filter(|&l| l != Launch::Eager)
+            {
+                return Err(CliError::bad_input(format!(
+                    "--launch {l}: validate h100 compares with measurements taken through the PyTorch eager path, so it predicts with --launch eager"
+                )));
+            }
             let v = validate::h100::validate(&arch, &cal).map_err(bad)?;
             let cap = validate::cap::cap_effect(&arch, 8192, &["fp16", "bf16", "fp8", "int8"])
                 .map_err(bad)?;
@@ -80,10 +107,13 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
                 Some(p) => accelsim::error::load_json_file(p).map_err(bad)?,
                 None => accelsim::error::parse_json(validate::MLP6_JSON).map_err(bad)?,
             };
-            let rows = validate::sweep::precision_sweep(
+            let launch = args.launch.map(Launch::from).unwrap_or_default();
+            let rows = validate::sweep::precision_sweep_with(
                 &arch,
                 &spec,
                 &[Format::FP16, Format::INT8, Format::INT4],
+                args.epilogue,
+                &RunOptions::with_launch(launch),
             )
             .map_err(|e| match &args.workload {
                 Some(p) => bad(e.in_file(p)),
@@ -94,7 +124,7 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
                     + "\n"
             } else {
                 format!(
-                    "accelsim validate: {} on {} at fp16, int8, int4\n\n{}",
+                    "accelsim validate: {} on {} at fp16, int8, int4 (--launch {launch})\n\n{}",
                     spec.name,
                     arch.name,
                     render::sweep_markdown(&rows)

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::arch::sparsity::Operand;
+use crate::model::gpu::Launch;
 use crate::sim::Engine;
 use crate::workload::PrecisionSpec;
 
@@ -26,6 +27,10 @@ pub struct SweepSpec {
     #[serde(default)]
     #[schemars(with = "String")]
     pub engine: Engine,
+    /// GPU archs: how kernels are launched at every point — `graph` (default, as
+    /// `accelsim run`), `cpp` or `eager` ([`Launch`]).
+    #[serde(default, skip_serializing_if = "is_default_launch")]
+    pub launch: Launch,
     /// Fixed edits applied to the base arch before any axis: JSON path → value
     /// (e.g. `{"precision_fallback": true}`).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -51,6 +56,10 @@ pub struct SweepSpec {
     /// Scatter plots written with `--plot` (default: the first two Pareto objectives).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub plots: Vec<PlotSpec>,
+}
+
+fn is_default_launch(l: &Launch) -> bool {
+    *l == Launch::default()
 }
 
 /// One axis of the design space.

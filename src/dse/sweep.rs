@@ -579,27 +579,30 @@ impl Sweep {
             archs.push((String::new(), &base_arch_built));
         }
         let mut notes = std::collections::BTreeSet::new();
+        let run_options = crate::model::RunOptions::with_launch(spec.launch);
         for (what, arch) in &archs {
-            let costs = quietly(|| crate::model::plan(&base_wl, arch)).map_err(|e| {
-                InputError::at(
-                    "workload",
-                    format!(
-                        "the base workload cannot run on arch '{}'{what}: at {}: {}",
-                        arch.name, e.json_path, e.message
-                    ),
-                )
-            })?;
-            notes.extend(costs.into_iter().flat_map(|c| c.warnings));
-            for (at, w) in &wl_checks {
-                let costs = quietly(|| crate::model::plan(w, arch)).map_err(|e| {
+            let costs =
+                quietly(|| crate::model::plan_with(&base_wl, arch, &run_options)).map_err(|e| {
                     InputError::at(
-                        at.clone(),
+                        "workload",
                         format!(
-                            "this precision cannot run on arch '{}'{what}: {}",
-                            arch.name, e.message
+                            "the base workload cannot run on arch '{}'{what}: at {}: {}",
+                            arch.name, e.json_path, e.message
                         ),
                     )
                 })?;
+            notes.extend(costs.into_iter().flat_map(|c| c.warnings));
+            for (at, w) in &wl_checks {
+                let costs =
+                    quietly(|| crate::model::plan_with(w, arch, &run_options)).map_err(|e| {
+                        InputError::at(
+                            at.clone(),
+                            format!(
+                                "this precision cannot run on arch '{}'{what}: {}",
+                                arch.name, e.message
+                            ),
+                        )
+                    })?;
                 notes.extend(costs.into_iter().flat_map(|c| c.warnings));
             }
         }
@@ -786,7 +789,7 @@ impl Sweep {
             .then(|| (0..wl_space.total()).map(|_| OnceLock::new()).collect());
 
         // Fingerprint of everything that decides the rows.
-        let fp_doc = serde_json::json!({
+        let mut fp_doc = serde_json::json!({
             "arch": base_arch,
             "workload": base_workload,
             "engine": spec.engine,
@@ -795,9 +798,13 @@ impl Sweep {
             "constraints": spec.constraints,
             "accuracy": accuracy.as_ref().map(|a| &a.entries),
         });
-        let mut fp_doc = fp_doc;
         if let Some(m) = &spec.accuracy_model {
             fp_doc["accuracy_model"] = serde_json::json!(m);
+        }
+        // The launch path joins the fingerprint only when it is not the default, so the
+        // rows of sweeps written before it existed still resume.
+        if spec.launch != crate::model::gpu::Launch::default() {
+            fp_doc["launch"] = serde_json::json!(spec.launch);
         }
         let fingerprint = format!("{:016x}", fnv1a64(compact(&fp_doc).as_bytes()));
 
@@ -1002,7 +1009,14 @@ impl Sweep {
         }
         // The same operating point as `accelsim run`: a power-capped arch runs at the
         // clock its cap allows.
-        let solved = match quietly(|| crate::power::solve(&wl, &arch, self.spec.engine)) {
+        let solved = match quietly(|| {
+            crate::power::solve_with(
+                &wl,
+                &arch,
+                self.spec.engine,
+                &crate::model::RunOptions::with_launch(self.spec.launch),
+            )
+        }) {
             Ok(s) => s,
             Err(e) => return fail(m, source, format!("at {}: {}", e.json_path, e.message)),
         };

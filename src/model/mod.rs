@@ -4,6 +4,7 @@
 //! the simulation engine ([`crate::sim`]) only schedules these costs.
 
 pub mod gpu;
+pub mod options;
 pub mod sparsity;
 pub mod systolic;
 pub mod tensor_core;
@@ -17,6 +18,8 @@ use crate::arch::{Arch, ArrayConfig, CoreBuffers, EnergyTable, MacMode};
 use crate::error::{InputError, InputResult};
 use crate::numerics::Format;
 use crate::workload::{GemmView, Op, OpKind, Workload};
+
+pub use options::RunOptions;
 
 /// Which unit executes an op.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -245,23 +248,47 @@ fn bytes_per_element(f: Format) -> f64 {
     f.storage_bits() / 8.0
 }
 
-/// Costs every op of a workload on an arch, in file order. Errors name the op (e.g. an
-/// unsupported precision).
+/// Costs every op of a workload on an arch, in file order, with the default
+/// [`RunOptions`]. Errors name the op (e.g. an unsupported precision).
 pub fn plan(workload: &Workload, arch: &Arch) -> InputResult<Vec<OpCost>> {
+    plan_with(workload, arch, &RunOptions::default())
+}
+
+/// Costs every op of a workload on an arch, in file order, under `options` (e.g. the GPU
+/// launch path).
+pub fn plan_with(
+    workload: &Workload,
+    arch: &Arch,
+    options: &RunOptions,
+) -> InputResult<Vec<OpCost>> {
     let table = arch.energy_table();
     workload
         .ops
         .iter()
-        .map(|op| plan_op(op, workload, arch, &table))
+        .map(|op| plan_op_with(op, workload, arch, &table, options))
         .collect()
 }
 
-/// Costs one op.
+/// Costs one op with the default [`RunOptions`].
 pub fn plan_op(op: &Op, w: &Workload, arch: &Arch, table: &EnergyTable) -> InputResult<OpCost> {
-    match op.gemm {
-        Some(g) => plan_compute(op, g, w, arch, table),
-        None => Ok(plan_vector(op, w, arch, table)),
-    }
+    plan_op_with(op, w, arch, table, &RunOptions::default())
+}
+
+/// Costs one op under `options`: the device cost, then the host dispatch time of the
+/// run's launch path ([`gpu::launch`]).
+pub fn plan_op_with(
+    op: &Op,
+    w: &Workload,
+    arch: &Arch,
+    table: &EnergyTable,
+    options: &RunOptions,
+) -> InputResult<OpCost> {
+    let mut cost = match op.gemm {
+        Some(g) => plan_compute(op, g, w, arch, table)?,
+        None => plan_vector(op, w, arch, table),
+    };
+    cost.host_overhead_cycles = options.launch.host_cycles(arch, &cost);
+    Ok(cost)
 }
 
 fn buffer_caps(arch: &Arch) -> (tiling::Capacity, [f64; 3]) {
@@ -513,12 +540,10 @@ fn plan_vector_with(
         arch.vector_unit.lanes,
         arch.vector_unit.ops_per_lane_per_cycle,
     );
-    // On a GPU every non-view op is a kernel: launch latency on the device, dispatch time
-    // on the host.
-    let mut host_overhead_cycles = 0;
+    // On a GPU every non-view op is a kernel: launch latency on the device (the host's
+    // dispatch time is the run's launch path, added by `plan_op_with`).
     if let (Some(g), false) = (arch.gpu(), is_view) {
         compute_cycles += gpu::op::launch_cycles(arch, g);
-        host_overhead_cycles = gpu::op::host_cycles(arch, g, None);
     }
     let traffic = if is_view {
         Traffic::default()
@@ -560,7 +585,7 @@ fn plan_vector_with(
         energy,
         mac_energy_source: None,
         warnings: Vec::new(),
-        host_overhead_cycles,
+        host_overhead_cycles: 0,
         sparsity: None,
     }
 }

@@ -10,6 +10,7 @@ use crate::sim::Engine;
 
 use super::calibration::precision_formats;
 use super::gemm::gemm_workload;
+use super::h100::MEASURED_LAUNCH;
 
 /// One precision with and without the cap.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,8 +45,8 @@ pub fn cap_effect(arch: &Arch, n: u64, precisions: &[&str]) -> InputResult<Vec<C
     for &p in precisions {
         let (op, out) = precision_formats(p).map_err(|e| InputError::at("precision", e))?;
         let w = gemm_workload(n, n, n, op, out)?;
-        let c = crate::run(&w, arch, Engine::Analytic)?;
-        let u = crate::run(&w, &free, Engine::Analytic)?;
+        let c = crate::run_with(&w, arch, Engine::Analytic, &MEASURED_LAUNCH)?;
+        let u = crate::run_with(&w, &free, Engine::Analytic, &MEASURED_LAUNCH)?;
         let macs = (n * n * n) as f64;
         let (base_u, base_c) = rows
             .first()

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::arch::Arch;
 use crate::error::InputResult;
-use crate::model::ArrayMapping;
+use crate::model::gpu::Launch;
+use crate::model::{ArrayMapping, RunOptions};
 use crate::power::CapState;
 use crate::report::Report;
 use crate::sim::{Engine, StallReason};
@@ -125,13 +126,19 @@ impl H100Validation {
     }
 }
 
+/// The launch path the calibration measurements were taken with: PyTorch eager
+/// ([`Launch::Eager`]); every prediction compared with them uses it.
+pub const MEASURED_LAUNCH: RunOptions = RunOptions {
+    launch: Launch::Eager,
+};
+
 /// Predicts one calibration point on `arch` (through the full pipeline, power cap
-/// included, exactly as `accelsim run` would).
+/// included, exactly as `accelsim run --launch eager` would).
 pub fn predict(arch: &Arch, g: &GemmPoint) -> InputResult<Row> {
     let (operand, output) =
         precision_formats(&g.prec).map_err(|e| crate::error::InputError::at("gemm.prec", e))?;
     let w = gemm_workload(g.m, g.n, g.k, operand, output)?;
-    let solved = crate::power::solve(&w, arch, Engine::Analytic)?;
+    let solved = crate::power::solve_with(&w, arch, Engine::Analytic, &MEASURED_LAUNCH)?;
     let r = Report::build(&w, &solved.arch, &solved.costs, &solved.timeline)
         .with_operating_point(&solved.point);
     let macs = (g.m * g.n * g.k) as f64;

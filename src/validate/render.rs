@@ -145,12 +145,13 @@ pub fn cap_markdown(rows: &[super::cap::CapRow]) -> String {
 /// A precision sweep as Markdown.
 pub fn sweep_markdown(rows: &[SweepRow]) -> String {
     let mut out = String::from(
-        "| precision | latency ms | vs first | reduction | energy J | power W | clock GHz | cap |\n|---|---:|---:|---:|---:|---:|---:|---|\n",
+        "| precision | output | latency ms | vs first | reduction | energy J | power W | clock GHz | cap |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n",
     );
     for r in rows {
         out.push_str(&format!(
-            "| {} | {:.3} | {:.3} | {:.1}% | {:.3} | {:.0} | {:.3} | {} |\n",
+            "| {} | {} | {:.3} | {:.3} | {:.1}% | {:.3} | {:.0} | {:.3} | {} |\n",
             r.format,
+            r.output,
             r.latency_s * 1e3,
             r.latency_vs_first,
             100.0 * (1.0 - r.latency_vs_first),

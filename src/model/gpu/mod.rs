@@ -5,8 +5,8 @@
 //! (wave quantization). Each tile is bounded by the tensor cores' throughput (times a
 //! per-precision library efficiency) and by its shared-memory operand traffic; the kernel
 //! is bounded by L2 bandwidth and (in the scheduler) HBM bandwidth, and pays a launch
-//! latency. Host dispatch time per kernel is reported separately: it overlaps with device
-//! work, so an op takes at least that long.
+//! latency. Host dispatch time per kernel is the run's launch path ([`launch`]), not the
+//! arch's: it overlaps with device work, so an op takes at least that long.
 //!
 //! Sparse operands the arch can exploit (its `sparsity` block, e.g. 2:4 structured weights
 //! on sparse tensor cores) speed up the main loop by the reduction speedup and shrink the
@@ -14,12 +14,15 @@
 //!
 //! - [`kernel`]: the pure cost function [`gemm_cost`] (tiles, occupancy, waves, bounds);
 //! - [`traffic`]: HBM traffic with L2 reuse across a wave of tiles;
+//! - [`launch`]: the launch paths (CUDA Graph, C++, PyTorch eager) and their host time;
 //! - [`op`]: the [`crate::model::OpCost`] of an op on a GPU arch (traffic and energy).
 //!
 //! See `docs/gpu.md` for the equations and `VALIDATION.md` for measured-vs-predicted.
 
 pub mod kernel;
+pub mod launch;
 pub mod op;
 pub mod traffic;
 
 pub use kernel::{gemm_cost, GemmShape, GpuBound, GpuCost, GpuParams};
+pub use launch::Launch;

@@ -1,6 +1,7 @@
 //! The cost of one op on an arch whose tensor-core array has a `gpu` block: GEMM-like ops
 //! go through [`super::gemm_cost`]; every op that launches a kernel pays the launch latency
-//! on the device and the host dispatch time (reported as `host_overhead_cycles`).
+//! on the device. The host dispatch time (`host_overhead_cycles`) belongs to the run's
+//! launch path and is set by [`crate::model::plan_op_with`] ([`super::launch`]).
 //!
 //! Sparse data (the arch's `sparsity` block, planned by [`crate::model::sparsity`]): the
 //! tensor cores run the reduction `g.k / compute_gemm.k` × faster (2 for 2:4 weights on
@@ -39,17 +40,6 @@ pub fn container_bytes(format: Format) -> f64 {
 /// Kernel launch latency of `gpu` in cycles at the arch's clock.
 pub fn launch_cycles(arch: &Arch, gpu: &GpuExec) -> u64 {
     (gpu.launch_latency_us * 1e-6 * arch.clock_hz()).round() as u64
-}
-
-/// Host dispatch time in cycles at the arch's clock for a kernel in `format` (the
-/// precision's override, else the array's default).
-pub fn host_cycles(arch: &Arch, gpu: &GpuExec, format: Option<Format>) -> u64 {
-    let us = format
-        .and_then(|f| arch.precision(f))
-        .and_then(|p| p.gpu.as_ref())
-        .and_then(|g| g.host_overhead_us)
-        .unwrap_or(gpu.host_overhead_us);
-    (us * 1e-6 * arch.clock_hz()).round() as u64
 }
 
 /// The kernel-model parameters of `arch` for MACs in `mac.format`.
@@ -214,7 +204,7 @@ pub fn plan_compute(
             "{}+sm_active_cycle:arch_file:array.gpu.sm_active_pj_per_cycle",
             mac_e.source
         )),
-        host_overhead_cycles: host_cycles(arch, gpu, Some(mac.format)),
+        host_overhead_cycles: 0,
         mac: Some(mac),
         warnings,
     }
