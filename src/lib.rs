@@ -49,10 +49,10 @@ pub fn run(
     engine: sim::Engine,
 ) -> InputResult<report::Report> {
     let solved = power::solve(workload, arch, engine)?;
-    Ok(
-        report::Report::build(workload, &solved.arch, &solved.costs, &solved.timeline)
-            .with_operating_point(&solved.point),
-    )
+    let report = report::Report::build(workload, &solved.arch, &solved.costs, &solved.timeline)
+        .with_operating_point(&solved.point);
+    report.check_figures()?;
+    Ok(report)
 }
 
 /// Like [`run`], also returning the run as Chrome trace-event / Perfetto JSON
@@ -69,6 +69,7 @@ pub fn run_with_trace(
     };
     let timeline = sim::simulate_with(workload, arch, &costs, engine, &options);
     let report = report::Report::build(workload, arch, &costs, &timeline);
+    report.check_figures()?;
     let trace = report::chrome_trace(workload, arch, &timeline);
     Ok((report, trace))
 }

@@ -19,10 +19,12 @@
 //! (CSV / JSON Lines), [`store`] (output folder, resume, merge), [`plot`] (SVG).
 
 pub mod jsonpath;
+pub mod limits;
 pub mod metrics;
 pub mod pareto;
 pub mod plot;
 pub mod qat;
+pub mod resume;
 pub mod rows;
 pub mod select;
 pub mod space;
