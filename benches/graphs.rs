@@ -57,7 +57,9 @@ fn main() {
         env!("CARGO_MANIFEST_DIR")
     );
     let arch = Arch::load(arch_path.as_ref()).expect("arch");
-    println!("| graph | ops | load (s) | run, event (s) | run, analytic (s) | total event, µs/op |");
+    println!(
+        "| graph | ops | load (s) | run, event (s) | run, analytic (s) | total event, µs/op |"
+    );
     println!("|---|---:|---:|---:|---:|---:|");
     for n in [10_000usize, 100_000, 1_000_000] {
         if filter.is_some_and(|f| f != n) {

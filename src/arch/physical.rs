@@ -60,9 +60,17 @@ pub const VECTOR_OPS_PER_LANE: PhysicalRange = range(
     1024.0,
     "1/1024 to 1024 ops per lane per cycle",
 );
-/// DRAM bandwidth: 1 MB/s to 1 PB/s.
-pub const DRAM_BANDWIDTH_GBPS: PhysicalRange =
-    range("memory.dram.bandwidth_gbps", 1e-3, 1e6, "1 MB/s to 1 PB/s");
+/// Largest bandwidth figure: far beyond any memory, it stands for an ideal (infinitely fast)
+/// memory in what-if studies; transfers then take no time and every figure stays finite.
+pub const IDEAL_BANDWIDTH: f64 = 1e30;
+
+/// DRAM bandwidth: from 1 MB/s up to an ideal memory (1e30 GB/s).
+pub const DRAM_BANDWIDTH_GBPS: PhysicalRange = range(
+    "memory.dram.bandwidth_gbps",
+    1e-3,
+    IDEAL_BANDWIDTH,
+    "1 MB/s up to 1e30 GB/s, an ideal memory",
+);
 /// DRAM latency: 0 to 1 ms.
 pub const DRAM_LATENCY_NS: PhysicalRange = range("memory.dram.latency_ns", 0.0, 1e6, "0 to 1 ms");
 /// DRAM capacity: up to 1 PiB.
@@ -86,12 +94,12 @@ pub const BUFFER_CAPACITY_KIB: PhysicalRange = range(
     1_073_741_824.0,
     "1 byte to 1 TiB",
 );
-/// On-chip buffer port width: up to 1 MiB per cycle.
+/// On-chip buffer port width: from 1/1024 byte per cycle up to an ideal buffer.
 pub const BUFFER_BYTES_PER_CYCLE: PhysicalRange = range(
     "memory.*.bytes_per_cycle",
     1.0 / 1024.0,
-    1_048_576.0,
-    "1/1024 to 2^20 bytes per cycle",
+    IDEAL_BANDWIDTH,
+    "1/1024 up to 1e30 bytes per cycle, an ideal buffer",
 );
 /// Buffer banks.
 pub const BUFFER_BANKS: PhysicalRange = range("memory.*.banks", 1.0, 65_536.0, "1 to 65536 banks");
