@@ -5,6 +5,9 @@
 //! report) with the event engine and with the analytic engine. Near-linear handling shows
 //! as a flat time per op across sizes.
 //!
+//! ONNX: a chain of Relu nodes, encoded in-process as protobuf, decoded and imported
+//! (`OnnxModel::from_bytes` + `import::onnx::to_workload`).
+//!
 //! A timing harness rather than criterion: one 1M-op run takes seconds, so each figure is
 //! the best of a few runs (3 up to 100k ops, 1 at 1M).
 //!
@@ -13,7 +16,10 @@
 
 use std::time::{Duration, Instant};
 
+use std::path::Path;
+
 use accelsim::arch::Arch;
+use accelsim::import::onnx::{to_workload, ImportOptions, OnnxModel};
 use accelsim::sim::Engine;
 use accelsim::workload::Workload;
 
@@ -36,6 +42,73 @@ fn graph_json(n: usize, wide: bool) -> String {
     }
     s.push_str("]}");
     s
+}
+
+/// Protobuf writer for the few ONNX fields a Relu chain needs.
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn field_bytes(out: &mut Vec<u8>, tag: u32, bytes: &[u8]) {
+    varint(out, u64::from(tag) << 3 | 2);
+    varint(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+fn field_int(out: &mut Vec<u8>, tag: u32, v: u64) {
+    varint(out, u64::from(tag) << 3);
+    varint(out, v);
+}
+
+/// ValueInfoProto: a float tensor of shape [1, 64].
+fn value_info(name: &str) -> Vec<u8> {
+    let mut shape = Vec::new();
+    for d in [1u64, 64] {
+        let mut dim = Vec::new();
+        field_int(&mut dim, 1, d);
+        field_bytes(&mut shape, 1, &dim);
+    }
+    let mut tensor = Vec::new();
+    field_int(&mut tensor, 1, 1); // FLOAT
+    field_bytes(&mut tensor, 2, &shape);
+    let mut ty = Vec::new();
+    field_bytes(&mut ty, 1, &tensor);
+    let mut v = Vec::new();
+    field_bytes(&mut v, 1, name.as_bytes());
+    field_bytes(&mut v, 2, &ty);
+    v
+}
+
+/// ModelProto of a chain of `n` Relu nodes (opset 17).
+fn onnx_chain(n: usize) -> Vec<u8> {
+    let mut graph = Vec::with_capacity(n * 32);
+    for i in 0..n {
+        let mut node = Vec::new();
+        let input = if i == 0 {
+            "x".to_string()
+        } else {
+            format!("t{}", i - 1)
+        };
+        field_bytes(&mut node, 1, input.as_bytes());
+        field_bytes(&mut node, 2, format!("t{i}").as_bytes());
+        field_bytes(&mut node, 3, format!("r{i}").as_bytes());
+        field_bytes(&mut node, 4, b"Relu");
+        field_bytes(&mut graph, 1, &node);
+    }
+    field_bytes(&mut graph, 2, b"chain");
+    field_bytes(&mut graph, 11, &value_info("x"));
+    field_bytes(&mut graph, 12, &value_info(&format!("t{}", n - 1)));
+    let mut opset = Vec::new();
+    field_int(&mut opset, 2, 17);
+    let mut model = Vec::new();
+    field_int(&mut model, 1, 8);
+    field_bytes(&mut model, 8, &opset);
+    field_bytes(&mut model, 7, &graph);
+    model
 }
 
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
@@ -61,6 +134,7 @@ fn main() {
         "| graph | ops | load (s) | run, event (s) | run, analytic (s) | total event, µs/op |"
     );
     println!("|---|---:|---:|---:|---:|---:|");
+    let mut onnx_rows = Vec::new();
     for n in [10_000usize, 100_000, 1_000_000] {
         if filter.is_some_and(|f| f != n) {
             continue;
@@ -82,5 +156,22 @@ fn main() {
                 (load + event).as_secs_f64() * 1e6 / n as f64
             );
         }
+        let bytes = onnx_chain(n);
+        let (import, imported) = best_of(runs, || {
+            let m = OnnxModel::from_bytes(&bytes, Path::new("chain.onnx")).expect("model");
+            to_workload(&m, &ImportOptions::default()).expect("import")
+        });
+        assert_eq!(imported.spec.ops.len(), n);
+        onnx_rows.push(format!(
+            "| ONNX Relu chain | {n} | {:.3} | {:.2} |",
+            import.as_secs_f64(),
+            import.as_secs_f64() * 1e6 / n as f64
+        ));
+    }
+    println!();
+    println!("| graph | nodes | decode + import (s) | µs/node |");
+    println!("|---|---:|---:|---:|");
+    for r in onnx_rows {
+        println!("{r}");
     }
 }

@@ -139,7 +139,7 @@ fn gelu_at_zero_completes_with_the_exact_value() {
         &outs,
     ]);
     assert_eq!(code, 0, "{err}");
-    let y = accelsim::tensor::read_npy(&dir.join("y.npy")).unwrap();
+    let y = accelsim::tensor::read_npy(dir.join("y.npy")).unwrap();
     // gelu(0) = 0 * Phi(0) = +0 exactly (ONNX Runtime gives +0 too).
     let bits: Vec<u32> = y
         .values::<f32>()
@@ -292,7 +292,7 @@ fn reference_sweep(dir: &Path) -> PathBuf {
 
 /// A resume folder whose partial file holds the reference's first rows with `edit` applied
 /// to the row on line 4.
-fn resume_with(dir: &Path, case: &str, reference: &Path, edit: &dyn Fn(&str) -> Vec<u8>) -> i32 {
+fn resume_with(dir: &Path, case: &str, reference: &Path, edit: &RowEdit) -> i32 {
     let r = dir.join(case);
     std::fs::create_dir_all(&r).unwrap();
     std::fs::copy(reference.join("manifest.json"), r.join("manifest.json")).unwrap();
@@ -324,6 +324,9 @@ fn resume_with(dir: &Path, case: &str, reference: &Path, edit: &dyn Fn(&str) -> 
     code
 }
 
+/// An edit of one results row (JSON text in, bytes out).
+type RowEdit = dyn Fn(&str) -> Vec<u8>;
+
 /// The JSON row `line` with `key` set to `value` (column order kept).
 fn with_field(line: &str, key: &str, value: serde_json::Value) -> Vec<u8> {
     let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -337,7 +340,7 @@ fn resume_refuses_rows_that_are_not_this_sweeps() {
     let reference = reference_sweep(&dir);
     let ok = resume_with(&dir, "untouched", &reference, &|l| l.as_bytes().to_vec());
     assert_eq!(ok, 0, "an untouched partial file resumes");
-    let cases: [(&str, &dyn Fn(&str) -> Vec<u8>); 5] = [
+    let cases: [(&str, &RowEdit); 5] = [
         ("id", &|l| with_field(l, "id", serde_json::json!(99999))),
         ("status", &|l| {
             with_field(l, "status", serde_json::json!("bogus"))

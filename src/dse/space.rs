@@ -121,7 +121,7 @@ impl PointSet {
     pub fn shard_contains(&self, id: u64, shard: Shard) -> bool {
         let (k, n) = (shard.index, shard.count);
         match self {
-            PointSet::All(total) => id < *total && id >= k && (id - k) % n == 0,
+            PointSet::All(total) => id < *total && id >= k && (id - k).is_multiple_of(n),
             PointSet::Sample(v) => v.binary_search(&id).is_ok_and(|pos| pos as u64 % n == k),
         }
     }
