@@ -151,6 +151,23 @@ fn gelu_at_zero_completes_with_the_exact_value() {
 }
 
 #[test]
+fn shipped_gelu_workloads_complete_functionally() {
+    // Seeded random int8 inputs reach gelu(0); both once never finished.
+    for wl in [
+        "workloads/bert_base_encoder.json",
+        "workloads/sparsity_study_int8_2x4.json",
+    ] {
+        let (code, _, err) = accelsim(&[
+            "run",
+            &path("arch_configs/edge_npu_32x32.json"),
+            &path(wl),
+            "--functional",
+        ]);
+        assert_eq!(code, 0, "{wl}: {err}");
+    }
+}
+
+#[test]
 fn onnx_erf_at_zero_completes() {
     let dir = scratch("erf");
     let (code, _, err) = accelsim(&[
