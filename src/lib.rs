@@ -63,6 +63,7 @@ pub fn run_with(
     let report = report::Report::build(workload, &solved.arch, &solved.costs, &solved.timeline)
         .with_operating_point(&solved.point);
     report::log_run(&report);
+    report.check_figures()?;
     Ok(report)
 }
 
@@ -91,6 +92,7 @@ pub fn run_traced(
     let timeline = sim::simulate_with(workload, arch, &costs, engine, &options);
     let report = report::Report::build(workload, arch, &costs, &timeline);
     report::log_run(&report);
+    report.check_figures()?;
     let trace = report::chrome_trace(workload, arch, &timeline);
     Ok((report, trace))
 }

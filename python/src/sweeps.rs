@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use accelsim::dse::rows::to_jsonl;
 use accelsim::dse::store::{merge as merge_dirs, Manifest, OutDir};
 use accelsim::dse::sweep::check_objectives;
-use accelsim::dse::{DseError, Finished, Objective, Row, Shard, Sweep};
+use accelsim::dse::{resume, DseError, Finished, Objective, Row, Shard, Sweep};
 use pyo3::prelude::*;
 
 use crate::errors::{bad_input, dse};
@@ -140,11 +140,15 @@ fn evaluate(
     let columns = sweep.columns();
     let ids = sweep.points().shard_ids(shard);
     let out = match out {
-        Some(dir) => Some(OutDir::open(
-            dir,
-            Manifest::new(sweep, shard, objectives),
-            resume,
-        )?),
+        Some(dir) => {
+            let check = |r: &Row| resume::check_row(sweep, shard, &columns, r);
+            Some(OutDir::open(
+                dir,
+                Manifest::new(sweep, shard, objectives),
+                resume,
+                &check,
+            )?)
+        }
         None => None,
     };
     let done = out.as_ref().map(|o| o.done()).unwrap_or_default();

@@ -296,9 +296,9 @@ impl EnergyTable {
     /// linearly in log2(capacity) through the 8 KiB, 32 KiB and 1 MiB points, extrapolated
     /// with the nearest segment's slope above 1 MiB, and ∝ √capacity below 8 KiB.
     pub fn sram_read64(&self, capacity_bytes: f64) -> EnergyEntry {
-        let e8 = self.entry_or("sram.8kib.read64").pj;
-        let e32 = self.entry_or("sram.32kib.read64").pj;
-        let e1m = self.entry_or("sram.1mib.read64").pj;
+        let e8 = self.pj_or("sram.8kib.read64");
+        let e32 = self.pj_or("sram.32kib.read64");
+        let e1m = self.pj_or("sram.1mib.read64");
         let l = capacity_bytes.max(1.0).log2();
         let pj = if l < 13.0 {
             e8 * (capacity_bytes.max(1.0) / 8192.0).sqrt()
@@ -319,6 +319,14 @@ impl EnergyTable {
         EnergyEntry {
             pj,
             source: format!("{source}{}", self.scaling),
+        }
+    }
+
+    /// The figure of [`EnergyTable::entry_or`] without copying its source tag (called per op).
+    fn pj_or(&self, key: &str) -> f64 {
+        match self.get(key) {
+            Some(e) => e.pj,
+            None => self.entry_or(key).pj,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod area;
 pub mod energy;
+pub mod physical;
 pub mod sparsity;
 mod spec;
 
@@ -191,6 +192,7 @@ impl Arch {
                     .map_err(|e| InputError::at(path, e.to_string()))?;
             }
         }
+        physical::check_arch(self)?;
         EnergyTable::from_config_scaled(&self.energy, self.technology.as_ref(), 1.0)?;
         if let Some(s) = &self.sparsity {
             let formats: Vec<Format> = self.precisions.iter().map(|p| p.format).collect();

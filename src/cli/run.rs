@@ -63,6 +63,14 @@ pub struct RunArgs {
     /// Seed of the random values of inputs and weights without data.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Functional: the largest tensor, in GiB of host memory at 4 bytes per element
+    /// (default 4); larger tensors are refused before anything is allocated.
+    #[arg(long, value_name = "GIB", requires = "functional")]
+    pub max_tensor_gib: Option<f64>,
+    /// Functional: the largest total of all tensors, in GiB of host memory (default 16,
+    /// sized for a 24 GiB machine).
+    #[arg(long, value_name = "GIB", requires = "functional")]
+    pub max_functional_gib: Option<f64>,
     /// ONNX: map operators without a workload equivalent to generic vector ops.
     #[arg(long)]
     pub allow_unknown: bool,
@@ -281,8 +289,16 @@ fn run_functional(
             )));
         }
     }
-    let outputs = func::execute(workload, arch, feeds, &ExecOptions { seed: args.seed })
-        .map_err(|e| CliError::bad_input(format!("{}: {e}", args.workload.display())))?;
+    let limits = func::FuncLimits::from_gib(args.max_tensor_gib, args.max_functional_gib)
+        .map_err(CliError::bad_input)?;
+    let outputs = func::execute_with_limits(
+        workload,
+        arch,
+        feeds,
+        &ExecOptions { seed: args.seed },
+        &limits,
+    )
+    .map_err(|e| CliError::bad_input(format!("{}: {e}", args.workload.display())))?;
     for (name, src) in &outputs.sources {
         if *src == func::Source::Random {
             tracing::info!(

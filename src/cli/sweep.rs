@@ -8,6 +8,7 @@ use std::time::Instant;
 use accelsim::dse::rows::to_csv;
 use accelsim::dse::store::{merge, Manifest, OutDir, PARETO_CSV, RESULTS_CSV, RESULTS_JSONL};
 use accelsim::dse::sweep::check_objectives;
+use accelsim::dse::{limits, resume};
 use accelsim::dse::{plot, DseError, Finished, Objective, Row, Shard, Status, Sweep};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
@@ -46,6 +47,9 @@ pub struct SweepArgs {
     /// Validate the sweep and print its size without evaluating anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// Most points one run evaluates (default 1,000,000; rows are held in memory).
+    #[arg(long, value_name = "N", default_value_t = accelsim::dse::limits::DEFAULT_MAX_POINTS)]
+    pub max_points: u64,
 }
 
 /// Subcommands of `accelsim sweep`.
@@ -149,22 +153,31 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         eprintln!("warning: {n}");
     }
     let shard = args.shard.unwrap_or(Shard::WHOLE);
-    let ids = sweep.points().shard_ids(shard);
+    let shard_len = sweep.points().shard_len(shard);
     if args.dry_run {
+        let over = limits::check_points(shard_len, args.max_points)
+            .err()
+            .map(|e| format!("note: a run would be refused: {e}\n"))
+            .unwrap_or_default();
         return stdout(&format!(
-            "sweep '{}' is valid: {} points in the product, {} selected, {} in shard {shard}\ncolumns: {}\npareto: {}\n",
+            "sweep '{}' is valid: {} points in the product, {} selected, {} in shard {shard}\ncolumns: {}\npareto: {}\n{over}",
             sweep.spec.name,
             sweep.space_size(),
             sweep.points().len(),
-            ids.len(),
+            shard_len,
             sweep.columns().join(","),
             describe(&objectives)
         ));
     }
+    limits::check_points(shard_len, args.max_points).map_err(CliError::bad_input)?;
+    if let Some(n) = args.threads {
+        limits::check_threads(n).map_err(CliError::bad_input)?;
+    }
+    let ids = sweep.points().shard_ids(shard);
     let pool = {
         let mut b = rayon::ThreadPoolBuilder::new();
         if let Some(n) = args.threads {
-            b = b.num_threads(n.max(1));
+            b = b.num_threads(n);
         }
         b.build()
             .map_err(|e| CliError::failure(format!("cannot start threads: {e}")))?
@@ -172,7 +185,10 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let columns = sweep.columns();
     let manifest = Manifest::new(&sweep, shard, &objectives);
     let out = match &args.out {
-        Some(dir) => Some(OutDir::open(dir, manifest, args.resume).map_err(dse_err)?),
+        Some(dir) => {
+            let check = |r: &Row| resume::check_row(&sweep, shard, &columns, r);
+            Some(OutDir::open(dir, manifest, args.resume, &check).map_err(dse_err)?)
+        }
         None => None,
     };
     let done = out.as_ref().map(|o| o.done()).unwrap_or_default();

@@ -21,10 +21,12 @@
 
 pub mod footprint;
 pub mod jsonpath;
+pub mod limits;
 pub mod metrics;
 pub mod pareto;
 pub mod plot;
 pub mod qat;
+pub mod resume;
 pub mod rows;
 pub mod select;
 pub mod sensitivity;

@@ -24,7 +24,10 @@ impl Space {
                 return Err("a dimension has no values".into());
             }
             total = total.checked_mul(r).ok_or_else(|| {
-                "the design space has more than 2^64 points; use \"sample\"".to_string()
+                "the design space has more than 2^64 - 1 points, more than 64-bit point ids \
+                 can number (sampling cannot help); use fewer axis values or split the axes \
+                 over several sweeps"
+                    .to_string()
             })?;
         }
         Ok(Space { radices, total })
@@ -112,6 +115,26 @@ impl PointSet {
     /// True when there are no points.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// True when `id` is one of the points of `shard`.
+    pub fn shard_contains(&self, id: u64, shard: Shard) -> bool {
+        let (k, n) = (shard.index, shard.count);
+        match self {
+            PointSet::All(total) => id < *total && id >= k && (id - k).is_multiple_of(n),
+            PointSet::Sample(v) => v.binary_search(&id).is_ok_and(|pos| pos as u64 % n == k),
+        }
+    }
+
+    /// Number of points in one shard, counted without allocating.
+    pub fn shard_len(&self, shard: Shard) -> u64 {
+        let (k, n) = (shard.index, shard.count);
+        let len = self.len();
+        if k >= len {
+            0
+        } else {
+            (len - k).div_ceil(n)
+        }
     }
 
     /// The ids of one shard, ascending: the points at positions `p` with

@@ -78,7 +78,7 @@ impl Manifest {
         let points = if shard == Shard::WHOLE {
             total
         } else {
-            sweep.points().shard_ids(shard).len() as u64
+            sweep.points().shard_len(shard)
         };
         Manifest {
             sweep: sweep.spec.name.clone(),
@@ -149,11 +149,36 @@ pub fn read_rows(
     columns: &[String],
     tolerate_torn_tail: bool,
 ) -> Result<Vec<Row>, DseError> {
-    let text = match std::fs::read_to_string(path) {
+    read_rows_checked(path, columns, tolerate_torn_tail, &|_| Ok(()))
+}
+
+/// Like [`read_rows`], also refusing a row `check` rejects (a located error: file and line).
+pub fn read_rows_checked(
+    path: &Path,
+    columns: &[String],
+    tolerate_torn_tail: bool,
+    check: &dyn Fn(&Row) -> Result<(), String>,
+) -> Result<Vec<Row>, DseError> {
+    let bytes = match std::fs::read(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(io_err(path, "read", e)),
     };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..valid]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        DseError::Input(
+            InputError::at(
+                format!("line {line}"),
+                format!("not UTF-8 text (invalid byte at offset {valid})"),
+            )
+            .in_file(path),
+        )
+    })?;
     let complete = text.ends_with('\n');
     let lines: Vec<&str> = text.lines().collect();
     let mut rows = Vec::with_capacity(lines.len());
@@ -161,7 +186,7 @@ pub fn read_rows(
         if line.trim().is_empty() {
             continue;
         }
-        match from_jsonl(columns, line) {
+        match from_jsonl(columns, line).and_then(|r| check(&r).map(|_| r)) {
             Ok(r) => rows.push(r),
             Err(_) if tolerate_torn_tail && !complete && i + 1 == lines.len() => {}
             Err(e) => {
@@ -280,9 +305,18 @@ pub struct OutDir {
 impl OutDir {
     /// Opens `dir` for a sweep. Without `resume`, an unfinished earlier run there is an
     /// error (so its rows are not thrown away by accident); with it, the folder's manifest
-    /// must match and its finished rows are kept.
-    pub fn open(dir: &Path, manifest: Manifest, resume: bool) -> Result<OutDir, DseError> {
+    /// must match and its finished rows are kept once `check` accepts each of them
+    /// ([`super::resume::check_row`]); a row it refuses is a located error. Temporary files
+    /// an interrupted run left there are removed.
+    pub fn open(
+        dir: &Path,
+        manifest: Manifest,
+        resume: bool,
+        check: &dyn Fn(&Row) -> Result<(), String>,
+    ) -> Result<OutDir, DseError> {
         std::fs::create_dir_all(dir).map_err(|e| io_err(dir, "create folder", e))?;
+        super::resume::remove_stale_temp_files(dir)
+            .map_err(|e| io_err(dir, "remove stale temporary files", e))?;
         let partial_path = dir.join(PARTIAL);
         let manifest_path = dir.join(MANIFEST);
         let mut rows = BTreeMap::new();
@@ -305,9 +339,15 @@ impl OutDir {
                         ),
                     ).in_file(&manifest_path)));
                 }
-                for r in read_rows(&dir.join(RESULTS_JSONL), &manifest.columns, false)?
-                    .into_iter()
-                    .chain(read_rows(&partial_path, &manifest.columns, true)?)
+                for r in
+                    read_rows_checked(&dir.join(RESULTS_JSONL), &manifest.columns, false, check)?
+                        .into_iter()
+                        .chain(read_rows_checked(
+                            &partial_path,
+                            &manifest.columns,
+                            true,
+                            check,
+                        )?)
                 {
                     rows.insert(r.id, r);
                 }
@@ -403,6 +443,21 @@ pub fn merge(
             "expected at least one shard folder to merge",
         )));
     }
+    // Writing into one of the inputs would replace a shard's results with the merge.
+    if let Ok(out_real) = out.canonicalize() {
+        for dir in inputs {
+            if dir.canonicalize().is_ok_and(|d| d == out_real) {
+                return Err(DseError::Input(InputError::at(
+                    "$",
+                    format!(
+                        "the output folder {} is also an input shard folder ({}); merge into a new folder",
+                        out.display(),
+                        dir.display()
+                    ),
+                )));
+            }
+        }
+    }
     let mut manifests: Vec<(PathBuf, Manifest)> = Vec::new();
     for dir in inputs {
         let mpath = dir.join(MANIFEST);
@@ -489,7 +544,20 @@ pub fn merge(
     let first = manifests[0].1.clone();
     let mut rows: BTreeMap<u64, Row> = BTreeMap::new();
     for (dir, m) in &manifests {
-        let got = read_rows(&dir.join(RESULTS_JSONL), &m.columns, false)?;
+        let status_at = m.columns.iter().position(|c| c == "status");
+        let check = |r: &Row| -> Result<(), String> {
+            let known = ["ok", "pruned", "infeasible", "error"];
+            match status_at.and_then(|j| r.values.get(j - 1)) {
+                Some(v) if v.as_str().is_some_and(|s| known.contains(&s)) => Ok(()),
+                Some(v) => Err(format!(
+                    "row id {}: status is {v}; expected one of {}",
+                    r.id,
+                    known.join(", ")
+                )),
+                None => Err("the manifest's columns have no 'status'".into()),
+            }
+        };
+        let got = read_rows_checked(&dir.join(RESULTS_JSONL), &m.columns, false, &check)?;
         if got.len() as u64 != m.points {
             return Err(DseError::Input(InputError::at(
                 "$",

@@ -643,6 +643,16 @@ impl Sweep {
                         "expected at least 1 point, got 0",
                     ));
                 }
+                if s.count > super::limits::MAX_SAMPLE_POINTS && s.count < space.total() {
+                    return Err(InputError::at(
+                        "sample.count",
+                        format!(
+                            "expected at most {} sampled points (their ids are held in memory), got {}",
+                            super::limits::MAX_SAMPLE_POINTS,
+                            s.count
+                        ),
+                    ));
+                }
                 if s.count >= space.total() {
                     PointSet::All(space.total())
                 } else {
@@ -850,6 +860,16 @@ impl Sweep {
         c
     }
 
+    /// The parameter values (one per parameter column) the sweep gives point `id`.
+    pub fn params_of(&self, id: u64) -> Vec<Value> {
+        let digits = self.space.digits(id);
+        self.dims
+            .iter()
+            .zip(&digits)
+            .map(|(d, &i)| d.labels[i].clone())
+            .collect()
+    }
+
     /// Points in the full product.
     pub fn space_size(&self) -> u64 {
         self.space.total()
@@ -1023,6 +1043,9 @@ impl Sweep {
         let report =
             crate::report::Report::build(&wl, &solved.arch, &solved.costs, &solved.timeline)
                 .with_operating_point(&solved.point);
+        if let Err(e) = report.check_figures() {
+            return fail(m, source, format!("at {}: {}", e.json_path, e.message));
+        }
         metrics::fill_from_run(&mut m, &report, &solved.costs);
         let ok = self
             .constraints

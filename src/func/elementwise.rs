@@ -173,10 +173,20 @@ fn finish(cx: &Ctx, vals: Vec<f32>, shape: Vec<usize>) -> FuncResult<Value> {
     cast(&v, cx.out_format(), IntRounding::NearestEven).map_err(|m| cx.err("precision.output", m))
 }
 
+/// Upper bound on the terms of erf's Maclaurin series: at |x| = 2.5 the terms fall below
+/// 1e-17 of the sum after about 60 terms, so the bound never cuts a converging sum short.
+const ERF_SERIES_MAX_TERMS: usize = 200;
+
 /// The error function, computed in f64: its Maclaurin series for |x| < 2.5, the
 /// continued fraction of erfc beyond (relative error below 1e-13).
+///
+/// Total and terminating for every input: erf(±0) = ±0, NaN stays NaN, erf(±Inf) = ±1, and
+/// the series stops when a term is exactly zero (subnormal inputs, where `x²` underflows) or
+/// after [`ERF_SERIES_MAX_TERMS`] terms — more than the ~60 that |x| < 2.5 needs to converge.
 pub(crate) fn erf(x: f64) -> f64 {
-    if x.is_nan() {
+    if x.is_nan() || x == 0.0 {
+        // erf is odd: erf(±0) = ±0 (ONNX Runtime's value too); the series' relative stopping
+        // test can never hold for a zero sum.
         return x;
     }
     let ax = x.abs();
@@ -186,12 +196,12 @@ pub(crate) fn erf(x: f64) -> f64 {
         let mut term = x;
         let mut sum = x;
         let mut n = 0.0;
-        loop {
+        for _ in 0..ERF_SERIES_MAX_TERMS {
             n += 1.0;
             term *= -x2 / n;
             let t = term / (2.0 * n + 1.0);
             sum += t;
-            if t.abs() < 1e-17 * sum.abs() {
+            if t == 0.0 || t.abs() < 1e-17 * sum.abs() {
                 break;
             }
         }
@@ -330,5 +340,22 @@ mod tests {
         ] {
             assert!((erf(x) - want).abs() < 1e-14, "erf({x}) = {}", erf(x));
         }
+    }
+
+    #[test]
+    fn erf_is_total_at_zero_subnormals_infinities_and_nan() {
+        // erf is odd with erf(0) = 0; the sign of zero is kept.
+        assert_eq!(erf(0.0).to_bits(), 0.0f64.to_bits());
+        assert_eq!(erf(-0.0).to_bits(), (-0.0f64).to_bits());
+        // For subnormal x, erf(x) = 2x/sqrt(pi) (the x^3 term underflows to zero).
+        for x in [f64::MIN_POSITIVE / 4.0, 5e-324, -5e-324, 1e-310] {
+            assert_eq!(erf(x), x * std::f64::consts::FRAC_2_SQRT_PI, "erf({x:e})");
+        }
+        assert_eq!(erf(f64::INFINITY), 1.0);
+        assert_eq!(erf(f64::NEG_INFINITY), -1.0);
+        assert!(erf(f64::NAN).is_nan());
+        // Smallest normal and f32's subnormal range (gelu evaluates erf on f32 inputs / sqrt 2).
+        let tiny = f64::from(f32::from_bits(1)) / std::f64::consts::SQRT_2;
+        assert!((erf(tiny) - tiny * std::f64::consts::FRAC_2_SQRT_PI).abs() <= f64::EPSILON * tiny);
     }
 }

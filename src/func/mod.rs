@@ -27,6 +27,7 @@ pub mod gemm_i16;
 pub mod gemm_i8;
 pub mod isa;
 mod layout;
+pub mod limits;
 pub mod mx_gemm;
 mod norm;
 mod pool;
@@ -39,6 +40,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use error::{FuncError, FuncResult};
+pub use limits::FuncLimits;
 pub use value::{Data, Value};
 
 use crate::arch::Arch;
@@ -118,13 +120,27 @@ impl Ctx<'_> {
     }
 }
 
-/// Runs a workload functionally on an arch; returns the graph outputs.
+/// Runs a workload functionally on an arch under the default memory limits
+/// ([`FuncLimits::default`]); returns the graph outputs.
 pub fn execute(
     w: &Workload,
     arch: &Arch,
     feeds: &Feeds,
     opts: &ExecOptions,
 ) -> FuncResult<Outputs> {
+    execute_with_limits(w, arch, feeds, opts, &FuncLimits::default())
+}
+
+/// Like [`execute`], refusing (before allocating anything) a workload whose tensors exceed
+/// `limits`.
+pub fn execute_with_limits(
+    w: &Workload,
+    arch: &Arch,
+    feeds: &Feeds,
+    opts: &ExecOptions,
+    limits: &FuncLimits,
+) -> FuncResult<Outputs> {
+    limits.check(w)?;
     for name in feeds.inputs.keys() {
         match w.tensor_by_name(name) {
             Some(id) if w.tensors[id].role == TensorRole::Input => {}

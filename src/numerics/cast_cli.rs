@@ -168,7 +168,16 @@ pub fn run_cast_stream<R: BufRead, W: Write>(
     let mut pending: Vec<f32> = Vec::with_capacity(block);
     let mut count = 0usize;
     for (i, line) in input.lines().enumerate() {
-        let line = line?;
+        let line = match line {
+            Ok(l) => l,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(CastCliError::BadInput(format!(
+                    "line {}: not UTF-8 text (expected one number per line)",
+                    i + 1
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        };
         if line.trim().is_empty() {
             continue;
         }

@@ -38,7 +38,7 @@ use petgraph::Direction;
 
 use super::channel::{Channel, Stream};
 use super::queue::EventQueue;
-use super::sched::{bottom_levels, ReadySet};
+use super::sched::{bottom_levels, ReadyClass, ReadyKey, ReadySet};
 use super::trace::{Counter, CounterSample, Span, SpanKind, TraceLog, Track};
 use super::{ceil_cycles, static_energy, OpTiming, SimOptions, StallReason, Timeline};
 use crate::arch::{Arch, CoreBuffers};
@@ -154,6 +154,9 @@ struct Sim<'a> {
     // Hardware.
     array_busy: Vec<bool>,
     vector_busy: Vec<bool>,
+    /// Cores whose array / vector unit is idle (counts of `false` in the `_busy` vectors).
+    array_free: usize,
+    vector_free: usize,
     dmas: Vec<Dma>,
     channel: Channel,
     streams: Vec<Stream>,
@@ -255,7 +258,21 @@ impl<'a> Sim<'a> {
                     .max(c.host_overhead_cycles)
             })
             .collect();
-        let ready = ReadySet::new(w, bottom_levels(w, &estimate));
+        let class = costs
+            .iter()
+            .zip(&w.ops)
+            .map(|(c, o)| {
+                let host = c.host_overhead_cycles > 0;
+                match c.unit {
+                    _ if c.unit == Unit::None || is_view(o.kind) => ReadyClass::Instant,
+                    Unit::Array if host => ReadyClass::ArrayHost,
+                    Unit::Array => ReadyClass::Array,
+                    _ if host => ReadyClass::VectorHost,
+                    _ => ReadyClass::Vector,
+                }
+            })
+            .collect();
+        let ready = ReadySet::new(w, bottom_levels(w, &estimate), class);
         let mut runs: Vec<OpRun> = (0..w.ops.len()).map(|_| OpRun::default()).collect();
         for e in w.graph.edge_references() {
             runs[e.target().index()].preds_left += 1;
@@ -270,6 +287,8 @@ impl<'a> Sim<'a> {
             now: 0.0,
             array_busy: vec![false; cores],
             vector_busy: vec![false; cores],
+            array_free: cores,
+            vector_free: cores,
             dmas: (0..cores * dma_per_core).map(|_| Dma::default()).collect(),
             channel: Channel::new(channel_bpc),
             streams: Vec::new(),
@@ -362,13 +381,24 @@ impl<'a> Sim<'a> {
 
     // ---- Scheduling ------------------------------------------------------------------
 
+    /// Starts ready ops at time `t` in priority order until none can start. Each pass visits
+    /// the ops that were ready when it began (ops made ready during the pass wait for the
+    /// next one) and stops early once no ready op could start (no idle unit of the kind any
+    /// ready op needs, or the host busy for host-launched ones), so a dispatch costs the ops
+    /// it starts, not the size of the ready set: wide graphs schedule in near-linear time.
     fn dispatch(&mut self, t: u64) {
         loop {
             let mut progressed = false;
-            let candidates: Vec<OpId> = self.ready.ordered().collect();
-            for op in candidates {
-                if !self.ready.contains(op) {
-                    continue; // started by a nested dispatch
+            let pass_start = self.ready.insertions();
+            let mut cursor: Option<ReadyKey> = None;
+            while let Some(key) = self.ready.next_after(cursor) {
+                cursor = Some(key);
+                if self.nothing_can_start(t) {
+                    break;
+                }
+                let op = key.2;
+                if self.ready.inserted_at(op) > pass_start {
+                    continue; // became ready during this pass
                 }
                 let cost = &self.costs[op];
                 if cost.unit == Unit::None || is_view(self.w.ops[op].kind) {
@@ -384,11 +414,14 @@ impl<'a> Sim<'a> {
                     continue;
                 }
                 let need = cost.cores_used.max(1) as usize;
-                let busy = if cost.unit == Unit::Array {
-                    &self.array_busy
+                let (busy, free_count) = if cost.unit == Unit::Array {
+                    (&self.array_busy, self.array_free)
                 } else {
-                    &self.vector_busy
+                    (&self.vector_busy, self.vector_free)
                 };
+                if free_count < need {
+                    continue;
+                }
                 let free: Vec<u32> = busy
                     .iter()
                     .enumerate()
@@ -396,16 +429,34 @@ impl<'a> Sim<'a> {
                     .map(|(i, _)| i as u32)
                     .take(need)
                     .collect();
-                if free.len() == need {
-                    self.ready.remove(op);
-                    self.start_op(op, free, t);
-                    progressed = true;
-                }
+                self.ready.remove(op);
+                self.start_op(op, free, t);
+                progressed = true;
             }
             if !progressed || self.ready.is_empty() {
                 break;
             }
         }
+    }
+
+    /// True when no ready op can start at `t`: none needs no unit, and every kind of unit
+    /// a ready op needs is taken (or, for host-launched ops, the host is busy). A host-launched
+    /// op that waits for the host still books the host-free wake-up, as visiting it would.
+    fn nothing_can_start(&mut self, t: u64) -> bool {
+        let r = &self.ready;
+        let host_busy = t < self.host_free;
+        let blocked = r.count(ReadyClass::Instant) == 0
+            && (r.count(ReadyClass::Array) == 0 || self.array_free == 0)
+            && (r.count(ReadyClass::ArrayHost) == 0 || self.array_free == 0 || host_busy)
+            && (r.count(ReadyClass::Vector) == 0 || self.vector_free == 0)
+            && (r.count(ReadyClass::VectorHost) == 0 || self.vector_free == 0 || host_busy);
+        if blocked
+            && host_busy
+            && r.count(ReadyClass::ArrayHost) + r.count(ReadyClass::VectorHost) > 0
+        {
+            self.wake_when_host_free();
+        }
+        blocked
     }
 
     /// Schedules a dispatch for when the host becomes free (once per host-free time).
@@ -426,8 +477,10 @@ impl<'a> Sim<'a> {
         for &c in &cores {
             if cost.unit == Unit::Array {
                 self.array_busy[c as usize] = true;
+                self.array_free -= 1;
             } else {
                 self.vector_busy[c as usize] = true;
+                self.vector_free -= 1;
             }
         }
         let k = cores.len() as f64;
@@ -639,8 +692,10 @@ impl<'a> Sim<'a> {
             for &c in &run.cores {
                 if self.costs[op].unit == Unit::Array {
                     self.array_busy[c as usize] = false;
+                    self.array_free += 1;
                 } else {
                     self.vector_busy[c as usize] = false;
+                    self.vector_free += 1;
                 }
             }
             self.working_total -= run.working_set;

@@ -1,6 +1,6 @@
 //! Turns a [`WorkloadSpec`] into a validated [`Workload`]: names, DAG, cycles, shapes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -111,14 +111,26 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
     }
 
     // Resolve input / weight / bias names.
-    let lookup = |name: &str, path: String, tensors: &[Tensor]| -> InputResult<TensorId> {
-        tensors.iter().position(|t| t.name == name).ok_or_else(|| {
+    // Names resolve through a hash index (linear in the graph, not quadratic).
+    let index_of = |tensors: &[Tensor]| -> HashMap<String, TensorId> {
+        tensors
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect()
+    };
+    let lookup = |name: &str,
+                  path: String,
+                  index: &HashMap<String, TensorId>|
+     -> InputResult<TensorId> {
+        index.get(name).copied().ok_or_else(|| {
             InputError::at(
                 path,
                 format!("unknown tensor '{name}': not a graph input, a declared weight or any op's output"),
             )
         })
     };
+    let index = index_of(&tensors);
     let mut resolved: Vec<(Vec<TensorId>, Option<TensorId>, Option<TensorId>)> = Vec::new();
     for (i, op) in spec.ops.iter().enumerate() {
         let path = format!("ops[{i}]");
@@ -126,15 +138,15 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
         for (j, name) in op.inputs.iter().enumerate() {
             // Any op may read a weight (a constant) as an input: matmul/conv2d operands,
             // elementwise constants, imported ONNX initializers.
-            let id = lookup(name, format!("{path}.inputs[{j}]"), &tensors)?;
+            let id = lookup(name, format!("{path}.inputs[{j}]"), &index)?;
             ins.push(id);
         }
         let weight = match &op.weight {
-            Some(n) => Some(lookup(n, format!("{path}.weight"), &tensors)?),
+            Some(n) => Some(lookup(n, format!("{path}.weight"), &index)?),
             None => None,
         };
         let bias = match &op.bias {
-            Some(n) => Some(lookup(n, format!("{path}.bias"), &tensors)?),
+            Some(n) => Some(lookup(n, format!("{path}.bias"), &index)?),
             None => None,
         };
         for (field, id) in [("weight", weight), ("bias", bias)] {
@@ -167,6 +179,7 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
 
     // Shapes, formats, attributes in topological order.
     let mut ops: Vec<Option<Op>> = vec![None; spec.ops.len()];
+    let mut total_macs = 0u64;
     for &i in &topo_order {
         let op = &spec.ops[i];
         let path = format!("ops[{i}]");
@@ -180,6 +193,23 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
             gemm,
             implicit_weight,
         } = infer(op, &path, &in_shapes, weight_shape.as_deref())?;
+        if let Some(g) = gemm {
+            let macs = g.checked_macs().ok_or_else(|| {
+                InputError::at(
+                    path.clone(),
+                    format!(
+                        "the op's MAC count ({} x {} x {} x {}) overflows 2^64",
+                        g.count, g.m, g.n, g.k
+                    ),
+                )
+            })?;
+            total_macs = total_macs.checked_add(macs).ok_or_else(|| {
+                InputError::at(
+                    path.clone(),
+                    "the workload's total MAC count overflows 2^64 at this op",
+                )
+            })?;
+        }
         let mut weight = *weight;
         if let Some(shape) = implicit_weight {
             let elements = checked_elements(&shape, &format!("{path}.weight"))?;
@@ -249,9 +279,10 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
             .filter(|t| !consumed.contains(t))
             .collect()
     } else {
+        let index = index_of(&tensors);
         let mut v = Vec::new();
         for (j, name) in spec.outputs.iter().enumerate() {
-            v.push(lookup(name, format!("outputs[{j}]"), &tensors)?);
+            v.push(lookup(name, format!("outputs[{j}]"), &index)?);
         }
         v
     };

@@ -177,6 +177,15 @@ pub struct GemmView {
 }
 
 impl GemmView {
+    /// Multiply-accumulates of the whole op, `None` when it overflows u64 (workload
+    /// validation refuses such ops, so [`GemmView::macs`] never saturates on a loaded workload).
+    pub fn checked_macs(&self) -> Option<u64> {
+        self.count
+            .checked_mul(self.m)?
+            .checked_mul(self.n)?
+            .checked_mul(self.k)
+    }
+
     /// Multiply-accumulates of the whole op (saturating).
     pub fn macs(&self) -> u64 {
         self.count

@@ -140,6 +140,13 @@ pub fn to_workload(model: &OnnxModel, opts: &ImportOptions) -> Result<Imported, 
         weight_values: BTreeMap::new(),
         ops: Vec::new(),
         op_names: BTreeSet::new(),
+        used: model
+            .graph
+            .nodes
+            .iter()
+            .flat_map(|n| n.inputs.iter().map(String::as_str))
+            .chain(model.graph.outputs.iter().map(|o| o.name.as_str()))
+            .collect(),
         warnings: &mut warnings,
     };
     for (name, t) in &model.graph.initializers {
@@ -220,6 +227,8 @@ struct Builder<'a> {
     weight_values: BTreeMap<String, Tensor>,
     ops: Vec<OpSpec>,
     op_names: BTreeSet<String>,
+    /// Every value some node reads or the graph outputs (one lookup per question, not a scan).
+    used: BTreeSet<&'a str>,
     warnings: &'a mut Vec<String>,
 }
 
@@ -876,12 +885,7 @@ impl Builder<'_> {
     }
 
     fn is_used(&self, value: &str) -> bool {
-        self.model
-            .graph
-            .nodes
-            .iter()
-            .any(|n| n.inputs.iter().any(|i| i == value))
-            || self.model.graph.outputs.iter().any(|o| o.name == value)
+        self.used.contains(value)
     }
 
     #[allow(clippy::too_many_arguments)]
