@@ -16,7 +16,7 @@ use super::nest::ElemBytes;
 use super::tiling::Capacity;
 
 /// Extents up to this are searched over every tile size.
-pub const EXHAUSTIVE_EXTENT: u64 = 64;
+pub const EXHAUSTIVE_EXTENT: u64 = 32;
 
 /// Candidate tile extents of a dimension of `extent` elements, ascending.
 pub fn tile_candidates(extent: u64) -> Vec<u64> {
@@ -90,6 +90,7 @@ mod tests {
     #[test]
     fn candidates_cover_powers_of_two_balanced_splits_and_the_extent() {
         assert_eq!(tile_candidates(5), vec![1, 2, 3, 4, 5]);
+        assert_eq!(tile_candidates(32).len(), 32);
         let c = tile_candidates(100);
         for x in [1, 2, 4, 8, 16, 32, 64, 100, 50, 25, 13, 7] {
             assert!(c.contains(&x), "{x} in {c:?}");

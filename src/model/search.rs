@@ -295,7 +295,7 @@ fn one_level(p: &Problem, evaluated: &mut u64) -> Option<(Eval, LevelNest)> {
 }
 
 /// Outer mappings kept for refinement under a global buffer.
-const OUTER_KEPT: usize = 4;
+const OUTER_KEPT: usize = 2;
 
 fn two_level(p: &Problem, gb: f64, evaluated: &mut u64) -> Option<(Eval, [LevelNest; 2])> {
     let gcap = Capacity::Unified(gb);
