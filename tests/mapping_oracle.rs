@@ -211,3 +211,53 @@ fn each_layer_reports_a_lower_bound_it_respects() {
         );
     }
 }
+
+/// `accelsim run --json` carries each compute layer's mapping and `--mapping` prints it.
+#[test]
+fn the_report_carries_each_layers_mapping() {
+    let dir = std::env::temp_dir().join(format!("accelsim_mapping_report_{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let bin = env!("CARGO_BIN_EXE_accelsim");
+    let o = std::process::Command::new(bin)
+        .args(["import", "scalesim", "--config"])
+        .arg(data("configs/user_bw10_128x128_os.cfg"))
+        .arg("--topology")
+        .arg(data("topologies/gemm_shapes.csv"))
+        .arg("--out-dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let run = |flag: &str| {
+        let o = std::process::Command::new(bin)
+            .arg("run")
+            .arg(dir.join("arch.json"))
+            .arg(dir.join("workload.json"))
+            .arg(flag)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("--json")).unwrap();
+    let text = run("--mapping");
+    let buf = buffer_bytes("user_bw10_128x128_os.cfg");
+    for layer in json["layers"].as_array().unwrap() {
+        let m = &layer["temporal_mapping"];
+        let name = layer["name"].as_str().unwrap();
+        let dram = m["dram_bytes"].as_f64().unwrap();
+        assert_eq!(dram, layer["dram_bytes"].as_f64().unwrap(), "{name}");
+        let [_, mm, n, k] = [0, 1, 2, 3].map(|i| layer["gemm"][i].as_u64().unwrap());
+        assert!(dram <= reference_dram_bytes(mm, n, k, buf), "{name}");
+        let lb = m["dram_lower_bound_bytes"].as_f64().unwrap();
+        assert!(lb > 0.0 && lb <= dram, "{name}");
+        // DRAM level: tensor bytes; the core level's fills are the DRAM reads.
+        let levels = m["levels"].as_array().unwrap();
+        assert_eq!(levels[0]["level"], "dram");
+        assert_eq!(levels[1]["fills"][0], levels[0]["reads"][0]);
+        let nest = m["loop_nest"][0].as_str().unwrap();
+        assert!(text.contains(nest), "{name}: {nest} not in\n{text}");
+    }
+    assert!(text.contains("lower bound"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
