@@ -465,11 +465,11 @@ fn plan_compute_with(
     });
     let t = tiling::Tiling::from_search(&searched, elem, arch.memory.double_buffering);
     let bias_bytes = op.bias.map(|b| w.tensors[b].bytes() as f64).unwrap_or(0.0);
-    let dram = &searched.accesses.levels[0].tensors;
+    // C's DRAM bytes (outputs plus partial sums both ways) all count as writes: the
+    // engines schedule them with the output's stores.
     let dram_read =
-        (t.a_bytes * sp.a.dram_per_sram() + t.b_bytes * sp.b.dram_per_sram() + dram[2].reads) * cnt
-            + bias_bytes;
-    let dram_write = (dram[2].updates + mf * nf * eb_c * (sp.c.dram - sp.c.sram)) * cnt;
+        (t.a_bytes * sp.a.dram_per_sram() + t.b_bytes * sp.b.dram_per_sram()) * cnt + bias_bytes;
+    let dram_write = (t.c_bytes + mf * nf * eb_c * (sp.c.dram - sp.c.sram)) * cnt;
     let traffic = Traffic {
         ifmap_sram_bytes: (a_reads * eb_a * sp.a.sram + t.a_bytes) * cnt,
         filter_sram_bytes: (b_reads * eb_b * sp.b.sram + t.b_bytes) * cnt + bias_bytes,
