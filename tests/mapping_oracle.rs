@@ -255,6 +255,12 @@ fn the_report_carries_each_layers_mapping() {
         let levels = m["levels"].as_array().unwrap();
         assert_eq!(levels[0]["level"], "dram");
         assert_eq!(levels[1]["fills"][0], levels[0]["reads"][0]);
+        // 10 bytes per cycle of DRAM (Bandwidth 10 words of 1 byte at 1 GHz): a layer whose
+        // traffic needs twice its compute time stalls on DRAM, whatever it waited for.
+        let compute = layer["compute_cycles"].as_f64().unwrap();
+        if dram / 10.0 > 2.0 * compute {
+            assert_eq!(layer["stall_reason"], "dram_bound", "{name}");
+        }
         let nest = m["loop_nest"][0].as_str().unwrap();
         assert!(text.contains(nest), "{name}: {nest} not in\n{text}");
     }
