@@ -267,3 +267,20 @@ fn the_report_carries_each_layers_mapping() {
     assert!(text.contains("lower bound"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_objective_is_an_arch_field_and_bad_values_are_named() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("arch_configs/edge_npu_32x32.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for o in ["latency", "energy", "edp"] {
+        v["memory"]["mapping_objective"] = o.into();
+        let arch = accelsim::arch::Arch::from_json(&v.to_string()).unwrap();
+        assert_eq!(arch.memory.mapping_objective.name(), o);
+    }
+    v["memory"]["mapping_objective"] = "fastest".into();
+    let e = accelsim::arch::Arch::from_json(&v.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("memory.mapping_objective"), "{e}");
+}

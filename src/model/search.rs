@@ -527,6 +527,80 @@ mod tests {
         assert!(gb.accesses.dram_bytes() >= (1024.0 * 2048.0 + 2048.0 * 512.0 + 1024.0 * 512.0));
     }
 
+    fn objective_value(p: &Problem, s: &Searched) -> f64 {
+        let gb = s
+            .accesses
+            .at(MemLevel::GlobalBuffer)
+            .map(|l| l.total_bytes())
+            .unwrap_or(0.0);
+        let core = s.accesses.at(MemLevel::CoreBuffer).unwrap();
+        let core = core
+            .tensors
+            .iter()
+            .map(|t| t.fills + t.updates)
+            .sum::<f64>();
+        let d = s.accesses.dram_bytes();
+        let pr = p.prices;
+        let lat = pr
+            .compute_cycles
+            .max(d / pr.dram_bytes_per_cycle)
+            .max(gb / pr.global_bytes_per_cycle);
+        let en = d * pr.dram_pj_per_byte + gb * pr.global_pj_per_byte + core * pr.core_pj_per_byte;
+        match p.objective {
+            Objective::Latency => lat,
+            Objective::Energy => en,
+            Objective::Edp => lat * en,
+        }
+    }
+
+    #[test]
+    fn each_objective_is_best_at_its_own_measure() {
+        // A global buffer with costly accesses and slow ports: the objectives disagree.
+        let base = Problem {
+            dims: [512, 384, 1024],
+            elem: EB,
+            core: Capacity::Split {
+                a: 8192.0,
+                b: 8192.0,
+                c: 8192.0,
+            },
+            global_bytes: Some(262144.0),
+            double_buffer: true,
+            objective: Objective::Latency,
+            prices: Prices {
+                compute_cycles: 150_000.0,
+                dram_bytes_per_cycle: 16.0,
+                global_bytes_per_cycle: 8.0,
+                dram_pj_per_byte: 20.0,
+                global_pj_per_byte: 6.0,
+                core_pj_per_byte: 1.0,
+            },
+        };
+        let objs = [Objective::Latency, Objective::Energy, Objective::Edp];
+        let results: Vec<(Problem, Arc<Searched>)> = objs
+            .iter()
+            .map(|&o| {
+                let p = Problem {
+                    objective: o,
+                    ..base
+                };
+                (p, search(&p))
+            })
+            .collect();
+        for (p, own) in &results {
+            for (_, other) in &results {
+                // Each objective's value is measured independently of `score` (the
+                // global buffer's bytes and the core level's fills/updates from `Accesses`).
+                assert!(
+                    objective_value(p, own) <= objective_value(p, other) * (1.0 + 1e-9),
+                    "{:?}",
+                    p.objective
+                );
+            }
+        }
+        assert_ne!(results[0].1.mapping, results[1].1.mapping);
+    }
+
     #[test]
     fn memo_returns_the_same_result() {
         let p = problem([100, 70, 300], Capacity::Unified(4096.0));
