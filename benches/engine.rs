@@ -2,7 +2,9 @@
 //! transformer decoder (prefill 2048) on a 128×128 array with the full memory model
 //! (DRAM, global buffer, per-core buffers, layer pipelining). `run/*` is the whole
 //! pipeline (plan + simulate + report); `simulate/*` is the engine alone, with criterion's
-//! throughput in events per second.
+//! throughput in events per second. `run_cold/*` is the whole pipeline with the mapping
+//! search's memo cleared before every run (every distinct op shape searched again); the
+//! setup prints the number of distinct shapes searched and the search time per shape.
 //!
 //! cargo bench --bench engine
 
@@ -45,7 +47,22 @@ fn bench(c: &mut Criterion) {
         let w = load(name);
         let costs = accelsim::model::plan(&w, &arch).expect("plan");
         let events = simulate(&w, &arch, &costs, Engine::Event).events;
+        accelsim::model::search::reset_stats();
+        accelsim::run(&w, &arch, Engine::Event).expect("run");
+        let st = accelsim::model::search::stats();
+        eprintln!(
+            "{name}: {} distinct op shapes searched, {} mappings evaluated, {:.1} µs per shape",
+            st.searches,
+            st.evaluated,
+            st.seconds * 1e6 / st.searches.max(1) as f64
+        );
         let mut g = c.benchmark_group("engine");
+        g.bench_function(format!("run_cold/{name}"), |b| {
+            b.iter(|| {
+                accelsim::model::search::reset_stats();
+                accelsim::run(black_box(&w), black_box(&arch), Engine::Event).unwrap()
+            })
+        });
         g.bench_function(format!("run/{name}"), |b| {
             b.iter(|| accelsim::run(black_box(&w), black_box(&arch), Engine::Event).unwrap())
         });

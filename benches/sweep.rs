@@ -1,5 +1,6 @@
 //! Sweep throughput: the 729-point MLP precision study on every preset (validation
-//! excluded, then included), and a 2,000-point slice (shard 0/50) of the 100,000-point
+//! excluded, then included; `evaluate_event/edge_npu_32x32` with the event engine), and a
+//! 2,000-point slice (shard 0/50) of the 100,000-point
 //! ResNet-18 architecture sweep. Run: `cargo bench --bench sweep`.
 
 use std::path::Path;
@@ -59,6 +60,14 @@ fn mlp(c: &mut Criterion) {
             })
         });
     }
+    // Issue #13's target: the same study on edge_npu_32x32 with the event engine.
+    let mut v: serde_json::Value = serde_json::from_str(&mlp_spec("edge_npu_32x32")).unwrap();
+    v["engine"] = "event".into();
+    let sweep = Sweep::from_json(&v.to_string(), root()).unwrap();
+    let ids = sweep.points().shard_ids(Shard::WHOLE);
+    g.bench_function("evaluate_event/edge_npu_32x32", |b| {
+        b.iter(|| run_all(&sweep, &ids))
+    });
     g.finish();
 }
 

@@ -138,7 +138,8 @@ fn stall_reasons() {
         .max(t.filter_sram_bytes)
         .max(t.ofmap_sram_bytes);
     assert!(l.cycles as f64 >= busiest, "{} vs {busiest}", l.cycles);
-    // Dependency wait: two independent ops on one core at infinite bandwidth.
+    // Busy-core wait: two independent ops on one core at infinite bandwidth. The second
+    // is ready at once but waits for the core: not a dependency (issue #13).
     let mut spec = base_arch();
     make_infinite(&mut spec);
     let w = workload_json(&json!({
@@ -159,7 +160,7 @@ fn stall_reasons() {
     assert_eq!(second.ready_cycle, 0);
     assert_eq!(second.start_cycle, first.end_cycle);
     assert_eq!(second.wait_cycles, first.cycles);
-    assert_eq!(second.stall_reason, StallReason::Dependency);
+    assert_eq!(second.stall_reason, StallReason::CoreBusy);
 }
 
 #[test]

@@ -295,6 +295,13 @@ pub struct Memory {
     /// round trip, when it fits in the spare on-chip capacity (see `docs/engine.md`).
     #[serde(default = "yes")]
     pub layer_pipelining: bool,
+    /// What the mapping search minimises for each compute op: `latency` (default),
+    /// `energy` or `edp` (see `docs/mapping.md`).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::model::search::Objective::is_default"
+    )]
+    pub mapping_objective: crate::model::search::Objective,
 }
 
 fn yes() -> bool {

@@ -30,6 +30,11 @@ pub struct RunArgs {
     /// Print the per-layer table as CSV instead of tables.
     #[arg(long)]
     pub csv: bool,
+    /// Also print each compute layer's searched mapping (loop nest per memory level, bytes
+    /// per tensor per level, DRAM lower bound and ratio) after the tables; `--json`
+    /// always carries it.
+    #[arg(long, conflicts_with_all = ["csv", "json"])]
+    pub mapping: bool,
     /// Scheduler: event (discrete-event simulation with the memory hierarchy) or
     /// analytic (per-op roofline, ops one after another).
     #[arg(long, value_enum, default_value = "event")]
@@ -222,10 +227,17 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         report.to_json() + "\n"
     } else if args.csv {
         layers_csv(&report)
-    } else if args.details {
-        render_table_details(&report)
     } else {
-        render_table(&report)
+        let table = if args.details {
+            render_table_details(&report)
+        } else {
+            render_table(&report)
+        };
+        if args.mapping {
+            table + &accelsim::report::render_mappings(&report)
+        } else {
+            table
+        }
     };
     // The run succeeded: now write.
     if let Some(outputs) = &functional {

@@ -4,7 +4,11 @@
 //! the simulation engine ([`crate::sim`]) only schedules these costs.
 
 pub mod gpu;
+pub mod mapping;
 pub mod options;
+pub mod mapspace;
+pub mod nest;
+pub mod search;
 pub mod sparsity;
 pub mod systolic;
 pub mod tensor_core;
@@ -131,8 +135,14 @@ pub struct OpCost {
     pub per_core_gemm: Option<GemmView>,
     /// Array mapping of the per-core GEMM.
     pub mapping: Option<ArrayMapping>,
-    /// The DRAM tiling chosen (compute ops).
+    /// The DRAM tiling chosen (compute ops): the innermost tile of `temporal` and its
+    /// DRAM traffic per operand.
     pub tiling: Option<tiling::Tiling>,
+    /// The searched temporal mapping of one GEMM instance over the memory hierarchy, its
+    /// accesses per tensor per level and the DRAM lower bound (compute ops on
+    /// non-GPU arrays).
+    #[serde(skip)]
+    pub temporal: Option<std::sync::Arc<search::Searched>>,
     /// Bytes moved.
     pub traffic: Traffic,
     /// Dynamic energy.
@@ -449,25 +459,41 @@ fn plan_compute_with(
         ),
     };
     let (cap, _) = buffer_caps(arch);
-    let (align_m, align_n) = match arch.array {
-        ArrayConfig::Systolic { rows, cols, .. } => (rows, cols),
-        ArrayConfig::TensorCore { m, n, .. } => (m, n),
+    let elem = nest::ElemBytes {
+        a: eb_a * a_ratio * sp.a.sram,
+        b: eb_b * sp.b.sram,
+        c: eb_c * sp.c.sram,
+        acc: eb_acc,
     };
-    let t = tiling::choose(
-        g.m,
-        g.n,
-        g.k,
-        tiling::ElementBytes {
-            a: eb_a * a_ratio * sp.a.sram,
-            b: eb_b * sp.b.sram,
-            c: eb_c * sp.c.sram,
-            acc: eb_acc,
+    let sram_e = sram_energy_per_64b(arch, table);
+    let gb = arch.memory.global_buffer.as_ref();
+    let searched = search::search(&search::Problem {
+        dims: [g.m, g.n, g.k],
+        elem,
+        core: cap,
+        global_bytes: gb.map(|b| b.capacity_kib * 1024.0),
+        double_buffer: arch.memory.double_buffering,
+        objective: arch.memory.mapping_objective,
+        prices: search::Prices {
+            compute_cycles: mapping.cycles() as f64 / cnt.max(1.0),
+            dram_bytes_per_cycle: arch.dram_bytes_per_cycle(),
+            global_bytes_per_cycle: gb.map(|b| b.bytes_per_cycle).unwrap_or(0.0),
+            dram_pj_per_byte: dram_pj_per_byte(arch, table),
+            global_pj_per_byte: gb
+                .map(|b| {
+                    b.energy_pj_per_64b
+                        .map(|x| x * arch.voltage_ratio().powi(2))
+                        .unwrap_or_else(|| table.sram_read64(b.capacity_kib * 1024.0).pj)
+                        / 8.0
+                })
+                .unwrap_or(0.0),
+            core_pj_per_byte: (sram_e[0] + sram_e[1] + sram_e[2]) / 24.0,
         },
-        cap,
-        (align_m, align_n),
-        arch.memory.double_buffering,
-    );
+    });
+    let t = tiling::Tiling::from_search(&searched, elem, arch.memory.double_buffering);
     let bias_bytes = op.bias.map(|b| w.tensors[b].bytes() as f64).unwrap_or(0.0);
+    // C's DRAM bytes (outputs plus partial sums both ways) all count as writes: the
+    // engines schedule them with the output's stores.
     let dram_read =
         (t.a_bytes * sp.a.dram_per_sram() + t.b_bytes * sp.b.dram_per_sram()) * cnt + bias_bytes;
     let dram_write = (t.c_bytes + mf * nf * eb_c * (sp.c.dram - sp.c.sram)) * cnt;
@@ -479,7 +505,6 @@ fn plan_compute_with(
         dram_write_bytes: dram_write,
     };
     let mac_e = table.mac(mac.format, mac.accumulator);
-    let sram_e = sram_energy_per_64b(arch, table);
     let energy = OpEnergy {
         mac_pj: macs as f64 * mac_e.pj * sp.mac_energy_fraction,
         vector_pj: 0.0,
@@ -498,6 +523,7 @@ fn plan_compute_with(
         per_core_gemm: Some(per_core),
         mapping: Some(mapping),
         tiling: Some(t),
+        temporal: Some(searched),
         traffic,
         energy,
         mac_energy_source: Some(mac_e.source),
@@ -581,6 +607,7 @@ fn plan_vector_with(
         per_core_gemm: None,
         mapping: None,
         tiling: None,
+        temporal: None,
         traffic,
         energy,
         mac_energy_source: None,

@@ -223,7 +223,9 @@ pub fn compute_steps(arch: &Arch, cost: &OpCost, limits: StepLimits) -> Option<S
             let cur = b.get(d);
             let gr = granule(d).max(1);
             let half = cur.div_ceil(2).div_ceil(gr) * gr;
-            (half < cur).then_some((d, half))
+            let mut cut = b;
+            cut.set(d, half);
+            (half < cur && cut.count(&g) <= max).then_some((d, half))
         });
         let Some((d, v)) = shrunk else { break };
         b.set(d, v);
@@ -436,13 +438,21 @@ mod tests {
                     assert_eq!(sum, c.compute_cycles, "{df} {m}x{n}x{k} {limits:?}");
                     assert!(
                         p.steps.len() as u64 <= limits.max.max(1),
-                        "{df} {m}x{n}x{k}"
+                        "{df} {m}x{n}x{k} {limits:?} {} {:?} {:?}",
+                        p.steps.len(),
+                        c.tiling,
+                        p.block
                     );
                     let (sa, sb, sc) = p
                         .steps
                         .iter()
                         .fold((0.0, 0.0, 0.0), |t, s| (t.0 + s.a, t.1 + s.b, t.2 + s.c));
-                    assert!(sa > 0.0 && sb > 0.0 && sc > 0.0);
+                    assert!(
+                        sa > 0.0 && sb > 0.0 && sc > 0.0,
+                        "{df} {m}x{n}x{k} {:?} {:?}",
+                        c.tiling,
+                        p.block
+                    );
                 }
             }
         }

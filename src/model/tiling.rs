@@ -1,19 +1,11 @@
-//! Tiling of a GEMM over the on-chip buffers, chosen to minimise DRAM traffic.
+//! The tiling summary of a GEMM's searched mapping ([`super::search`]): the core-buffer
+//! tile, which reuse the DRAM-level loops achieve and the DRAM bytes per operand. The
+//! event engine walks this tile in the reuse's loop order ([`super::tiles`]).
 //!
-//! The GEMM `M × K` (A, activations) by `K × N` (B, weights) → `M × N` (C) is cut into
-//! `Mt × Nt` output tiles. Three schedules are considered, each with its DRAM traffic:
-//!
-//! - `weights_resident`: a `K × Nt` panel of B stays on chip while all of A streams past it
-//!   (n-outer loop): B read once, A read ceil(N / Nt) times.
-//! - `inputs_resident`: an `Mt × K` panel of A stays while B streams (m-outer): A read once,
-//!   B read ceil(M / Mt) times.
-//! - `output_stationary`: neither panel fits; an `Mt × Nt` tile of partial sums stays in the
-//!   output buffer while `Kt` slices of A and B stream: A read ceil(N / Nt) times, B read
-//!   ceil(M / Mt) times.
-//!
-//! If even the smallest output tile of partial sums does not fit, partial sums spill to
-//! DRAM (written and read back once per extra K slice). Outputs are written once.
-//! With double buffering each operand may use half of its buffer for the tile in use.
+//! Reuse classes: `weights_resident` (B read from DRAM once while A is re-read),
+//! `inputs_resident` (A read once), `output_stationary` (partial sums stay on chip while
+//! both operands are re-streamed), `partial_sum_spill` (partial sums go to DRAM and back
+//! once per extra K slice).
 
 use serde::Serialize;
 
@@ -88,174 +80,47 @@ impl Tiling {
     }
 }
 
-fn candidates(dim: u64, base: u64) -> Vec<u64> {
-    let mut v = vec![dim];
-    let mut t = base.max(1);
-    while t < dim {
-        v.push(t);
-        t = t.saturating_mul(2);
-    }
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-/// Chooses the tiling of an `m × n × k` GEMM (A m×k, B k×n) that minimises DRAM bytes.
-/// `align` are the natural tile granules (array rows/cols), `double_buffer` halves the
-/// capacity usable by each operand.
-pub fn choose(
-    m: u64,
-    n: u64,
-    k: u64,
-    eb: ElementBytes,
-    cap: Capacity,
-    align: (u64, u64),
-    double_buffer: bool,
-) -> Tiling {
-    let db = if double_buffer { 2.0 } else { 1.0 };
-    let (mf, nf, kf) = (m as f64, n as f64, k as f64);
-    let fits = |a_t: f64, b_t: f64, c_t: f64| -> bool {
-        match cap {
-            Capacity::Split { a, b, c } => a_t * db <= a && b_t * db <= b && c_t * db <= c,
-            Capacity::Unified(u) => (a_t + b_t + c_t) * db <= u,
-        }
-    };
-    let mut best: Option<Tiling> = None;
-    let mut consider = |t: Tiling| {
-        let better = match &best {
-            None => true,
-            Some(b) => {
-                let (x, y) = (t.dram_bytes(), b.dram_bytes());
-                x < y - 1e-9 || ((x - y).abs() <= 1e-9 && t.mt * t.nt > b.mt * b.nt)
-            }
+impl Tiling {
+    /// The tiling view of a searched mapping: the innermost (core-buffer) tile, the reuse
+    /// its DRAM-level loops achieve, DRAM bytes per operand (C: outputs plus partial sums
+    /// both ways) and the core buffers' footprint.
+    pub fn from_search(
+        s: &super::search::Searched,
+        eb: super::nest::ElemBytes,
+        double_buffer: bool,
+    ) -> Tiling {
+        use super::mapping::Dim;
+        let inner = s.mapping.levels.last().expect("a mapping has a level");
+        let outer = &s.mapping.levels[0];
+        let loops = s.mapping.loops_above(0);
+        let flat: Vec<(Dim, u64)> = loops.iter().map(|l| (l.dim, l.trips)).collect();
+        let r = super::nest::refetch(&flat);
+        let n_outside_m = || {
+            let pos = |d: Dim| outer.order.iter().position(|&x| x == d);
+            pos(Dim::N) < pos(Dim::M)
         };
-        if better {
-            best = Some(t);
-        }
-    };
-    let ms = candidates(m, align.0);
-    let ns = candidates(n, align.1);
-    let ks = candidates(k, align.0);
-    let kt_min = ks[0];
-    let c_out = mf * nf * eb.c;
-    // Traffic does not depend on Kt, so feasibility is checked at the smallest slice and
-    // the largest fitting slice is chosen afterwards for the winner (fewer, larger DMAs).
-    for &mt in &ms {
-        for &nt in &ns {
-            let psum_tile = (mt * nt) as f64 * eb.acc;
-            let a_reads = n.div_ceil(nt) as f64;
-            let b_reads = m.div_ceil(mt) as f64;
-            let a_slice = (mt * kt_min) as f64 * eb.a;
-            let b_slice = (kt_min * nt) as f64 * eb.b;
-            let a_panel = mt as f64 * kf * eb.a;
-            let b_panel = kf * nt as f64 * eb.b;
-            if fits(a_slice, b_panel, psum_tile) {
-                consider(Tiling {
-                    mt,
-                    nt,
-                    kt: kt_min,
-                    reuse: Reuse::WeightsResident,
-                    a_bytes: mf * kf * eb.a * a_reads,
-                    b_bytes: kf * nf * eb.b,
-                    c_bytes: c_out,
-                    peak_buffer_bytes: 0.0,
-                });
-            }
-            if fits(a_panel, b_slice, psum_tile) {
-                consider(Tiling {
-                    mt,
-                    nt,
-                    kt: kt_min,
-                    reuse: Reuse::InputsResident,
-                    a_bytes: mf * kf * eb.a,
-                    b_bytes: kf * nf * eb.b * b_reads,
-                    c_bytes: c_out,
-                    peak_buffer_bytes: 0.0,
-                });
-            }
-            if fits(a_slice, b_slice, psum_tile) {
-                consider(Tiling {
-                    mt,
-                    nt,
-                    kt: kt_min,
-                    reuse: Reuse::OutputStationary,
-                    a_bytes: mf * kf * eb.a * a_reads,
-                    b_bytes: kf * nf * eb.b * b_reads,
-                    c_bytes: c_out,
-                    peak_buffer_bytes: 0.0,
-                });
-            }
-        }
-    }
-    if let Some(mut b) = best {
-        // Largest K slice that still fits, and the resulting buffer footprint.
-        let footprint = |t: &Tiling, kt: u64| -> (f64, f64, f64) {
-            let psum = (t.mt * t.nt) as f64 * eb.acc;
-            match t.reuse {
-                Reuse::WeightsResident => {
-                    ((t.mt * kt) as f64 * eb.a, kf * t.nt as f64 * eb.b, psum)
-                }
-                Reuse::InputsResident => (t.mt as f64 * kf * eb.a, (kt * t.nt) as f64 * eb.b, psum),
-                _ => ((t.mt * kt) as f64 * eb.a, (kt * t.nt) as f64 * eb.b, psum),
-            }
+        let reuse = if r[2] > 1 {
+            Reuse::PartialSumSpill
+        } else if r[1] == 1 && (r[0] > 1 || n_outside_m()) {
+            Reuse::WeightsResident
+        } else if r[0] == 1 {
+            Reuse::InputsResident
+        } else {
+            Reuse::OutputStationary
         };
-        for &kt in ks.iter().rev() {
-            let (x, y, z) = footprint(&b, kt);
-            if fits(x, y, z) {
-                b.kt = kt;
-                b.peak_buffer_bytes = (x + y + z) * db;
-                break;
-            }
+        let d = &s.accesses.levels[0].tensors;
+        let [mt, nt, kt] = inner.tile;
+        let db = if double_buffer { 2.0 } else { 1.0 };
+        let (m, n, k) = (mt as f64, nt as f64, kt as f64);
+        Tiling {
+            mt,
+            nt,
+            kt,
+            reuse,
+            a_bytes: d[0].reads,
+            b_bytes: d[1].reads,
+            c_bytes: d[2].reads + d[2].updates,
+            peak_buffer_bytes: (m * k * eb.a + k * n * eb.b + m * n * eb.acc) * db,
         }
-        return b;
-    }
-    // Nothing fits: smallest tiles, partial sums spill once per extra K slice.
-    let (mt, nt, kt) = (ms[0], ns[0], ks[0]);
-    let slices = k.div_ceil(kt) as f64;
-    let spill = 2.0 * mf * nf * eb.acc * (slices - 1.0);
-    Tiling {
-        mt,
-        nt,
-        kt,
-        reuse: Reuse::PartialSumSpill,
-        a_bytes: mf * kf * eb.a * n.div_ceil(nt) as f64,
-        b_bytes: kf * nf * eb.b * m.div_ceil(mt) as f64,
-        c_bytes: c_out + spill,
-        peak_buffer_bytes: ((mt * kt) as f64 * eb.a
-            + (kt * nt) as f64 * eb.b
-            + (mt * nt) as f64 * eb.acc)
-            * db,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const EB: ElementBytes = ElementBytes {
-        a: 1.0,
-        b: 1.0,
-        c: 1.0,
-        acc: 4.0,
-    };
-
-    #[test]
-    fn everything_fits_reads_each_operand_once() {
-        let t = choose(64, 64, 64, EB, Capacity::Unified(1e9), (8, 8), true);
-        assert_eq!(t.dram_bytes(), 3.0 * 64.0 * 64.0);
-    }
-
-    #[test]
-    fn tight_buffers_refetch() {
-        // A is 1024x1024 (1 MiB), B 1024x1024; 64 KiB per buffer cannot hold either panel
-        // fully, so some operand is read more than once.
-        let cap = Capacity::Split {
-            a: 65536.0,
-            b: 65536.0,
-            c: 65536.0,
-        };
-        let t = choose(1024, 1024, 1024, EB, cap, (32, 32), true);
-        assert!(t.dram_bytes() > 3.0 * 1024.0 * 1024.0);
-        assert!(t.peak_buffer_bytes <= 3.0 * 65536.0);
     }
 }

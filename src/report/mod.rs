@@ -4,6 +4,7 @@
 mod checks;
 mod csv;
 mod log;
+pub mod mapping;
 mod sparsity;
 mod table;
 pub mod trace;
@@ -21,6 +22,7 @@ use crate::workload::Workload;
 
 pub use csv::layers_csv;
 pub use log::log_run;
+pub use mapping::render_mappings;
 pub use sparsity::SparsitySummary;
 pub use table::{render_table, render_table_details};
 pub use trace::chrome_trace;
@@ -181,6 +183,10 @@ pub struct LayerReport {
     pub cores_used: u32,
     /// Achieved DRAM reuse schedule (compute ops).
     pub reuse: Option<model::tiling::Reuse>,
+    /// The searched mapping: loop nest per level, bytes per tensor per level, DRAM lower
+    /// bound and ratio (compute ops on non-GPU arrays).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub temporal_mapping: Option<mapping::LayerMapping>,
     /// DRAM bytes (read + written).
     pub dram_bytes: f64,
     /// DRAM bytes read.
@@ -341,6 +347,7 @@ impl Report {
                 mapping_efficiency: c.mapping.map(|m| m.mapping_efficiency()),
                 cores_used: c.cores_used,
                 reuse: c.tiling.map(|t| t.reuse),
+                temporal_mapping: op.gemm.and_then(|g| mapping::LayerMapping::of(c, g.count)),
                 dram_bytes,
                 dram_read_bytes: t.dram_read_bytes,
                 dram_write_bytes: t.dram_write_bytes,

@@ -995,11 +995,14 @@ impl<'a> Sim<'a> {
                 let (reason, stall_dram, stall_sram) = if r.host_bound {
                     (StallReason::HostBound, 0, 0)
                 } else {
-                    (
-                        StallReason::dominant(r.stall_dram, r.stall_sram, wait),
-                        r.stall_dram,
-                        r.stall_sram,
-                    )
+                    // The reason explains the op's own stall cycles (DRAM or buffer
+                    // bandwidth); waiting for a busy core before it starts is not a
+                    // dependency (its inputs were ready) and is reported apart.
+                    let reason = match StallReason::dominant(r.stall_dram, r.stall_sram, 0) {
+                        StallReason::None if wait > 0 => StallReason::CoreBusy,
+                        x => x,
+                    };
+                    (reason, r.stall_dram, r.stall_sram)
                 };
                 OpTiming {
                     start_cycle: r.start,

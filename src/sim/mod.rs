@@ -36,6 +36,9 @@ pub enum StallReason {
     Dependency,
     /// Waiting for the host to dispatch the op (GPU-style arrays).
     HostBound,
+    /// Ready (inputs available) but waiting for a busy core; the op's own run did not
+    /// stall (event engine).
+    CoreBusy,
 }
 
 impl StallReason {

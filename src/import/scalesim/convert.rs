@@ -153,6 +153,7 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
             double_buffering: true,
             dma_engines_per_core: 1,
             layer_pipelining: true,
+            mapping_objective: Default::default(),
         },
         static_power_w: 0.0,
         energy: EnergyConfig::default(),

@@ -198,6 +198,7 @@ pub fn plan_compute(
         }),
         mapping: Some(ArrayMapping::Gpu(cost)),
         tiling: None,
+        temporal: None,
         traffic,
         energy,
         mac_energy_source: Some(format!(
