@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::metrics::Metric;
 use super::space::Shard;
 use super::sweep::{Status, Sweep};
+use super::sensitivity::AccuracySource;
 use super::Row;
 
 /// Checks one kept row against `sweep` and `shard` (`columns` are the sweep's columns).
@@ -27,7 +28,7 @@ pub fn check_row(sweep: &Sweep, shard: Shard, columns: &[String], row: &Row) -> 
     }
     let params = sweep.params_of(id);
     let n_params = params.len();
-    if row.values.len() + 1 != columns.len() || n_params + Metric::ALL.len() + 3 != columns.len() {
+    if row.values.len() + 1 != columns.len() || n_params + Metric::ALL.len() + 4 != columns.len() {
         return Err(format!(
             "row id {id} has {} values; expected {}",
             row.values.len() + 1,
@@ -69,6 +70,14 @@ pub fn check_row(sweep: &Sweep, shard: Shard, columns: &[String], row: &Row) -> 
                 Metric::ALL[j].name()
             ));
         }
+    }
+    let source = &row.values[row.values.len() - 2];
+    let sources = [AccuracySource::Measured, AccuracySource::Modelled].map(AccuracySource::name);
+    if !(source.is_null() || source.as_str().is_some_and(|s| sources.contains(&s))) {
+        return Err(format!(
+            "row id {id}: accuracy_source is {source}; expected null or one of {}",
+            sources.join(", ")
+        ));
     }
     let error = &row.values[row.values.len() - 1];
     if !(error.is_null() || error.is_string()) {
