@@ -8,14 +8,21 @@
 //! — the steady state of a power controller running the workload in a loop — and latency
 //! and energy follow. Power rises monotonically with the clock (more energy per op at a
 //! higher voltage, spent in less time), so bisection finds that clock.
+//!
+//! The power of a run is its [`EnergyLedger`]'s average power — the same figures the report
+//! shows.
+
+pub mod ledger;
 
 use serde::Serialize;
 
 use crate::arch::Arch;
 use crate::error::InputResult;
 use crate::model::{self, OpCost};
-use crate::sim::{self, Engine, Timeline};
+use crate::sim::{self, Engine, SimOptions, Timeline};
 use crate::workload::Workload;
+
+pub use ledger::{EnergyBreakdown, EnergyLedger};
 
 /// Whether the power cap changed the clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,6 +66,8 @@ pub struct Solved {
     pub costs: Vec<OpCost>,
     /// The schedule at that clock.
     pub timeline: Timeline,
+    /// Every energy figure at that clock, and the average power.
+    pub energy: EnergyLedger,
     /// Clock, voltage and power.
     pub point: OperatingPoint,
 }
@@ -70,26 +79,51 @@ pub fn at_clock(arch: &Arch, clock_ghz: f64) -> Arch {
     a
 }
 
-/// Average power in W of a run: (dynamic + static energy) / latency.
+/// Average power in W of a run: all energy (the [`EnergyLedger`]: dynamic with the
+/// DRAM energy of the bytes actually moved, plus static) / latency.
 pub fn average_power_w(arch: &Arch, costs: &[OpCost], timeline: &Timeline) -> f64 {
-    let latency_s = timeline.cycles as f64 / arch.clock_hz();
-    if latency_s <= 0.0 {
-        return 0.0;
-    }
-    let dynamic: f64 = costs.iter().map(|c| c.energy.dynamic_pj()).sum();
-    let stat: f64 = timeline.ops.iter().map(|t| t.static_pj).sum();
-    (dynamic + stat) * 1e-12 / latency_s
+    EnergyLedger::new(arch, costs, timeline).average_power_w
 }
 
-fn evaluate(
-    workload: &Workload,
-    arch: &Arch,
-    engine: Engine,
-) -> InputResult<(Vec<OpCost>, Timeline, f64)> {
-    let costs = model::plan(workload, arch)?;
-    let timeline = sim::simulate(workload, arch, &costs, engine);
-    let p = average_power_w(arch, &costs, &timeline);
-    Ok((costs, timeline, p))
+/// One run at `arch`'s clock: plan, schedule, energy ledger.
+struct Probe {
+    arch: Arch,
+    costs: Vec<OpCost>,
+    timeline: Timeline,
+    energy: EnergyLedger,
+}
+
+impl Probe {
+    fn run(
+        workload: &Workload,
+        arch: Arch,
+        engine: Engine,
+        options: &SimOptions,
+    ) -> InputResult<Probe> {
+        let costs = model::plan(workload, &arch)?;
+        let timeline = sim::simulate_with(workload, &arch, &costs, engine, options);
+        let energy = EnergyLedger::new(&arch, &costs, &timeline);
+        Ok(Probe {
+            arch,
+            costs,
+            timeline,
+            energy,
+        })
+    }
+
+    fn power_w(&self) -> f64 {
+        self.energy.average_power_w
+    }
+
+    fn solved(self, point: OperatingPoint) -> Solved {
+        Solved {
+            arch: self.arch,
+            costs: self.costs,
+            timeline: self.timeline,
+            energy: self.energy,
+            point,
+        }
+    }
 }
 
 /// The lowest clock the power controller may pick, GHz.
@@ -104,7 +138,18 @@ pub fn min_clock_ghz(arch: &Arch) -> f64 {
 /// Plans and schedules `workload` at the arch's nominal clock, or — when its average power
 /// there exceeds `power.cap_w` — at the highest clock (1 MHz grid) whose power fits.
 pub fn solve(workload: &Workload, arch: &Arch, engine: Engine) -> InputResult<Solved> {
-    let (costs, timeline, p_nom) = evaluate(workload, arch, engine)?;
+    solve_with(workload, arch, engine, &SimOptions::default())
+}
+
+/// [`solve`] with simulation options (e.g. recording a trace of the chosen schedule).
+pub fn solve_with(
+    workload: &Workload,
+    arch: &Arch,
+    engine: Engine,
+    options: &SimOptions,
+) -> InputResult<Solved> {
+    let nominal = Probe::run(workload, arch.clone(), engine, options)?;
+    let p_nom = nominal.power_w();
     let cap = arch.power.as_ref().and_then(|p| p.cap_w);
     let point = |a: &Arch, state, p| OperatingPoint {
         nominal_clock_ghz: arch.clock_ghz,
@@ -121,47 +166,43 @@ pub fn solve(workload: &Workload, arch: &Arch, engine: Engine) -> InputResult<So
         } else {
             CapState::NoCap
         };
-        return Ok(Solved {
-            point: point(arch, state, p_nom),
-            arch: arch.clone(),
-            costs,
-            timeline,
-        });
+        return Ok(nominal.solved(point(arch, state, p_nom)));
     };
     // Integer MHz grid: lo fits (or is the floor), hi does not.
     let mut lo = (min_clock_ghz(arch) * 1000.0).ceil() as u64;
     let mut hi = (arch.clock_ghz * 1000.0).floor() as u64;
-    let lo_arch = at_clock(arch, lo as f64 / 1000.0);
-    let (c, t, p) = evaluate(workload, &lo_arch, engine)?;
-    if p > cap_w {
+    let floor = Probe::run(
+        workload,
+        at_clock(arch, lo as f64 / 1000.0),
+        engine,
+        options,
+    )?;
+    if floor.power_w() > cap_w {
         tracing::warn!(
-            "power cap {cap_w} W unreachable: {p:.1} W even at the lowest clock {} GHz",
-            lo_arch.clock_ghz
+            "power cap {cap_w} W unreachable: {:.1} W even at the lowest clock {} GHz",
+            floor.power_w(),
+            floor.arch.clock_ghz
         );
-        return Ok(Solved {
-            point: point(&lo_arch, CapState::CapUnreachable, p),
-            arch: lo_arch,
-            costs: c,
-            timeline: t,
-        });
+        let p = floor.power_w();
+        let pt = point(&floor.arch, CapState::CapUnreachable, p);
+        return Ok(floor.solved(pt));
     }
-    let mut best = (lo_arch, c, t, p);
+    let mut best = floor;
     while hi > lo + 1 {
         let mid = lo + (hi - lo) / 2;
-        let a = at_clock(arch, mid as f64 / 1000.0);
-        let (c, t, p) = evaluate(workload, &a, engine)?;
-        if p <= cap_w {
+        let probe = Probe::run(
+            workload,
+            at_clock(arch, mid as f64 / 1000.0),
+            engine,
+            options,
+        )?;
+        if probe.power_w() <= cap_w {
             lo = mid;
-            best = (a, c, t, p);
+            best = probe;
         } else {
             hi = mid;
         }
     }
-    let (a, c, t, p) = best;
-    Ok(Solved {
-        point: point(&a, CapState::Capped, p),
-        arch: a,
-        costs: c,
-        timeline: t,
-    })
+    let pt = point(&best.arch, CapState::Capped, best.power_w());
+    Ok(best.solved(pt))
 }

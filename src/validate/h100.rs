@@ -9,7 +9,6 @@ use crate::arch::Arch;
 use crate::error::InputResult;
 use crate::model::ArrayMapping;
 use crate::power::CapState;
-use crate::report::Report;
 use crate::sim::{Engine, StallReason};
 
 use super::calibration::{precision_formats, Calibration, GemmPoint};
@@ -131,9 +130,8 @@ pub fn predict(arch: &Arch, g: &GemmPoint) -> InputResult<Row> {
     let (operand, output) =
         precision_formats(&g.prec).map_err(|e| crate::error::InputError::at("gemm.prec", e))?;
     let w = gemm_workload(g.m, g.n, g.k, operand, output)?;
-    let solved = crate::power::solve(&w, arch, Engine::Analytic)?;
-    let r = Report::build(&w, &solved.arch, &solved.costs, &solved.timeline)
-        .with_operating_point(&solved.point);
+    let solved = crate::evaluate(&w, arch, &crate::Options::with_engine(Engine::Analytic))?;
+    let r = solved.report(&w);
     let macs = (g.m * g.n * g.k) as f64;
     let predicted_pj_per_mac = r.summary.energy_pj / macs;
     let cost = match solved.costs.first().and_then(|c| c.mapping) {
