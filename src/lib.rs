@@ -30,6 +30,7 @@ pub mod arch;
 pub mod dse;
 pub mod error;
 pub mod evaluation;
+pub mod fsio;
 pub mod func;
 pub mod import;
 pub mod model;
