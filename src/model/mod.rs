@@ -7,7 +7,6 @@ pub mod gpu;
 pub mod sparsity;
 pub mod systolic;
 pub mod tensor_core;
-pub mod tiles;
 pub mod tiling;
 pub mod vector;
 
