@@ -1,6 +1,7 @@
 //! Sweep throughput: the 729-point MLP precision study on every preset (validation
-//! excluded, then included; `evaluate_event/edge_npu_32x32` with the event engine), and a
-//! 2,000-point slice (shard 0/50) of the 100,000-point
+//! excluded, then included; `evaluate_event/edge_npu_32x32` with the event engine), the same
+//! study on the power-capped H100 preset with the event engine (every point solves its clock
+//! under the 700 W cap), and a 2,000-point slice (shard 0/50) of the 100,000-point
 //! ResNet-18 architecture sweep. Run: `cargo bench --bench sweep`.
 
 use std::path::Path;
@@ -71,6 +72,25 @@ fn mlp(c: &mut Criterion) {
     g.finish();
 }
 
+/// The MLP study on `h100_sxm` with the event engine: most points exceed the 700 W cap at
+/// the nominal clock, so each solves its clock ([`accelsim::power::solve`]).
+fn mlp_h100_capped(c: &mut Criterion) {
+    let mut v: serde_json::Value = serde_json::from_str(&mlp_spec("h100_sxm")).unwrap();
+    v["engine"] = "event".into();
+    let sweep = Sweep::from_json(&v.to_string(), root()).unwrap();
+    let ids = sweep.points().shard_ids(Shard::WHOLE);
+    assert_eq!(ids.len(), 729);
+    let mut g = c.benchmark_group("mlp6_729");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10))
+        .throughput(Throughput::Elements(729));
+    g.bench_function("evaluate/h100_sxm_capped_event", |b| {
+        b.iter(|| run_all(&sweep, &ids))
+    });
+    g.finish();
+}
+
 fn resnet18(c: &mut Criterion) {
     let sweep = Sweep::load(&root().join("sweeps/resnet18_arch.json")).unwrap();
     assert_eq!(sweep.points().len(), 100_000);
@@ -87,5 +107,5 @@ fn resnet18(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, mlp, resnet18);
+criterion_group!(benches, mlp, mlp_h100_capped, resnet18);
 criterion_main!(benches);

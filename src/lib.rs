@@ -3,6 +3,8 @@
 //! A fast, numerically exact simulator for AI accelerators (systolic arrays and tensor
 //! cores). The library is organised as in `ARCHITECTURE.md`:
 //!
+//! - [`evaluate`]: the one pipeline every run, sweep point and validation goes through
+//!   (plan → schedule → power cap → energy ledger), returning an [`Evaluation`];
 //! - [`arch`]: the architecture description and its energy table;
 //! - [`workload`]: the workload DAG with shape inference;
 //! - [`import`]: readers for other tools' formats (ONNX models, SCALE-Sim configs and topologies);
@@ -27,6 +29,8 @@
 pub mod arch;
 pub mod dse;
 pub mod error;
+pub mod evaluation;
+pub mod fsio;
 pub mod func;
 pub mod import;
 pub mod model;
@@ -39,10 +43,11 @@ pub mod validate;
 pub mod workload;
 
 pub use error::{InputError, InputResult};
+pub use evaluation::{evaluate, Evaluation, Options};
 
-/// Runs the whole pipeline on one (workload, arch) pair: cost every op, schedule, and —
-/// when the arch declares a power cap the workload exceeds — lower the clock until the
-/// power fits ([`power::solve`]); then report at that operating point.
+/// Runs the whole pipeline on one (workload, arch) pair ([`evaluate`]: cost every op,
+/// schedule, and — when the arch declares a power cap the workload exceeds — lower the
+/// clock until the power fits); then reports at that operating point.
 pub fn run(
     workload: &workload::Workload,
     arch: &arch::Arch,
@@ -59,16 +64,20 @@ pub fn run_with(
     engine: sim::Engine,
     options: &model::RunOptions,
 ) -> InputResult<report::Report> {
-    let solved = power::solve_with(workload, arch, engine, options)?;
-    let report = report::Report::build(workload, &solved.arch, &solved.costs, &solved.timeline)
-        .with_operating_point(&solved.point);
+    let options = Options {
+        engine,
+        run: *options,
+        record_trace: false,
+    };
+    let report = evaluate(workload, arch, &options)?.report(workload);
     report::log_run(&report);
     report.check_figures()?;
     Ok(report)
 }
 
 /// Like [`run`], also returning the run as Chrome trace-event / Perfetto JSON
-/// ([`report::chrome_trace`]; detailed tracks with the event engine).
+/// ([`report::chrome_trace`]; detailed tracks with the event engine), at the same
+/// operating point (power cap included).
 pub fn run_with_trace(
     workload: &workload::Workload,
     arch: &arch::Arch,
@@ -84,15 +93,14 @@ pub fn run_traced(
     engine: sim::Engine,
     options: &model::RunOptions,
 ) -> InputResult<(report::Report, String)> {
-    let costs = model::plan_with(workload, arch, options)?;
-    let options = sim::SimOptions {
+    let options = Options {
+        engine,
+        run: *options,
         record_trace: true,
-        ..sim::SimOptions::default()
     };
-    let timeline = sim::simulate_with(workload, arch, &costs, engine, &options);
-    let report = report::Report::build(workload, arch, &costs, &timeline);
+    let eval = evaluate(workload, arch, &options)?;
+    let report = eval.report(workload);
     report::log_run(&report);
     report.check_figures()?;
-    let trace = report::chrome_trace(workload, arch, &timeline);
-    Ok((report, trace))
+    Ok((report, eval.chrome_trace(workload)))
 }

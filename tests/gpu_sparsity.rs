@@ -266,9 +266,9 @@ fn sparsity_study_on_h100_shows_the_2x4_effect() {
 /// One GEMM through the full pipeline (power cap included) as `accelsim run` gives it:
 /// (latency s, energy per MAC pJ, clock GHz, what bounds it).
 fn predict(w: &Workload, arch: &Arch) -> (f64, f64, f64, String) {
-    let solved = accelsim::power::solve(w, arch, Engine::Event).unwrap();
-    let r = Report::build(w, &solved.arch, &solved.costs, &solved.timeline)
-        .with_operating_point(&solved.point);
+    let solved =
+        accelsim::evaluate(w, arch, &accelsim::Options::with_engine(Engine::Event)).unwrap();
+    let r = solved.report(w);
     let bound = if r.layers[0].stall_reason == StallReason::HostBound {
         "host".to_string()
     } else {

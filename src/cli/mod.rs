@@ -131,21 +131,8 @@ pub fn main() -> i32 {
 /// Writes a file atomically (temporary file in the same folder, then rename), so a failed
 /// run never leaves a half-written output.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            CliError::failure(format!("{}: cannot write: {e}", path.display()))
-        })?;
+    accelsim::fsio::write_atomic(path, bytes)
+        .map_err(|e| CliError::failure(format!("{}: cannot write: {e}", path.display())))?;
     tracing::info!("wrote {} ({} bytes)", path.display(), bytes.len());
     Ok(())
 }

@@ -5,8 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::arch::Arch;
-use crate::model::OpCost;
-use crate::report::Report;
+use crate::evaluation::Evaluation;
 use crate::workload::Workload;
 
 /// Whether smaller or larger is better.
@@ -199,26 +198,42 @@ pub fn capacity_bits(workload: &Workload) -> f64 {
         .sum()
 }
 
-/// The metrics that need a run, filled into `values` (indexed like [`Metric::ALL`]).
-pub fn fill_from_run(values: &mut [f64], report: &Report, costs: &[OpCost]) {
-    let s = &report.summary;
-    let e = &s.energy_breakdown_pj;
+/// The metrics that need a run, filled into `values` (indexed like [`Metric::ALL`]) from
+/// the evaluation's timeline and energy ledger.
+pub fn fill_from_run(values: &mut [f64], eval: &Evaluation) {
+    let ledger = &eval.energy;
+    let e = &ledger.total;
     let set = |values: &mut [f64], m: Metric, v: f64| values[m.index()] = v;
-    set(values, Metric::LatencyS, s.latency_s);
-    set(values, Metric::EnergyPj, s.energy_pj);
-    let tops_w = if s.energy_pj > 0.0 {
-        2.0 * s.macs as f64 / s.energy_pj
+    let energy_pj = ledger.energy_pj;
+    let macs: u64 = eval.costs.iter().map(|c| c.macs).sum();
+    set(values, Metric::LatencyS, ledger.latency_s);
+    set(values, Metric::EnergyPj, energy_pj);
+    let tops_w = if energy_pj > 0.0 {
+        2.0 * macs as f64 / energy_pj
     } else {
         0.0
     };
     set(values, Metric::TopsPerW, tops_w);
-    set(values, Metric::EdpJs, s.energy_pj * 1e-12 * s.latency_s);
-    let peak = costs
+    set(values, Metric::EdpJs, energy_pj * 1e-12 * ledger.latency_s);
+    let peak = eval
+        .costs
         .iter()
         .filter_map(|c| c.tiling.map(|t| t.peak_buffer_bytes))
         .fold(0.0f64, f64::max);
     set(values, Metric::PeakSramBytes, peak);
-    set(values, Metric::DramBytes, s.dram_bytes);
+    let dram: f64 = eval
+        .timeline
+        .ops
+        .iter()
+        .map(|t| t.dram_read_bytes)
+        .sum::<f64>()
+        + eval
+            .timeline
+            .ops
+            .iter()
+            .map(|t| t.dram_write_bytes)
+            .sum::<f64>();
+    set(values, Metric::DramBytes, dram);
     set(values, Metric::EnergyMacPj, e.mac);
     set(values, Metric::EnergyVectorPj, e.vector);
     set(values, Metric::EnergySramPj, e.sram);

@@ -126,20 +126,9 @@ fn io_err(path: &Path, what: &str, e: std::io::Error) -> DseError {
     DseError::Io(format!("{}: cannot {what}: {e}", path.display()))
 }
 
-/// Writes a file atomically (temporary file in the same folder, then rename).
+/// Writes a file atomically ([`crate::fsio::write_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DseError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io_err(path, "write", e)
-        })
+    crate::fsio::write_atomic(path, bytes).map_err(|e| io_err(path, "write", e))
 }
 
 /// Reads rows from a JSON Lines file. With `tolerate_torn_tail`, a last line without a
@@ -229,29 +218,12 @@ pub struct Finished {
     pub front: Vec<usize>,
 }
 
-/// Streams a file atomically: `fill` writes into a buffered temporary file in the same
-/// folder, which then replaces `path`.
+/// Streams a file atomically ([`crate::fsio::write_atomic_with`]).
 pub fn write_atomic_with(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), DseError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let result = File::create(&tmp).and_then(|f| {
-        let mut w = std::io::BufWriter::new(f);
-        fill(&mut w)?;
-        w.flush()?;
-        drop(w);
-        std::fs::rename(&tmp, path)
-    });
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io_err(path, "write", e)
-    })
+    crate::fsio::write_atomic_with(path, fill).map_err(|e| io_err(path, "write", e))
 }
 
 fn write_csv<'a>(

@@ -972,8 +972,8 @@ impl Sweep {
     }
 
     /// Evaluates one point (id = index in the full product) through the library:
-    /// [`crate::power::solve`] (plan, schedule, and the power cap's clock if the arch has
-    /// one) and `Report::build`, the same steps as [`crate::run`].
+    /// [`crate::evaluate`] (plan, schedule, the power cap's clock if the arch has one, the
+    /// energy ledger), the same pipeline as [`crate::run`].
     pub fn evaluate(&self, id: u64) -> PointResult {
         let digits = self.space.digits(id);
         let params: Vec<Value> = self
@@ -1029,24 +1029,19 @@ impl Sweep {
         }
         // The same operating point as `accelsim run`: a power-capped arch runs at the
         // clock its cap allows.
-        let solved = match quietly(|| {
-            crate::power::solve_with(
-                &wl,
-                &arch,
-                self.spec.engine,
-                &crate::model::RunOptions::with_launch(self.spec.launch),
-            )
-        }) {
+        let options = crate::Options {
+            engine: self.spec.engine,
+            run: crate::model::RunOptions::with_launch(self.spec.launch),
+            record_trace: false,
+        };
+        let eval = match quietly(|| crate::evaluate(&wl, &arch, &options)) {
             Ok(s) => s,
             Err(e) => return fail(m, source, format!("at {}: {}", e.json_path, e.message)),
         };
-        let report =
-            crate::report::Report::build(&wl, &solved.arch, &solved.costs, &solved.timeline)
-                .with_operating_point(&solved.point);
-        if let Err(e) = report.check_figures() {
+        if let Err(e) = eval.report(&wl).check_figures() {
             return fail(m, source, format!("at {}: {}", e.json_path, e.message));
         }
-        metrics::fill_from_run(&mut m, &report, &solved.costs);
+        metrics::fill_from_run(&mut m, &eval);
         let ok = self
             .constraints
             .iter()

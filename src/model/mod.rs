@@ -12,7 +12,6 @@ pub mod search;
 pub mod sparsity;
 pub mod systolic;
 pub mod tensor_core;
-pub mod tiles;
 pub mod tiling;
 pub mod vector;
 

@@ -14,11 +14,14 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::arch::area::{self, AreaEstimate};
-use crate::arch::{Arch, StaticPower};
-use crate::model::{self, OpCost, Unit};
-use crate::power::{CapState, OperatingPoint};
-use crate::sim::{StallReason, Timeline};
+use crate::arch::StaticPower;
+use crate::evaluation::Evaluation;
+use crate::model::{self, Unit};
+use crate::power::CapState;
+use crate::sim::StallReason;
 use crate::workload::Workload;
+
+pub use crate::power::EnergyBreakdown;
 
 pub use csv::layers_csv;
 pub use log::log_run;
@@ -26,36 +29,6 @@ pub use mapping::render_mappings;
 pub use sparsity::SparsitySummary;
 pub use table::{render_table, render_table_details};
 pub use trace::chrome_trace;
-
-/// Energy split by where it is spent, pJ.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
-pub struct EnergyBreakdown {
-    /// MAC array.
-    pub mac: f64,
-    /// Vector unit.
-    pub vector: f64,
-    /// On-chip buffers.
-    pub sram: f64,
-    /// DRAM.
-    pub dram: f64,
-    /// Static power × time.
-    #[serde(rename = "static")]
-    pub static_: f64,
-}
-
-impl EnergyBreakdown {
-    /// Sum of all parts.
-    pub fn total(&self) -> f64 {
-        self.mac + self.vector + self.sram + self.dram + self.static_
-    }
-    fn add(&mut self, o: &EnergyBreakdown) {
-        self.mac += o.mac;
-        self.vector += o.vector;
-        self.sram += o.sram;
-        self.dram += o.dram;
-        self.static_ += o.static_;
-    }
-}
 
 /// Whole-run figures. Units: cycles, seconds, pJ, bytes, TOPS = 10^12 ops/s (1 MAC = 2 ops).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -259,43 +232,25 @@ pub struct Report {
 }
 
 impl Report {
-    /// Assembles a report from the costs and the timeline.
-    pub fn build(
-        workload: &Workload,
-        arch: &Arch,
-        costs: &[OpCost],
-        timeline: &Timeline,
-    ) -> Report {
-        let table = arch.energy_table();
+    /// Assembles the report of an evaluation: copies and formats its figures (energy and
+    /// power from its [`crate::power::EnergyLedger`], clock and cap from its operating
+    /// point).
+    pub fn build(workload: &Workload, eval: &Evaluation) -> Report {
+        let (arch, costs, timeline, ledger) =
+            (&eval.arch, &eval.costs, &eval.timeline, &eval.energy);
         let mut layers = Vec::with_capacity(costs.len());
-        let mut total = EnergyBreakdown::default();
         let mut warnings = Vec::new();
-        let mut sources = BTreeMap::new();
-        let mut figures = BTreeMap::new();
         let mut time_at_peak_s = 0.0;
         let clock = arch.clock_hz();
-        let dram_pj_per_byte = model::dram_pj_per_byte(arch, &table);
         let mut mem = MemoryLevels::default();
         for (i, (op, c)) in workload.ops.iter().zip(costs).enumerate() {
             let t = &timeline.ops[i];
             let dram_bytes = t.dram_read_bytes + t.dram_write_bytes;
-            let e = EnergyBreakdown {
-                mac: c.energy.mac_pj,
-                vector: c.energy.vector_pj,
-                sram: c.energy.sram_pj,
-                // Unchanged unless layer pipelining kept some of the planned traffic on chip.
-                dram: if t.kept_on_chip_bytes > 0.0 {
-                    dram_bytes * dram_pj_per_byte
-                } else {
-                    c.energy.dram_pj
-                },
-                static_: t.static_pj,
-            };
+            let e = ledger.ops[i];
             mem.dram_read_bytes += t.dram_read_bytes;
             mem.dram_write_bytes += t.dram_write_bytes;
             mem.kept_on_chip_bytes += t.kept_on_chip_bytes;
             mem.core_buffer_bytes += c.traffic.sram_bytes();
-            total.add(&e);
             let cycles = t.end_cycle - t.start_cycle;
             let utilization = match (&c.mac, c.unit) {
                 (Some(mac), _) => {
@@ -306,10 +261,6 @@ impl Report {
                         peak_per_cycle * c.sparsity.as_ref().map_or(1.0, |s| s.peak_multiplier);
                     let peak_per_s = peak_per_cycle * clock;
                     time_at_peak_s += c.macs as f64 / peak_per_s;
-                    let key = format!("mac.{}x{}", mac.format, mac.accumulator);
-                    let me = table.mac(mac.format, mac.accumulator);
-                    figures.insert(key.clone(), me.pj);
-                    sources.insert(key, me.source);
                     ratio(c.macs as f64, cycles as f64 * peak_per_cycle)
                 }
                 (None, Unit::Vector) => ratio(
@@ -362,94 +313,8 @@ impl Report {
                 sparsity: c.sparsity.clone(),
             });
         }
-        // Memory and static figures.
-        let sram_e = model::sram_energy_per_64b(arch, &table);
-        for (name, v) in ["ifmap", "filter", "ofmap"].iter().zip(sram_e) {
-            let key = format!("sram.{name}.per_64b");
-            figures.insert(key.clone(), v);
-            sources.insert(key, sram_source(arch, &table, name));
-        }
-        figures.insert(
-            "dram.per_byte".into(),
-            model::dram_pj_per_byte(arch, &table),
-        );
-        sources.insert(
-            "dram.per_byte".into(),
-            if arch.memory.dram.energy_pj_per_bit.is_some() {
-                energy_src_override()
-            } else {
-                table.dram_read64().source
-            },
-        );
-        let stat = arch.static_power();
-        let leak_src = |field: &str| {
-            let r = arch.voltage_ratio();
-            if (r - 1.0).abs() > 1e-12 {
-                format!("arch_file:{field}*leakage_voltage_scaling({r:.4})")
-            } else {
-                format!("arch_file:{field}")
-            }
-        };
-        sources.insert("static".into(), "arch_file:static_power_w".into());
-        figures.insert("static.uncore_w".into(), stat.uncore_w);
-        sources.insert("static.uncore_w".into(), "arch_file:static_power_w".into());
-        figures.insert("static.dram_background_w".into(), stat.dram_background_w);
-        sources.insert(
-            "static.dram_background_w".into(),
-            "arch_file:memory.dram.background_w".into(),
-        );
-        figures.insert(
-            "static.global_buffer_leakage_w".into(),
-            stat.global_buffer_leakage_w,
-        );
-        sources.insert(
-            "static.global_buffer_leakage_w".into(),
-            leak_src("memory.global_buffer.leakage_w"),
-        );
-        figures.insert(
-            "static.core_buffer_leakage_w".into(),
-            stat.core_buffer_leakage_w,
-        );
-        sources.insert(
-            "static.core_buffer_leakage_w".into(),
-            leak_src("memory.core_buffers.*.leakage_w"),
-        );
-        figures.insert("static.array_leakage_w".into(), stat.array_leakage_w);
-        sources.insert(
-            "static.array_leakage_w".into(),
-            leak_src("power.array_leakage_w_per_core"),
-        );
-        if let Some(g) = arch.gpu() {
-            let r = arch.voltage_ratio();
-            figures.insert(
-                "gpu.sm_active_per_cycle".into(),
-                g.sm_active_pj_per_cycle * r * r,
-            );
-            sources.insert(
-                "gpu.sm_active_per_cycle".into(),
-                if (r - 1.0).abs() > 1e-12 {
-                    format!(
-                        "arch_file:array.gpu.sm_active_pj_per_cycle*{}({:.5})",
-                        crate::arch::energy::SRC_DVFS,
-                        r * r
-                    )
-                } else {
-                    "arch_file:array.gpu.sm_active_pj_per_cycle".into()
-                },
-            );
-            let (l2, l2_src) = model::gpu::op::l2_energy_per_64b(arch, &table);
-            figures.insert("sram.l2.per_64b".into(), l2);
-            sources.insert("sram.l2.per_64b".into(), l2_src);
-        }
-        let vec_f = table.add(crate::numerics::Format::FP32);
-        figures.insert("vector.op.fp32".into(), vec_f.pj);
-        sources.insert("vector.op.fp32".into(), vec_f.source);
-        let vec_i = table.add(crate::numerics::Format::INT32);
-        figures.insert("vector.op.int32".into(), vec_i.pj);
-        sources.insert("vector.op.int32".into(), vec_i.source);
-
         let cycles = timeline.cycles;
-        let latency_s = cycles as f64 / clock;
+        let latency_s = ledger.latency_s;
         let macs: u64 = costs.iter().map(|c| c.macs).sum();
         let ops = 2.0 * macs as f64;
         let achieved_tops = if latency_s > 0.0 {
@@ -462,7 +327,7 @@ impl Report {
         } else {
             0.0
         };
-        let energy_pj = total.total();
+        let energy_pj = ledger.energy_pj;
         let dram_bytes = mem.dram_read_bytes + mem.dram_write_bytes;
         let sram_bytes = mem.core_buffer_bytes;
         if arch.memory.global_buffer.is_some() {
@@ -486,7 +351,7 @@ impl Report {
             peak_tops,
             utilization: ratio(achieved_tops, peak_tops),
             energy_pj,
-            energy_breakdown_pj: total,
+            energy_breakdown_pj: ledger.total,
             inferences_per_joule: if energy_pj > 0.0 {
                 1e12 / energy_pj
             } else {
@@ -494,11 +359,7 @@ impl Report {
             },
             dram_bytes,
             sram_bytes,
-            average_power_w: if latency_s > 0.0 {
-                energy_pj * 1e-12 / latency_s
-            } else {
-                0.0
-            },
+            average_power_w: ledger.average_power_w,
             compute_cycles: timeline.ops.iter().map(|t| t.compute_cycles).sum(),
             stall_cycles: timeline.ops.iter().map(|t| t.stall_cycles).sum(),
             memory: mem,
@@ -506,46 +367,9 @@ impl Report {
             sparsity: SparsitySummary::from_costs(costs),
             area_mm2: area.total_mm2,
         };
-        let average_power_w = summary.average_power_w;
-        let static_w = stat.total_w();
-        Report {
-            power: PowerReport {
-                clock_ghz: arch.clock_ghz,
-                nominal_clock_ghz: arch.clock_ghz,
-                voltage_v: arch.operating_voltage_v(),
-                cap_w: arch.power.as_ref().and_then(|p| p.cap_w),
-                cap_state: if arch.power.as_ref().and_then(|p| p.cap_w).is_some() {
-                    CapState::UnderCap
-                } else {
-                    CapState::NoCap
-                },
-                power_at_nominal_clock_w: average_power_w,
-                average_power_w,
-                dynamic_power_w: if latency_s > 0.0 {
-                    (average_power_w - static_w).max(0.0)
-                } else {
-                    0.0
-                },
-                static_power_w: stat,
-            },
-            summary,
-            area,
-            layers,
-            energy_sources: sources,
-            energy_figures_pj: figures,
-            warnings,
-        }
-    }
-
-    /// Records the operating point the power solver chose (nominal clock, cap state, power
-    /// at the nominal clock); the rest of the report was built at `point.clock_ghz`.
-    pub fn with_operating_point(mut self, point: &OperatingPoint) -> Report {
-        self.power.nominal_clock_ghz = point.nominal_clock_ghz;
-        self.power.cap_w = point.cap_w;
-        self.power.cap_state = point.cap_state;
-        self.power.power_at_nominal_clock_w = point.power_at_nominal_w;
+        let point = &eval.point;
         if point.cap_state == CapState::Capped || point.cap_state == CapState::CapUnreachable {
-            self.warnings.push(format!(
+            warnings.push(format!(
                 "power cap: {:.1} W at the nominal {} GHz exceeds the {:.1} W cap; running at {} GHz ({:.1} W)",
                 point.power_at_nominal_w,
                 point.nominal_clock_ghz,
@@ -554,7 +378,25 @@ impl Report {
                 point.power_w
             ));
         }
-        self
+        Report {
+            power: PowerReport {
+                clock_ghz: arch.clock_ghz,
+                nominal_clock_ghz: point.nominal_clock_ghz,
+                voltage_v: arch.operating_voltage_v(),
+                cap_w: point.cap_w,
+                cap_state: point.cap_state,
+                power_at_nominal_clock_w: point.power_at_nominal_w,
+                average_power_w: ledger.average_power_w,
+                dynamic_power_w: ledger.dynamic_power_w,
+                static_power_w: ledger.static_power,
+            },
+            summary,
+            area,
+            layers,
+            energy_sources: ledger.sources.clone(),
+            energy_figures_pj: ledger.figures_pj.clone(),
+            warnings,
+        }
     }
 
     /// Pretty JSON (deterministic: fixed field order, shortest round-trip floats).
@@ -568,30 +410,5 @@ fn ratio(a: f64, b: f64) -> f64 {
         a / b
     } else {
         0.0
-    }
-}
-
-fn energy_src_override() -> String {
-    crate::arch::energy::SRC_ARCH_OVERRIDE.to_string()
-}
-
-fn sram_source(arch: &Arch, table: &crate::arch::EnergyTable, which: &str) -> String {
-    use crate::arch::CoreBuffers;
-    let b = match &arch.memory.core_buffers {
-        CoreBuffers::Unified { buffer } => buffer,
-        CoreBuffers::Split {
-            ifmap,
-            filter,
-            ofmap,
-        } => match which {
-            "ifmap" => ifmap,
-            "filter" => filter,
-            _ => ofmap,
-        },
-    };
-    if b.energy_pj_per_64b.is_some() {
-        energy_src_override()
-    } else {
-        table.sram_read64(b.capacity_kib * 1024.0).source
     }
 }

@@ -6,7 +6,7 @@
 //!   ([`super::sched`]); an op takes `cores_used` free units of its kind (MAC arrays or
 //!   vector units, lowest-numbered first) and holds them from its first load to its last
 //!   store; reshape/flatten views take no time;
-//! - per core, each op's share is a sequence of **steps** (tiles, [`crate::model::tiles`]):
+//! - per core, each op's share is a sequence of **steps** (tiles, [`super::tiles`]):
 //!   load operands → compute → store results. With double buffering the loads of step
 //!   i + 1 (and i + 2 once step i has computed) overlap the compute of step i, and a step
 //!   may compute while the store of the step before drains; without it, every step loads,
@@ -39,10 +39,10 @@ use petgraph::Direction;
 use super::channel::{Channel, Stream};
 use super::queue::EventQueue;
 use super::sched::{bottom_levels, ReadyClass, ReadyKey, ReadySet};
+use super::tiles::{compute_steps, vector_steps, StepPlan};
 use super::trace::{Counter, CounterSample, Span, SpanKind, TraceLog, Track};
 use super::{ceil_cycles, static_energy, OpTiming, SimOptions, StallReason, Timeline};
 use crate::arch::{Arch, CoreBuffers};
-use crate::model::tiles::{compute_steps, vector_steps, StepPlan};
 use crate::model::{OpCost, Unit};
 use crate::workload::{OpId, OpKind, TensorId, Workload};
 
@@ -631,8 +631,7 @@ impl<'a> Sim<'a> {
         k: f64,
     ) -> Vec<StepWork> {
         let n = plan.steps.len();
-        let sum =
-            |f: fn(&crate::model::tiles::Step) -> f64| -> f64 { plan.steps.iter().map(f).sum() };
+        let sum = |f: fn(&super::tiles::Step) -> f64| -> f64 { plan.steps.iter().map(f).sum() };
         let (sa, sb, sc) = (sum(|s| s.a), sum(|s| s.b), sum(|s| s.c));
         let total_cycles: u64 = plan.steps.iter().map(|s| s.cycles).sum();
         let tr = &cost.traffic;
@@ -1053,7 +1052,7 @@ fn unit_track(unit: Unit, core: u32) -> Track {
 
 fn single_step(cycles: u64) -> StepPlan {
     StepPlan {
-        steps: vec![crate::model::tiles::Step {
+        steps: vec![super::tiles::Step {
             cycles,
             a: 1.0,
             b: 1.0,

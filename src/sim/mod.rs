@@ -12,6 +12,7 @@ pub mod event;
 mod queue;
 mod sched;
 pub mod static_energy;
+pub mod tiles;
 pub mod trace;
 
 use serde::Serialize;
@@ -142,7 +143,7 @@ pub struct SimOptions {
     /// Record spans and counters for a trace ([`Timeline::trace`]); event engine only.
     pub record_trace: bool,
     /// Step-count bounds per op and core (event engine).
-    pub steps: crate::model::tiles::StepLimits,
+    pub steps: tiles::StepLimits,
 }
 
 /// Schedules the op costs of a workload.

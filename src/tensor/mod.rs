@@ -5,12 +5,14 @@
 
 mod dtype;
 mod error;
+mod format;
 mod host;
 pub mod npy;
 mod storage;
 
 pub use dtype::{DType, StorageKind};
 pub use error::{NpyErrorKind, TensorError};
+pub use format::{dtype_of, file_dtype, format_of};
 pub use host::{numel, shape_from_u64, Tensor};
 pub use npy::{read_npy, read_npy_as, write_npy};
 pub use storage::{Element, TensorData};

@@ -10,7 +10,6 @@ use crate::error::InputResult;
 use crate::model::gpu::Launch;
 use crate::model::{ArrayMapping, RunOptions};
 use crate::power::CapState;
-use crate::report::Report;
 use crate::sim::{Engine, StallReason};
 
 use super::calibration::{precision_formats, Calibration, GemmPoint};
@@ -138,9 +137,13 @@ pub fn predict(arch: &Arch, g: &GemmPoint) -> InputResult<Row> {
     let (operand, output) =
         precision_formats(&g.prec).map_err(|e| crate::error::InputError::at("gemm.prec", e))?;
     let w = gemm_workload(g.m, g.n, g.k, operand, output)?;
-    let solved = crate::power::solve_with(&w, arch, Engine::Analytic, &MEASURED_LAUNCH)?;
-    let r = Report::build(&w, &solved.arch, &solved.costs, &solved.timeline)
-        .with_operating_point(&solved.point);
+    let options = crate::Options {
+        engine: Engine::Analytic,
+        run: MEASURED_LAUNCH,
+        record_trace: false,
+    };
+    let solved = crate::evaluate(&w, arch, &options)?;
+    let r = solved.report(&w);
     let macs = (g.m * g.n * g.k) as f64;
     let predicted_pj_per_mac = r.summary.energy_pj / macs;
     let cost = match solved.costs.first().and_then(|c| c.mapping) {

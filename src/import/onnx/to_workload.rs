@@ -19,8 +19,8 @@ use std::path::Path;
 
 use super::infer::{resolve_geometry, InferredGraph, TensorInfo};
 use super::{OnnxError, OnnxModel, OnnxNode, Op};
-use crate::func::value::format_of;
 use crate::numerics::Format;
+use crate::tensor::format_of;
 use crate::tensor::{DType, Tensor};
 use crate::workload::{
     NumericsMode, OpKind, OpSpec, PrecisionBlock, PrecisionSpec, QuantSpec, QuantValues,

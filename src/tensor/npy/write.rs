@@ -1,8 +1,6 @@
 //! Writing [`Tensor`]s as `.npy` files, atomically.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use super::descr::descr_for;
 use super::header::format_header;
@@ -27,45 +25,11 @@ pub fn write_npy(path: impl AsRef<Path>, tensor: &Tensor) -> Result<(), TensorEr
     write_atomic(path.as_ref(), &encode_npy(tensor))
 }
 
-/// Write `bytes` to `path` through a temporary sibling file and a rename.
+/// Write `bytes` to `path` atomically ([`crate::fsio::write_atomic`]).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TensorError> {
-    let io_err = |action: &'static str, p: &Path| {
-        let p = p.to_path_buf();
-        move |source| TensorError::Io {
-            action,
-            path: p,
-            source,
-        }
-    };
-    let tmp = temp_sibling(path);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .map_err(io_err("create", &tmp))?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(io_err("write", &tmp));
-    drop(file);
-    let renamed = written.and_then(|()| std::fs::rename(&tmp, path).map_err(io_err("write", path)));
-    if renamed.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    renamed
-}
-
-/// A unique temporary name next to `path`: `.<name>.tmp-<pid>-<n>`.
-fn temp_sibling(path: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = path
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "npy".to_string());
-    let tmp_name = format!(".{name}.tmp-{}-{n}", std::process::id());
-    match path.parent() {
-        Some(dir) => dir.join(tmp_name),
-        None => PathBuf::from(tmp_name),
-    }
+    crate::fsio::write_atomic(path, bytes).map_err(|source| TensorError::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    })
 }

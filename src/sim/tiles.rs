@@ -1,7 +1,7 @@
 //! Cutting one op into the steps the event engine schedules on one core.
 //!
 //! A compute op's per-core GEMM is walked in the loop order of its DRAM tiling
-//! ([`super::tiling::Tiling`]): instance groups, then the outer and inner output-tile
+//! ([`crate::model::tiling::Tiling`]): instance groups, then the outer and inner output-tile
 //! dimension, then `K` slices. Each step says how much of the op's A, B and C traffic it
 //! moves (relative weights; the engine scales them to the op's DRAM bytes) and how many
 //! ideal-memory cycles it computes:
@@ -14,7 +14,7 @@
 //! | `partial_sum_spill` | m, n | every step | every step | every K slice |
 //!
 //! Cycles: each step's GEMM block is costed by the array model
-//! ([`super::gemm_cycles_one_core`]) and the op's exact ideal-memory cycles are then split
+//! ([`crate::model::gemm_cycles_one_core`]) and the op's exact ideal-memory cycles are then split
 //! in proportion by [`split_exact`], so the steps' cycles always sum to the op's
 //! `compute_cycles` (fold-aligned blocks split it exactly as the array model would; blocks
 //! that cut the streaming dimension, e.g. `M` under `ws`, keep the op's SCALE-Sim total).
@@ -31,9 +31,9 @@
 use crate::arch::{Arch, ArrayConfig};
 use crate::workload::GemmView;
 
-use super::systolic::packing;
-use super::tiling::Reuse;
-use super::{gemm_cycles_one_core, OpCost, Unit};
+use crate::model::systolic::packing;
+use crate::model::tiling::Reuse;
+use crate::model::{gemm_cycles_one_core, OpCost, Unit};
 
 /// Bounds on the number of steps of one core's share of an op.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -390,7 +390,7 @@ mod tests {
             "ops":[{{"name":"g","op":"matmul","inputs":["x"],"output":"y","out_features":{n}}}]}}"#
         ))
         .unwrap();
-        super::super::plan(&w, a).unwrap().remove(0)
+        crate::model::plan(&w, a).unwrap().remove(0)
     }
 
     #[test]

@@ -1,0 +1,241 @@
+//! The energy ledger of one run: every energy figure, its source, the layer-pipelining
+//! correction of DRAM energy and the average power, computed once from the op costs and
+//! the schedule. The power solver caps [`EnergyLedger::average_power_w`] and the report
+//! copies the same figures, so the power that is capped is the power that is reported.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::arch::{energy, Arch, CoreBuffers, EnergyTable, StaticPower};
+use crate::model::{self, OpCost};
+use crate::numerics::Format;
+use crate::sim::Timeline;
+
+/// Energy split by where it is spent, pJ.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct EnergyBreakdown {
+    /// MAC array.
+    pub mac: f64,
+    /// Vector unit.
+    pub vector: f64,
+    /// On-chip buffers.
+    pub sram: f64,
+    /// DRAM.
+    pub dram: f64,
+    /// Static power × time.
+    #[serde(rename = "static")]
+    pub static_: f64,
+}
+
+impl EnergyBreakdown {
+    /// Sum of all parts.
+    pub fn total(&self) -> f64 {
+        self.mac + self.vector + self.sram + self.dram + self.static_
+    }
+
+    fn add(&mut self, o: &EnergyBreakdown) {
+        self.mac += o.mac;
+        self.vector += o.vector;
+        self.sram += o.sram;
+        self.dram += o.dram;
+        self.static_ += o.static_;
+    }
+}
+
+/// Every energy figure of a run at its operating point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnergyLedger {
+    /// Per op (workload order): the planned energy, with DRAM energy re-priced for the
+    /// bytes the schedule actually moved when layer pipelining kept some on chip, and the
+    /// static energy the schedule charged to the op.
+    pub ops: Vec<EnergyBreakdown>,
+    /// Sum over ops, by component.
+    pub total: EnergyBreakdown,
+    /// Total energy of the run, pJ (`total.total()`).
+    pub energy_pj: f64,
+    /// Latency of the run, s.
+    pub latency_s: f64,
+    /// Average power over the run (all energy / latency), W.
+    pub average_power_w: f64,
+    /// The dynamic (activity) part of the average power, W.
+    pub dynamic_power_w: f64,
+    /// Static power by component, W.
+    pub static_power: StaticPower,
+    /// Per-unit energy figures used (pJ): what → value.
+    pub figures_pj: BTreeMap<String, f64>,
+    /// Source of every figure: what → tag.
+    pub sources: BTreeMap<String, String>,
+}
+
+impl EnergyLedger {
+    /// The ledger of `costs` scheduled as `timeline` on `arch` (at its operating clock).
+    pub fn new(arch: &Arch, costs: &[OpCost], timeline: &Timeline) -> EnergyLedger {
+        let table = arch.energy_table();
+        let dram_pj_per_byte = model::dram_pj_per_byte(arch, &table);
+        let mut figures = BTreeMap::new();
+        let mut sources = BTreeMap::new();
+        let mut total = EnergyBreakdown::default();
+        let ops: Vec<EnergyBreakdown> = costs
+            .iter()
+            .zip(&timeline.ops)
+            .map(|(c, t)| {
+                let e = EnergyBreakdown {
+                    mac: c.energy.mac_pj,
+                    vector: c.energy.vector_pj,
+                    sram: c.energy.sram_pj,
+                    // Unchanged unless layer pipelining kept some of the planned traffic
+                    // on chip.
+                    dram: if t.kept_on_chip_bytes > 0.0 {
+                        (t.dram_read_bytes + t.dram_write_bytes) * dram_pj_per_byte
+                    } else {
+                        c.energy.dram_pj
+                    },
+                    static_: t.static_pj,
+                };
+                if let Some(mac) = &c.mac {
+                    let key = format!("mac.{}x{}", mac.format, mac.accumulator);
+                    let me = table.mac(mac.format, mac.accumulator);
+                    figures.insert(key.clone(), me.pj);
+                    sources.insert(key, me.source);
+                }
+                total.add(&e);
+                e
+            })
+            .collect();
+        unit_figures(arch, &table, &mut figures, &mut sources);
+        let latency_s = timeline.cycles as f64 / arch.clock_hz();
+        let energy_pj = total.total();
+        let static_power = arch.static_power();
+        let average_power_w = if latency_s > 0.0 {
+            energy_pj * 1e-12 / latency_s
+        } else {
+            0.0
+        };
+        EnergyLedger {
+            ops,
+            total,
+            energy_pj,
+            latency_s,
+            average_power_w,
+            dynamic_power_w: if latency_s > 0.0 {
+                (average_power_w - static_power.total_w()).max(0.0)
+            } else {
+                0.0
+            },
+            static_power,
+            figures_pj: figures,
+            sources,
+        }
+    }
+}
+
+/// The per-unit figures of memories, static power, the GPU and the vector unit.
+fn unit_figures(
+    arch: &Arch,
+    table: &EnergyTable,
+    figures: &mut BTreeMap<String, f64>,
+    sources: &mut BTreeMap<String, String>,
+) {
+    let mut put = |key: &str, v: f64, src: String| {
+        figures.insert(key.to_string(), v);
+        sources.insert(key.to_string(), src);
+    };
+    let sram_e = model::sram_energy_per_64b(arch, table);
+    for (name, v) in ["ifmap", "filter", "ofmap"].iter().zip(sram_e) {
+        put(
+            &format!("sram.{name}.per_64b"),
+            v,
+            sram_source(arch, table, name),
+        );
+    }
+    let dram_src = if arch.memory.dram.energy_pj_per_bit.is_some() {
+        energy::SRC_ARCH_OVERRIDE.to_string()
+    } else {
+        table.dram_read64().source
+    };
+    put(
+        "dram.per_byte",
+        model::dram_pj_per_byte(arch, table),
+        dram_src,
+    );
+    let stat = arch.static_power();
+    let r = arch.voltage_ratio();
+    let scaled = (r - 1.0).abs() > 1e-12;
+    let leak_src = |field: &str| {
+        if scaled {
+            format!("arch_file:{field}*leakage_voltage_scaling({r:.4})")
+        } else {
+            format!("arch_file:{field}")
+        }
+    };
+    put(
+        "static.uncore_w",
+        stat.uncore_w,
+        "arch_file:static_power_w".into(),
+    );
+    put(
+        "static.dram_background_w",
+        stat.dram_background_w,
+        "arch_file:memory.dram.background_w".into(),
+    );
+    put(
+        "static.global_buffer_leakage_w",
+        stat.global_buffer_leakage_w,
+        leak_src("memory.global_buffer.leakage_w"),
+    );
+    put(
+        "static.core_buffer_leakage_w",
+        stat.core_buffer_leakage_w,
+        leak_src("memory.core_buffers.*.leakage_w"),
+    );
+    put(
+        "static.array_leakage_w",
+        stat.array_leakage_w,
+        leak_src("power.array_leakage_w_per_core"),
+    );
+    if let Some(g) = arch.gpu() {
+        let src = if scaled {
+            format!(
+                "arch_file:array.gpu.sm_active_pj_per_cycle*{}({:.5})",
+                energy::SRC_DVFS,
+                r * r
+            )
+        } else {
+            "arch_file:array.gpu.sm_active_pj_per_cycle".into()
+        };
+        put(
+            "gpu.sm_active_per_cycle",
+            g.sm_active_pj_per_cycle * r * r,
+            src,
+        );
+        let (l2, l2_src) = model::gpu::op::l2_energy_per_64b(arch, table);
+        put("sram.l2.per_64b", l2, l2_src);
+    }
+    let vec_f = table.add(Format::FP32);
+    put("vector.op.fp32", vec_f.pj, vec_f.source);
+    let vec_i = table.add(Format::INT32);
+    put("vector.op.int32", vec_i.pj, vec_i.source);
+    // A source without a per-unit figure: static energy as a whole.
+    sources.insert("static".into(), "arch_file:static_power_w".into());
+}
+
+fn sram_source(arch: &Arch, table: &EnergyTable, which: &str) -> String {
+    let b = match &arch.memory.core_buffers {
+        CoreBuffers::Unified { buffer } => buffer,
+        CoreBuffers::Split {
+            ifmap,
+            filter,
+            ofmap,
+        } => match which {
+            "ifmap" => ifmap,
+            "filter" => filter,
+            _ => ofmap,
+        },
+    };
+    if b.energy_pj_per_64b.is_some() {
+        energy::SRC_ARCH_OVERRIDE.to_string()
+    } else {
+        table.sram_read64(b.capacity_kib * 1024.0).source
+    }
+}
