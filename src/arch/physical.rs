@@ -36,8 +36,9 @@ const fn range(field: &'static str, min: f64, max: f64, why: &'static str) -> Ph
 
 /// Clock: 1 MHz to 100 GHz.
 pub const CLOCK_GHZ: PhysicalRange = range("clock_ghz", 1e-3, 100.0, "1 MHz to 100 GHz");
-/// Cores (or SMs): up to 2^20 (a wafer-scale engine has about 850,000).
-pub const CORES: PhysicalRange = range("cores", 1.0, 1_048_576.0, "1 to 2^20 cores");
+/// Cores (or SMs): up to 4096, 30x an H100's 132 SMs. The event engine keeps state per
+/// core and per DMA engine, so this bound (with [`DMA_ENGINES`]) also bounds its memory.
+pub const CORES: PhysicalRange = range("cores", 1.0, 4096.0, "1 to 4096 cores or SMs");
 /// MAC rate per PE: from one MAC every 1024 cycles to 1024 MACs per cycle.
 pub const MACS_PER_PE_PER_CYCLE: PhysicalRange = range(
     "precisions[*].macs_per_pe_per_cycle",
@@ -84,8 +85,8 @@ pub const DRAM_CAPACITY_GIB: PhysicalRange = range(
 pub const DMA_ENGINES: PhysicalRange = range(
     "memory.dma_engines_per_core",
     1.0,
-    1024.0,
-    "1 to 1024 engines",
+    64.0,
+    "1 to 64 engines per core",
 );
 /// On-chip buffer capacity: 1 byte to 1 TiB.
 pub const BUFFER_CAPACITY_KIB: PhysicalRange = range(
@@ -346,6 +347,14 @@ mod tests {
                 "{r:?}"
             );
         }
+    }
+
+    #[test]
+    fn per_core_state_of_the_event_engine_stays_bounded() {
+        // cores x DMA engines is the number of DMA engines the event engine allocates;
+        // 2^20 cores x 1024 engines once asked for 60 GB.
+        let max = |field: &str| RANGES.iter().find(|r| r.field == field).unwrap().max;
+        assert!(max("cores") * max("memory.dma_engines_per_core") <= 262_144.0);
     }
 
     #[test]
