@@ -11,9 +11,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::metrics::Metric;
+use super::sensitivity::AccuracySource;
 use super::space::Shard;
 use super::sweep::{Status, Sweep};
-use super::sensitivity::AccuracySource;
 use super::Row;
 
 /// Checks one kept row against `sweep` and `shard` (`columns` are the sweep's columns).

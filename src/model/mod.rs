@@ -5,9 +5,9 @@
 
 pub mod gpu;
 pub mod mapping;
-pub mod options;
 pub mod mapspace;
 pub mod nest;
+pub mod options;
 pub mod search;
 pub mod sparsity;
 pub mod systolic;
