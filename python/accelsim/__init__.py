@@ -77,6 +77,7 @@ def run(
     workload: Source,
     *,
     engine: str = "event",
+    launch: str = "graph",
     trace: bool = False,
     functional: bool = False,
     inputs: Optional[Mapping[str, np.ndarray]] = None,
@@ -90,7 +91,9 @@ def run(
     ``arch`` and ``workload`` are each a path, a dict or JSON text; ``workload`` may also be
     an ``.onnx`` path (imported as the CLI does; ``allow_unknown`` and ``input_shapes`` are
     the CLI's ``--allow-unknown`` / ``--input-shape``). ``engine`` is ``"event"`` or
-    ``"analytic"``. With ``trace=True`` the Chrome/Perfetto trace JSON is returned under
+    ``"analytic"``. ``launch`` is the GPU launch path, as the CLI's ``--launch``:
+    ``"graph"`` (CUDA Graph replay, the default), ``"cpp"`` or ``"eager"``; no effect on
+    other archs. With ``trace=True`` the Chrome/Perfetto trace JSON is returned under
     the key ``"trace"`` (a string). With ``functional=True`` the workload is executed first
     (``inputs``: numpy arrays by graph-input name; the others get seeded random values)
     and every tensor is costed at the density its values had, as ``--functional`` does.
@@ -99,6 +102,7 @@ def run(
         _source(arch, "arch"),
         _source(workload, "workload"),
         engine_name=engine,
+        launch_name=launch,
         trace=trace,
         functional=functional,
         inputs=_npy_inputs(inputs),

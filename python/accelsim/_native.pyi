@@ -28,6 +28,7 @@ def run(
     arch: Source,
     workload: Source,
     engine_name: str = "event",
+    launch_name: str = "graph",
     trace: bool = False,
     functional: bool = False,
     inputs: Dict[str, bytes] = ...,

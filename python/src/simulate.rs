@@ -7,6 +7,8 @@ use std::path::Path;
 use accelsim::arch::Arch;
 use accelsim::func::{self, ExecOptions, Feeds};
 use accelsim::import::onnx::{import_file, ImportOptions};
+use accelsim::model::gpu::Launch;
+use accelsim::model::RunOptions;
 use accelsim::sim::Engine;
 use accelsim::tensor::npy::{decode_npy, encode_npy};
 use accelsim::workload::Workload;
@@ -70,6 +72,18 @@ fn engine(name: &str) -> PyResult<Engine> {
     }
 }
 
+/// The GPU launch path by its CLI name (`--launch`).
+fn launch(name: &str) -> PyResult<Launch> {
+    match name {
+        "graph" => Ok(Launch::Graph),
+        "cpp" => Ok(Launch::Cpp),
+        "eager" => Ok(Launch::Eager),
+        _ => Err(bad_input(format!(
+            "launch: expected 'graph', 'cpp' or 'eager', got '{name}'"
+        ))),
+    }
+}
+
 fn feeds_with_inputs(feeds: &mut Feeds, inputs: BTreeMap<String, Vec<u8>>) -> Result<(), String> {
     for (name, bytes) in inputs {
         let t = decode_npy(&bytes).map_err(|e| format!("inputs['{name}']: {e}"))?;
@@ -83,13 +97,14 @@ fn feeds_with_inputs(feeds: &mut Feeds, inputs: BTreeMap<String, Vec<u8>>) -> Re
 /// With `functional`, executes first (inputs as `.npy` bytes) and costs every tensor at
 /// the density its values had, as `accelsim run --functional` does.
 #[pyfunction]
-#[pyo3(signature = (arch, workload, engine_name = "event", trace = false, functional = false, inputs = BTreeMap::new(), seed = 0, allow_unknown = false, input_shapes = BTreeMap::new()))]
+#[pyo3(signature = (arch, workload, engine_name = "event", launch_name = "graph", trace = false, functional = false, inputs = BTreeMap::new(), seed = 0, allow_unknown = false, input_shapes = BTreeMap::new()))]
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     py: Python<'_>,
     arch: Source,
     workload: Source,
     engine_name: &str,
+    launch_name: &str,
     trace: bool,
     functional: bool,
     inputs: BTreeMap<String, Vec<u8>>,
@@ -98,6 +113,7 @@ pub fn run(
     input_shapes: BTreeMap<String, Vec<usize>>,
 ) -> PyResult<(String, Option<String>)> {
     let engine = engine(engine_name)?;
+    let options = RunOptions::with_launch(launch(launch_name)?);
     let wl_file = (workload.0 == "path").then(|| workload.1.clone());
     py.allow_threads(|| -> Result<(String, Option<String>), String> {
         let arch = load_arch(&arch)?;
@@ -113,10 +129,10 @@ pub fn run(
             accelsim::workload::sparsity::apply_functional(&mut wl, &out.measured);
         }
         if trace {
-            let (r, t) = accelsim::run_with_trace(&wl, &arch, engine).map_err(in_file)?;
+            let (r, t) = accelsim::run_traced(&wl, &arch, engine, &options).map_err(in_file)?;
             Ok((r.to_json(), Some(t)))
         } else {
-            let r = accelsim::run(&wl, &arch, engine).map_err(in_file)?;
+            let r = accelsim::run_with(&wl, &arch, engine, &options).map_err(in_file)?;
             Ok((r.to_json(), None))
         }
     })

@@ -27,6 +27,25 @@ def test_run_equals_cli_json(root, cli, arch, workload, engine):
     assert json.dumps(got) == json.dumps(expected)
 
 
+@pytest.mark.parametrize("launch", ["graph", "cpp", "eager"])
+def test_run_launch_path_equals_cli(root, cli, launch):
+    arch, workload = "arch_configs/h100_sxm.json", "workloads/bert_base_encoder.json"
+    out = subprocess.run(
+        [cli, "run", arch, workload, "--json", "--launch", launch],
+        cwd=root, check=True, capture_output=True, text=True,
+    ).stdout
+    assert accelsim.run(root / arch, root / workload, launch=launch) == json.loads(out)
+
+
+def test_run_launch_paths_differ_and_bad_launch_is_named(root):
+    arch, workload = root / "arch_configs/h100_sxm.json", root / "workloads/bert_base_encoder.json"
+    graph = accelsim.run(arch, workload)["summary"]["latency_s"]
+    eager = accelsim.run(arch, workload, launch="eager")["summary"]["latency_s"]
+    assert eager > graph
+    with pytest.raises(accelsim.AccelsimError, match="launch"):
+        accelsim.run(arch, workload, launch="fast")
+
+
 def test_run_accepts_dicts_and_json_text(root):
     arch = json.loads((root / "arch_configs/edge_npu_32x32.json").read_text())
     wl_text = (root / "workloads/mlp6.json").read_text()
