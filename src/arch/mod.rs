@@ -11,8 +11,8 @@ use std::path::Path;
 
 pub use energy::{EnergyEntry, EnergyTable};
 pub use spec::{
-    Arch, ArrayConfig, Buffer, CoreBuffers, Dataflow, Dram, EnergyConfig, GpuExec, GpuPrecision,
-    Memory, PowerConfig, PrecisionSupport, Technology, VectorUnit, VfPoint,
+    Arch, ArrayConfig, Buffer, CoreBuffers, Dataflow, Dram, EnergyConfig, Epilogue, EpilogueOp,
+    GpuExec, GpuPrecision, Memory, PowerConfig, PrecisionSupport, Technology, VectorUnit, VfPoint,
 };
 
 use crate::error::{load_json_file, parse_json, InputError, InputResult};

@@ -52,9 +52,52 @@ pub struct Arch {
     /// Sparsity features (absent: none; sparse data then gains nothing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sparsity: Option<super::sparsity::SparsitySupport>,
+    /// The post-processing (epilogue) path on the array's output: the elementwise ops it
+    /// applies to a compute op's results before they are written back (absent: none, every
+    /// elementwise op runs on the vector unit with a memory round trip). See
+    /// `docs/fusion.md`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epilogue: Option<Epilogue>,
     /// Free-form provenance notes: field name → source (datasheet, paper, assumption).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sources: BTreeMap<String, String>,
+}
+
+/// A post-processing (epilogue) path: elementwise ops applied to a compute op's outputs on
+/// their way out of the accumulators (TPU v1's activation pipeline, NVDLA's SDP, CUTLASS /
+/// cuBLASLt epilogues). A fused op costs the vector unit's energy for its element-ops but
+/// no memory round trip of its input and no launch of its own; the path is assumed to keep
+/// pace with the array's output, so it adds no cycles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Epilogue {
+    /// The op classes the path applies; empty: the arch declares it has no such path.
+    pub ops: Vec<EpilogueOp>,
+}
+
+impl Epilogue {
+    /// Whether the path applies ops of class `op`.
+    pub fn supports(&self, op: EpilogueOp) -> bool {
+        self.ops.contains(&op)
+    }
+}
+
+/// A class of elementwise op an epilogue can apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EpilogueOp {
+    /// Add / subtract / multiply / divide by a constant (bias, per-channel scale,
+    /// folded batch norm, attention scaling).
+    Bias,
+    /// Add / subtract / multiply / divide by another activation (residual add); it still
+    /// reads that operand.
+    Residual,
+    /// ReLU and clip.
+    Relu,
+    /// Transcendental activations: GELU, sigmoid, tanh, erf, exp, sqrt, pow.
+    Activation,
+    /// Quantize, requantize, dequantize and casts.
+    Requantize,
 }
 
 fn one() -> u32 {

@@ -9,6 +9,7 @@ use accelsim::arch::Arch;
 use accelsim::func::{self, ExecOptions, Feeds};
 use accelsim::import::onnx::{import_file, ImportOptions};
 use accelsim::model::gpu::Launch;
+use accelsim::model::options::Fusion;
 use accelsim::model::RunOptions;
 use accelsim::report::{layers_csv, render_table, render_table_details};
 use accelsim::sim::Engine;
@@ -44,6 +45,10 @@ pub struct RunArgs {
     /// the H100 calibration was measured with). No effect on other archs.
     #[arg(long, value_enum, default_value = "graph")]
     pub launch: LaunchArg,
+    /// Cost every op as written: no elementwise op fuses into its producer's epilogue
+    /// (by default they do, where the arch declares a post-processing path).
+    #[arg(long)]
+    pub no_fusion: bool,
     /// Write the report to this file instead of stdout (format from --json/--csv, else
     /// text).
     #[arg(short, long)]
@@ -213,7 +218,12 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         "simulating with the {} engine",
         format!("{:?}", args.engine).to_lowercase()
     );
-    let options = RunOptions::with_launch(args.launch.into());
+    let fusion = if args.no_fusion {
+        Fusion::Off
+    } else {
+        Fusion::On
+    };
+    let options = RunOptions::with_launch(args.launch.into()).with_fusion(fusion);
     let (report, trace) = if args.trace.is_some() {
         let (r, t) = accelsim::run_traced(&workload, &arch, args.engine.into(), &options)
             .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;

@@ -3,6 +3,7 @@
 //! tiling, and the energy of those events. Deterministic and independent of scheduling:
 //! the simulation engine ([`crate::sim`]) only schedules these costs.
 
+pub mod fusion;
 pub mod gpu;
 pub mod mapping;
 pub mod mapspace;
@@ -157,6 +158,10 @@ pub struct OpCost {
     /// Sparsity seen and what it bought (ops with a sparse tensor only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sparsity: Option<sparsity::SparsityEffect>,
+    /// Set when the op runs fused into a compute op's epilogue or prologue
+    /// ([`fusion`]): it then moves no bytes and takes no cycles of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fused: Option<fusion::FusedInto>,
 }
 
 /// Ideal-memory cycles of an `m × n × k` GEMM (× count) on one core's array.
@@ -264,18 +269,24 @@ pub fn plan(workload: &Workload, arch: &Arch) -> InputResult<Vec<OpCost>> {
 }
 
 /// Costs every op of a workload on an arch, in file order, under `options` (e.g. the GPU
-/// launch path).
+/// launch path), then fuses elementwise ops into their producers ([`fusion`]) unless
+/// `options.fusion` is off.
 pub fn plan_with(
     workload: &Workload,
     arch: &Arch,
     options: &RunOptions,
 ) -> InputResult<Vec<OpCost>> {
     let table = arch.energy_table();
-    workload
+    let mut costs = workload
         .ops
         .iter()
         .map(|op| plan_op_with(op, workload, arch, &table, options))
-        .collect()
+        .collect::<InputResult<Vec<OpCost>>>()?;
+    if options.fusion == options::Fusion::On {
+        let groups = fusion::plan(workload, arch);
+        fusion::apply(workload, arch, &table, &mut costs, &groups);
+    }
+    Ok(costs)
 }
 
 /// Costs one op with the default [`RunOptions`].
@@ -529,6 +540,7 @@ fn plan_compute_with(
         warnings,
         host_overhead_cycles: 0,
         sparsity: None,
+        fused: None,
     })
 }
 
@@ -613,5 +625,6 @@ fn plan_vector_with(
         warnings: Vec::new(),
         host_overhead_cycles: 0,
         sparsity: None,
+        fused: None,
     }
 }

@@ -26,7 +26,10 @@ pub fn log_run(r: &Report) {
                 None => "on the MAC array".to_string(),
             },
             Unit::Vector => "on the vector unit".to_string(),
-            Unit::None => "as a view (no compute unit)".to_string(),
+            Unit::None => match &x.fused_into {
+                Some(h) => format!("fused into '{h}'"),
+                None => "as a view (no compute unit)".to_string(),
+            },
         };
         let gemm = x
             .gemm

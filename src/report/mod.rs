@@ -118,6 +118,10 @@ pub struct LayerReport {
     pub mac_format: Option<String>,
     /// Executing unit.
     pub unit: Unit,
+    /// The compute op whose epilogue or prologue runs this op (fused ops only; they move
+    /// no bytes and take no cycles of their own, see `docs/fusion.md`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fused_into: Option<String>,
     /// MACs.
     pub macs: u64,
     /// Vector element-operations.
@@ -279,6 +283,7 @@ impl Report {
                 precision: op.precision.label(),
                 mac_format: c.mac.as_ref().map(|m| m.format.name()),
                 unit: c.unit,
+                fused_into: c.fused.map(|f| workload.ops[f.host].name.clone()),
                 macs: c.macs,
                 vector_ops: c.vector_ops,
                 gemm: op.gemm.map(|g| [g.count, g.m, g.n, g.k]),

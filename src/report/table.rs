@@ -115,6 +115,8 @@ legend: cycles = the layer's end − start; compute = cycles its unit computed, 
   array % = MACs / (cycles × the MAC array's peak MACs per cycle), for layers on the array;
   vector % = vector ops / (cycles × the vector unit's peak ops per cycle), for vector layers;
   '-' = the layer does not use that unit.
+  op → host = fused into host's epilogue or operand load: its element-ops' energy, no DRAM bytes,
+  cycles or launch of its own (--no-fusion runs every op on its own).
 ";
 
 /// Renders the compact summary, the per-layer table and the legend.
@@ -250,7 +252,10 @@ fn render(r: &Report, details: bool) -> String {
     for x in &r.layers {
         l.push_record([
             x.name.clone(),
-            x.op.clone(),
+            match &x.fused_into {
+                Some(h) => format!("{} → {h}", x.op),
+                None => x.op.clone(),
+            },
             x.precision.clone(),
             x.macs.to_string(),
             x.cycles.to_string(),

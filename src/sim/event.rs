@@ -229,17 +229,20 @@ impl<'a> Sim<'a> {
         // Tensor aliases through views, consumer counts, graph-output roots.
         let n_t = w.tensors.len();
         let mut root: Vec<TensorId> = (0..n_t).collect();
+        // A fused op is a view of its group's tensor: its host writes (or reads) the
+        // group's data, so it neither reads nor writes on its own.
         for &op in &w.topo_order {
             let o = &w.ops[op];
-            if is_view(o.kind) {
-                if let Some(&i) = o.inputs.first() {
+            let via = costs[op].fused.map(|f| f.via).unwrap_or(0);
+            if is_view(o.kind) || costs[op].fused.is_some() {
+                if let Some(&i) = o.inputs.get(via) {
                     root[o.output] = root[i];
                 }
             }
         }
         let mut consumers_left = vec![0usize; n_t];
-        for o in &w.ops {
-            if !is_view(o.kind) {
+        for (o, c) in w.ops.iter().zip(costs) {
+            if !is_view(o.kind) && c.unit != Unit::None {
                 for &i in &o.inputs {
                     consumers_left[root[i]] += 1;
                 }

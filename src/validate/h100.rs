@@ -129,6 +129,7 @@ impl H100Validation {
 /// ([`Launch::Eager`]); every prediction compared with them uses it.
 pub const MEASURED_LAUNCH: RunOptions = RunOptions {
     launch: Launch::Eager,
+    fusion: crate::model::options::Fusion::On,
 };
 
 /// Predicts one calibration point on `arch` (through the full pipeline, power cap

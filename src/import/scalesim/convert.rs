@@ -157,6 +157,8 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
         },
         static_power_w: 0.0,
         energy: EnergyConfig::default(),
+        // SCALE-Sim models the array and its buffers only: no post-processing path.
+        epilogue: None,
         sources,
     }
 }

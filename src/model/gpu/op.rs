@@ -185,6 +185,7 @@ pub fn plan_compute(
     let tiles_per_sm = cost.ctas.div_ceil(cost.sms_used.max(1));
     OpCost {
         sparsity: None,
+        fused: None,
         unit: Unit::Array,
         macs,
         vector_ops: 0,

@@ -1,0 +1,201 @@
+//! Operator fusion (docs/fusion.md): elementwise ops run in their producer's epilogue on
+//! archs that declare one, moving no DRAM bytes and launching nothing of their own; the
+//! report still lists them, marked `fused_into`; `Fusion::Off` keeps the unfused costs.
+
+mod engine_util;
+
+use accelsim::arch::Arch;
+use accelsim::model::fusion::{class_of, kernels};
+use accelsim::model::options::Fusion;
+use accelsim::model::RunOptions;
+use accelsim::report::Report;
+use accelsim::sim::Engine;
+use accelsim::workload::Workload;
+use engine_util::*;
+use serde_json::json;
+
+fn preset(name: &str) -> Arch {
+    let p = format!("{}/arch_configs/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    Arch::load(p.as_ref()).expect("preset")
+}
+
+fn run_opt(w: &Workload, a: &Arch, engine: Engine, fusion: Fusion) -> Report {
+    accelsim::run_with(w, a, engine, &RunOptions::default().with_fusion(fusion)).expect("runs")
+}
+
+/// The acceptance check: on the presets whose post-processing path applies every class,
+/// no elementwise op of ResNet-50 or the BERT encoder moves DRAM bytes of its own, with
+/// either engine; each is listed as fused into a compute op.
+#[test]
+fn no_elementwise_op_moves_dram_bytes_on_presets_with_an_epilogue() {
+    for p in ["edge_npu_32x32", "h100_sxm", "a100_sxm", "tensor_core_edge"] {
+        let a = preset(p);
+        for wl in ["resnet50", "bert_base_encoder"] {
+            let w = workload(wl);
+            for engine in [Engine::Event, Engine::Analytic] {
+                let r = run_opt(&w, &a, engine, Fusion::On);
+                let mut n = 0;
+                for (op, l) in r.layers.iter().enumerate() {
+                    if class_of(&w, op).is_none() {
+                        continue;
+                    }
+                    n += 1;
+                    assert_eq!(l.dram_bytes, 0.0, "{p} {wl} {engine:?}: {}", l.name);
+                    let host = l.fused_into.as_deref().expect("fused");
+                    let h = r.layers.iter().find(|x| x.name == host).unwrap();
+                    assert!(h.macs > 0, "{p} {wl}: host {host} is a compute op");
+                    assert!(l.energy_breakdown_pj.vector > 0.0, "{}", l.name);
+                    assert_eq!(l.energy_breakdown_pj.dram, 0.0, "{}", l.name);
+                }
+                assert!(n >= 3, "{wl} has elementwise ops");
+            }
+        }
+    }
+}
+
+/// Unfused, the same ops each make a memory round trip (DRAM, or kept on chip by the
+/// event engine's layer pipelining); fused, the run moves fewer bytes and
+/// is no slower, on both engines.
+#[test]
+fn fusion_off_keeps_the_unfused_costs() {
+    let a = preset("edge_npu_32x32");
+    let w = workload("resnet50");
+    for engine in [Engine::Event, Engine::Analytic] {
+        let on = run_opt(&w, &a, engine, Fusion::On);
+        let off = run_opt(&w, &a, engine, Fusion::Off);
+        assert!(off.layers.iter().all(|l| l.fused_into.is_none()));
+        for (op, l) in off.layers.iter().enumerate() {
+            if class_of(&w, op).is_some() {
+                assert!(l.dram_bytes + l.kept_on_chip_bytes > 0.0, "{}", l.name);
+            }
+        }
+        assert!(on.summary.dram_bytes < 0.8 * off.summary.dram_bytes);
+        assert!(on.summary.latency_s < off.summary.latency_s);
+        assert_eq!(on.summary.macs, off.summary.macs);
+    }
+}
+
+/// A hand count: matmul Y = X·W (int8), Z = relu(Y), S = Z + X2 with X2 another matmul's
+/// output of the same size B bytes. Unfused (analytic engine: no on-chip retention) relu
+/// reads Y and writes Z, add reads Z and X2 and writes S: 5B. Fused into the later matmul,
+/// only X2 is read again (B): the difference is exactly 4B. The fused ops' vector energy
+/// is unchanged.
+#[test]
+fn a_fused_chain_saves_exactly_the_round_trips() {
+    let w = workload_json(&json!({
+        "name": "chain",
+        "inputs": [{ "name": "x", "shape": [64, 128], "format": "int8" }],
+        "ops": [
+            { "name": "mm2", "op": "matmul", "inputs": ["x"], "output": "x2", "out_features": 96, "precision": "int8" },
+            { "name": "mm", "op": "matmul", "inputs": ["x"], "output": "y", "out_features": 96, "precision": "int8" },
+            { "name": "r", "op": "relu", "inputs": ["y"], "output": "z" },
+            { "name": "a", "op": "add", "inputs": ["z", "x2"], "output": "s" }
+        ]
+    }));
+    let mut spec = base_arch();
+    set(
+        &mut spec,
+        "epilogue",
+        json!({ "ops": ["relu", "residual"] }),
+    );
+    let a = arch(&spec);
+    let on = run_opt(&w, &a, Engine::Analytic, Fusion::On);
+    let off = run_opt(&w, &a, Engine::Analytic, Fusion::Off);
+    let b = 64.0 * 96.0; // int8 activations
+    let d = off.summary.dram_bytes - on.summary.dram_bytes;
+    assert!(
+        (d - 4.0 * b).abs() < 1e-6,
+        "saved {d}, expected {}",
+        4.0 * b
+    );
+    let name = |r: &Report, n: &str| r.layers.iter().find(|l| l.name == n).unwrap().clone();
+    assert_eq!(name(&on, "r").fused_into.as_deref(), Some("mm"));
+    assert_eq!(name(&on, "a").fused_into.as_deref(), Some("mm"));
+    assert_eq!(
+        name(&on, "mm").dram_read_bytes,
+        name(&off, "mm").dram_read_bytes + b
+    );
+    for n in ["r", "a"] {
+        assert_eq!(
+            name(&on, n).energy_breakdown_pj.vector,
+            name(&off, n).energy_breakdown_pj.vector
+        );
+        assert_eq!(name(&on, n).cycles, 0);
+    }
+    // The event engine agrees on the bytes when nothing can stay on chip.
+    let mut spec2 = spec.clone();
+    set(&mut spec2, "memory.layer_pipelining", json!(false));
+    let a2 = arch(&spec2);
+    let ev_on = run_opt(&w, &a2, Engine::Event, Fusion::On);
+    let ev_off = run_opt(&w, &a2, Engine::Event, Fusion::Off);
+    let d = ev_off.summary.dram_bytes - ev_on.summary.dram_bytes;
+    assert!((d - 4.0 * b).abs() < 1e-6, "event engine saved {d}");
+}
+
+/// The arch decides which classes fuse: TPU v1's activation pipeline has no residual
+/// operand path, so ResNet-50's residual adds (and the ReLUs after them) run on their own,
+/// while every conv → ReLU fuses; Eyeriss applies only ReLU; the SCALE-Sim preset none.
+#[test]
+fn presets_fuse_only_what_their_path_applies() {
+    let w = workload("resnet50");
+    let count = |r: &Report, kind: &str| {
+        r.layers
+            .iter()
+            .filter(|l| l.op == kind && l.fused_into.is_some())
+            .count()
+    };
+    let total = |kind: &str| w.ops.iter().filter(|o| o.kind.name() == kind).count();
+    let tpu = run_opt(&w, &preset("tpu_v1"), Engine::Event, Fusion::On);
+    assert_eq!(count(&tpu, "add"), 0);
+    assert_eq!(count(&tpu, "relu"), total("relu") - total("add"));
+    let ey = run_opt(&w, &preset("eyeriss"), Engine::Analytic, Fusion::On);
+    assert_eq!(count(&ey, "add"), 0);
+    assert_eq!(count(&ey, "relu"), total("relu") - total("add"));
+    let ss = run_opt(&w, &preset("scalesim_32x32"), Engine::Analytic, Fusion::On);
+    assert!(ss.layers.iter().all(|l| l.fused_into.is_none()));
+}
+
+/// On a GPU every unfused elementwise op is a kernel with its launch; fused, ResNet-50 is
+/// one kernel per conv/matmul plus the pooling ops.
+#[test]
+fn fused_ops_launch_no_kernel_on_a_gpu() {
+    let a = preset("h100_sxm");
+    let w = workload("resnet50");
+    let on = accelsim::model::plan_with(&w, &a, &RunOptions::default()).unwrap();
+    let off = accelsim::model::plan_with(&w, &a, &RunOptions::default().with_fusion(Fusion::Off))
+        .unwrap();
+    let compute = w.ops.iter().filter(|o| o.gemm.is_some()).count();
+    let pools = w
+        .ops
+        .iter()
+        .filter(|o| matches!(o.kind.name(), "maxpool" | "global_avgpool"))
+        .count();
+    assert_eq!(kernels(&on), compute + pools);
+    let elementwise = (0..w.ops.len())
+        .filter(|&i| class_of(&w, i).is_some())
+        .count();
+    assert_eq!(kernels(&off), compute + pools + elementwise);
+    for (c, o) in on.iter().zip(&w.ops) {
+        if c.fused.is_some() {
+            assert_eq!(c.host_overhead_cycles, 0, "{}", o.name);
+            assert_eq!(c.compute_cycles, 0, "{}", o.name);
+        }
+    }
+}
+
+/// The arch field is checked like every other: unknown fields and classes are errors that
+/// name the path.
+#[test]
+fn bad_epilogue_fields_are_errors() {
+    let mut spec = base_arch();
+    set(
+        &mut spec,
+        "epilogue",
+        json!({ "ops": ["relu"], "lanes": 4 }),
+    );
+    let e = Arch::from_json(&spec.to_string()).unwrap_err().to_string();
+    assert!(e.contains("epilogue") && e.contains("lanes"), "{e}");
+    set(&mut spec, "epilogue", json!({ "ops": ["softmax"] }));
+    let e = Arch::from_json(&spec.to_string()).unwrap_err().to_string();
+    assert!(e.contains("epilogue.ops") && e.contains("softmax"), "{e}");
+}
