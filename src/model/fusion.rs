@@ -16,6 +16,11 @@
 //!   consumer is such a fused dequantize (a fake-quantize pair on an activation or a weight).
 //!   Prologue fusion needs no epilogue declaration: it only rescales operands the kernel
 //!   loads anyway.
+//! - **Folding.** A quantize, requantize, cast or transpose whose inputs are all constants
+//!   (initializers) and whose result feeds such a prologue or a compute op directly is
+//!   computed once at deployment: the host reads the result as weights stored in that
+//!   format, and the op costs nothing at run time. Functional execution still runs every
+//!   op as written (the values are the same).
 //!
 //! Costs ([`apply`]): a fused op keeps its element-ops and their vector-unit energy, but
 //! moves no bytes of its own, takes no cycles (the path keeps pace with the array's
@@ -52,6 +57,9 @@ pub enum Stage {
     Epilogue,
     /// In an operand's load path, before the MACs.
     Prologue,
+    /// Computed once at deployment on constants (a quantize of an initializer): the host
+    /// reads its output as stored weights; no cost at run time.
+    Folded,
 }
 
 /// The epilogue class of an elementwise op (`None`: not elementwise, never fused into an
@@ -166,8 +174,18 @@ pub fn plan(w: &Workload, arch: &Arch) -> Vec<Option<FusedInto>> {
     fused
 }
 
+/// Ops that fold away when every input is a constant: the deployment stores their output
+/// as the weight (a QuantizeLinear on an fp32 initializer: weights stored quantized).
+fn foldable(kind: OpKind) -> bool {
+    matches!(
+        kind,
+        OpKind::Quantize | OpKind::Requantize | OpKind::Cast | OpKind::Transpose
+    )
+}
+
 /// Backwards pass: dequantize / cast (and a quantize feeding such a dequantize) whose only
-/// consumer is a compute op, or a prologue-fused op, join that op's prologue.
+/// consumer is a compute op, or a prologue-fused op, join that op's prologue; a foldable op
+/// of constants on that path is folded ([`Stage::Folded`]).
 fn plan_prologues(
     w: &Workload,
     consumers: &[usize],
@@ -180,38 +198,62 @@ fn plan_prologues(
             consumer_of[t] = Some(op);
         }
     }
+    // Constant tensors: weights and the outputs of foldable ops of constants.
+    let mut constant: Vec<bool> = w
+        .tensors
+        .iter()
+        .map(|t| t.role == TensorRole::Weight)
+        .collect();
+    for &op in &w.topo_order {
+        let o = &w.ops[op];
+        if foldable(o.kind) && !o.inputs.is_empty() && o.inputs.iter().all(|&t| constant[t]) {
+            constant[o.output] = true;
+        }
+    }
     for &op in w.topo_order.iter().rev() {
         let o = &w.ops[op];
+        let folds = constant[o.output] && !o.inputs.is_empty() && foldable(o.kind);
         if fused[op].is_some()
-            || o.inputs.len() != 1
             || consumers[o.output] != 1
             || is_output[o.output]
-            || !matches!(o.kind, OpKind::Dequantize | OpKind::Quantize | OpKind::Cast)
+            || !(folds
+                || (o.inputs.len() == 1
+                    && matches!(o.kind, OpKind::Dequantize | OpKind::Quantize | OpKind::Cast)))
         {
             continue;
         }
         let Some(c) = consumer_of[o.output] else {
             continue;
         };
-        let host = if w.ops[c].gemm.is_some() && o.kind != OpKind::Quantize {
+        let host = if w.ops[c].gemm.is_some() && (folds || o.kind != OpKind::Quantize) {
             Some(c)
         } else {
             match fused[c] {
-                Some(f) if f.stage == Stage::Prologue => Some(f.host),
+                Some(f) if f.stage != Stage::Epilogue => Some(f.host),
                 _ => None,
             }
         };
         if let Some(host) = host {
+            let stage = if folds {
+                Stage::Folded
+            } else {
+                Stage::Prologue
+            };
             tracing::debug!(
-                "fusion: op '{}' ({}) fused into the operand load (prologue) of '{}'",
+                "fusion: op '{}' ({}) {} '{}'",
                 o.name,
                 o.kind.name(),
+                if folds {
+                    "folds into the stored weights of"
+                } else {
+                    "fused into the operand load (prologue) of"
+                },
                 w.ops[host].name
             );
             fused[op] = Some(FusedInto {
                 host,
                 via: 0,
-                stage: Stage::Prologue,
+                stage,
             });
         }
     }
@@ -243,6 +285,7 @@ pub fn apply(
                 let delta = w.tensors[o.output].bytes() as f64 - w.tensors[via].bytes() as f64;
                 (others, delta)
             }
+            Stage::Folded => (0.0, 0.0),
             Stage::Prologue => {
                 // The group's source is read in its own (wider) format instead of the
                 // quantized operand, once; only the top of a chain reads it.
@@ -259,6 +302,9 @@ pub fn apply(
         };
         let c = &mut costs[op];
         c.traffic = Default::default();
+        if f.stage == Stage::Folded {
+            c.energy = Default::default();
+        }
         c.energy.sram_pj = 0.0;
         c.energy.dram_pj = 0.0;
         c.compute_cycles = 0;

@@ -122,6 +122,10 @@ pub struct LayerReport {
     /// no bytes and take no cycles of their own, see `docs/fusion.md`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fused_into: Option<String>,
+    /// How it is fused: `epilogue` (output path), `prologue` (operand load) or `folded`
+    /// (computed once on constants at deployment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fused_stage: Option<model::fusion::Stage>,
     /// MACs.
     pub macs: u64,
     /// Vector element-operations.
@@ -284,6 +288,7 @@ impl Report {
                 mac_format: c.mac.as_ref().map(|m| m.format.name()),
                 unit: c.unit,
                 fused_into: c.fused.map(|f| workload.ops[f.host].name.clone()),
+                fused_stage: c.fused.map(|f| f.stage),
                 macs: c.macs,
                 vector_ops: c.vector_ops,
                 gemm: op.gemm.map(|g| [g.count, g.m, g.n, g.k]),
