@@ -5,6 +5,7 @@
 //! throughput in events per second. `run_cold/*` is the whole pipeline with the mapping
 //! search's memo cleared before every run (every distinct op shape searched again); the
 //! setup prints the number of distinct shapes searched and the search time per shape.
+//! `run_cold_fused/*` is `run_cold/*` on the same arch with an `epilogue` (operator fusion).
 //!
 //! cargo bench --bench engine
 
@@ -75,6 +76,23 @@ fn bench(c: &mut Criterion) {
                     black_box(&costs),
                     Engine::Event,
                 )
+            })
+        });
+        g.finish();
+    }
+    // The same arch with a post-processing path: elementwise ops fuse into their producers
+    // (docs/fusion.md); the fusion pass is part of the whole run.
+    let mut spec: serde_json::Value = serde_json::from_str(ARCH).expect("json");
+    spec["epilogue"] =
+        serde_json::json!({ "ops": ["bias", "residual", "relu", "activation", "requantize"] });
+    let fused = Arch::from_json(&spec.to_string()).expect("arch");
+    for name in ["resnet50", "transformer_decoder_32l"] {
+        let w = load(name);
+        let mut g = c.benchmark_group("engine");
+        g.bench_function(format!("run_cold_fused/{name}"), |b| {
+            b.iter(|| {
+                accelsim::model::search::reset_stats();
+                accelsim::run(black_box(&w), black_box(&fused), Engine::Event).unwrap()
             })
         });
         g.finish();

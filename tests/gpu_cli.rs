@@ -72,9 +72,13 @@ fn validate_a100_mlp_epilogue_and_launch() {
     }
     let bf16 = rows(&["--epilogue", "bf16"]);
     assert!(bf16.iter().all(|r| r.1 == "bf16"));
-    // The launch path barely matters for this compute-bound network, but it is applied.
+    // The launch path barely matters for this compute-bound network: with the ReLUs fused
+    // into the GEMMs' epilogues (docs/fusion.md) every kernel outlasts its host dispatch,
+    // so eager launches cost no time at all; they never make it faster.
     let eager = rows(&["--launch", "eager"]);
-    assert!(eager[0].2 > narrow[0].2);
+    for (e, n) in eager.iter().zip(&narrow) {
+        assert!(e.2 >= n.2, "{e:?} vs {n:?}");
+    }
     let (code, _, err) = accelsim(&["validate", "a100-mlp", "--epilogue", "int3x"]);
     assert_eq!(code, 2);
     assert!(err.contains("accumulator"), "{err}");
