@@ -243,3 +243,45 @@ fn resnet50_fused_bytes_are_the_unfused_minus_the_elementwise_round_trips() {
         on.summary.latency_s * 1e3
     );
 }
+
+/// docs/fusion.md's ResNet-50 table is a fresh run of both engines, fused and unfused.
+#[test]
+fn docs_fusion_table_matches_fresh_runs() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let doc = std::fs::read_to_string(format!("{root}/docs/fusion.md")).unwrap();
+    let a = Arch::load(format!("{root}/examples/fusion/npu_64x64_int8.json").as_ref()).unwrap();
+    let w = workload("resnet50");
+    for (engine, label) in [(Engine::Event, "event"), (Engine::Analytic, "analytic")] {
+        for (fusion, f) in [(Fusion::Off, "off"), (Fusion::On, "on")] {
+            let r = run_opt(&w, &a, engine, fusion);
+            let s = &r.summary;
+            let (mut d, mut c) = (0.0, 0u64);
+            for (i, l) in r.layers.iter().enumerate() {
+                if class_of(&w, i).is_some() {
+                    d += l.dram_bytes;
+                    c += l.cycles;
+                }
+            }
+            let share = if fusion == Fusion::On {
+                assert_eq!((d, c), (0.0, 0));
+                "0 / 0".to_string()
+            } else {
+                format!(
+                    "{:.1} % / {:.1} %",
+                    100.0 * d / s.dram_bytes,
+                    100.0 * c as f64 / s.cycles as f64
+                )
+            };
+            let row = format!(
+                "| {label} | {f} | {:.3} ms | {:.2} MB | {share} | {:.3e} pJ |",
+                s.latency_s * 1e3,
+                s.dram_bytes / 1e6,
+                s.energy_pj
+            );
+            assert!(
+                doc.contains(&row),
+                "docs/fusion.md lacks the fresh row {row}"
+            );
+        }
+    }
+}

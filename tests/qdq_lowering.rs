@@ -274,6 +274,17 @@ fn fp8_qdq_matmul_costs_as_a_plain_fp8_gemm() {
         "QDQ {t_qdq} s vs plain {t_plain} s"
     );
     assert!(t_written > 1.2 * t_qdq);
+    // docs/fusion.md quotes the three.
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/fusion.md")).unwrap();
+    for q in [
+        format!("{:.2} ms as written", t_written * 1e3),
+        format!("{:.3} ms lowered", t_qdq * 1e3),
+        format!("{:.3} ms for the plain fp8 matmul", t_plain * 1e3),
+        format!("+{:.1} %", 100.0 * (t_qdq / t_plain - 1.0)),
+    ] {
+        assert!(doc.contains(&q), "docs/fusion.md lacks '{q}'");
+    }
 }
 
 #[test]
