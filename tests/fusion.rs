@@ -285,3 +285,48 @@ fn docs_fusion_table_matches_fresh_runs() {
         }
     }
 }
+
+/// The CLI: `--json` lists fused layers with `fused_into`, `--no-fusion` none; `-vv` logs
+/// one fusion decision per elementwise op; the table marks fused ops `op → host`.
+#[test]
+fn cli_marks_fused_layers_and_no_fusion_turns_it_off() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let run = |extra: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_accelsim"))
+            .current_dir(root)
+            .args([
+                "run",
+                "arch_configs/edge_npu_32x32.json",
+                "workloads/tiny_cnn.json",
+            ])
+            .args(extra)
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        (
+            String::from_utf8(o.stdout).unwrap(),
+            String::from_utf8(o.stderr).unwrap(),
+        )
+    };
+    let w = workload("tiny_cnn");
+    let elementwise = (0..w.ops.len())
+        .filter(|&i| class_of(&w, i).is_some())
+        .count();
+    assert!(elementwise > 0);
+    let fused_layers = |json: &str| {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l.get("fused_into").is_some())
+            .count()
+    };
+    assert!(fused_layers(&run(&["--json"]).0) > 0);
+    assert_eq!(fused_layers(&run(&["--json", "--no-fusion"]).0), 0);
+    let (table, log) = run(&["-vv"]);
+    assert!(table.contains(" → "), "{table}");
+    let decisions = log.lines().filter(|l| l.contains("fusion: op '")).count();
+    assert_eq!(decisions, elementwise, "{log}");
+}
