@@ -4,7 +4,7 @@
 //!
 //! Rules (one deterministic pass over the topological order, then one backwards):
 //! - **Epilogue.** An elementwise op fuses into the compute op (matmul / conv2d) whose
-//!   output it reads when the arch's [`Epilogue`] applies its class ([`class_of`]), that
+//!   output it reads when the arch's [`Epilogue`](crate::arch::Epilogue) applies its class ([`class_of`]), that
 //!   intermediate tensor has no other consumer and is not a graph output, and it has as
 //!   many elements as the op's output (no broadcast of the fused operand). Chains fuse:
 //!   an op reading a fused op's output joins the same host. With several candidate inputs
