@@ -343,11 +343,12 @@ pub fn sram_energy_per_64b(arch: &Arch, table: &EnergyTable) -> [f64; 3] {
 
 /// DRAM energy per byte.
 pub fn dram_pj_per_byte(arch: &Arch, table: &EnergyTable) -> f64 {
-    arch.memory
-        .dram
-        .energy_pj_per_bit
-        .map(|b| b * 8.0)
-        .unwrap_or_else(|| table.dram_read64().pj / 8.0)
+    let d = &arch.memory.dram;
+    match (d.energy_pj_per_bit, d.kind) {
+        (Some(b), _) => b * 8.0,
+        (None, Some(k)) => k.pj_per_bit() * 8.0,
+        (None, None) => table.dram_read64().pj / 8.0,
+    }
 }
 
 fn plan_compute(

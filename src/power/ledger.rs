@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::arch::{energy, Arch, CoreBuffers, EnergyTable, StaticPower};
+use crate::arch::{energy, leakage, Arch, CoreBuffers, EnergyTable, StaticPower};
 use crate::model::{self, OpCost};
 use crate::numerics::Format;
 use crate::sim::Timeline;
@@ -23,15 +23,23 @@ pub struct EnergyBreakdown {
     pub sram: f64,
     /// DRAM.
     pub dram: f64,
-    /// Static power × time.
+    /// Static power × time (uncore, DRAM background, leakage).
     #[serde(rename = "static")]
     pub static_: f64,
+    /// PE clock tree (`idle_power`): the ungated array clock power × time plus the gated
+    /// share charged per active PE-cycle. Absent from JSON when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub clock: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl EnergyBreakdown {
     /// Sum of all parts.
     pub fn total(&self) -> f64 {
-        self.mac + self.vector + self.sram + self.dram + self.static_
+        self.mac + self.vector + self.sram + self.dram + self.static_ + self.clock
     }
 
     fn add(&mut self, o: &EnergyBreakdown) {
@@ -40,6 +48,7 @@ impl EnergyBreakdown {
         self.sram += o.sram;
         self.dram += o.dram;
         self.static_ += o.static_;
+        self.clock += o.clock;
     }
 }
 
@@ -76,6 +85,18 @@ impl EnergyLedger {
         let mut figures = BTreeMap::new();
         let mut sources = BTreeMap::new();
         let mut total = EnergyBreakdown::default();
+        let static_power = arch.static_power();
+        // The array clock's share of each op's time-proportional energy.
+        let clock_share = if static_power.total_w() > 0.0 {
+            static_power.array_clock_w / static_power.total_w()
+        } else {
+            0.0
+        };
+        let r = arch.voltage_ratio();
+        let active_clock_pj = crate::arch::leakage::model(arch)
+            .and_then(|m| m.clock)
+            .map(|c| c.active_pj_per_pe_cycle() * r * r)
+            .unwrap_or(0.0);
         let ops: Vec<EnergyBreakdown> = costs
             .iter()
             .zip(&timeline.ops)
@@ -91,7 +112,12 @@ impl EnergyLedger {
                     } else {
                         c.energy.dram_pj
                     },
-                    static_: t.static_pj,
+                    static_: t.static_pj - t.static_pj * clock_share,
+                    clock: t.static_pj * clock_share
+                        + c.mac
+                            .as_ref()
+                            .map(|m| active_clock_pj * c.macs as f64 / m.macs_per_pe_per_cycle)
+                            .unwrap_or(0.0),
                 };
                 if let Some(mac) = &c.mac {
                     let key = format!("mac.{}x{}", mac.format, mac.accumulator);
@@ -106,7 +132,6 @@ impl EnergyLedger {
         unit_figures(arch, &table, &mut figures, &mut sources);
         let latency_s = timeline.cycles as f64 / arch.clock_hz();
         let energy_pj = total.total();
-        let static_power = arch.static_power();
         let average_power_w = if latency_s > 0.0 {
             energy_pj * 1e-12 / latency_s
         } else {
@@ -149,10 +174,10 @@ fn unit_figures(
             sram_source(arch, table, name),
         );
     }
-    let dram_src = if arch.memory.dram.energy_pj_per_bit.is_some() {
-        energy::SRC_ARCH_OVERRIDE.to_string()
-    } else {
-        table.dram_read64().source
+    let dram_src = match (arch.memory.dram.energy_pj_per_bit, arch.memory.dram.kind) {
+        (Some(_), _) => energy::SRC_ARCH_OVERRIDE.to_string(),
+        (None, Some(k)) => format!("dram_kind:{}:{}", k.name(), k.source()),
+        (None, None) => table.dram_read64().source,
     };
     put(
         "dram.per_byte",
@@ -162,12 +187,16 @@ fn unit_figures(
     let stat = arch.static_power();
     let r = arch.voltage_ratio();
     let scaled = (r - 1.0).abs() > 1e-12;
-    let leak_src = |field: &str| {
-        if scaled {
-            format!("arch_file:{field}*leakage_voltage_scaling({r:.4})")
-        } else {
-            format!("arch_file:{field}")
+    let idle = leakage::model(arch);
+    let leak_src = |field: &str, derived: &str| {
+        let mut s = format!("arch_file:{field}");
+        if idle.is_some() {
+            s.push_str(&format!("+{}", leakage::source(arch, derived)));
         }
+        if scaled {
+            s.push_str(&format!("*leakage_voltage_scaling({r:.4})"));
+        }
+        s
     };
     put(
         "static.uncore_w",
@@ -182,18 +211,30 @@ fn unit_figures(
     put(
         "static.global_buffer_leakage_w",
         stat.global_buffer_leakage_w,
-        leak_src("memory.global_buffer.leakage_w"),
+        leak_src("memory.global_buffer.leakage_w", SRAM_LEAK),
     );
     put(
         "static.core_buffer_leakage_w",
         stat.core_buffer_leakage_w,
-        leak_src("memory.core_buffers.*.leakage_w"),
+        leak_src("memory.core_buffers.*.leakage_w", SRAM_LEAK),
     );
     put(
         "static.array_leakage_w",
         stat.array_leakage_w,
-        leak_src("power.array_leakage_w_per_core"),
+        leak_src("power.array_leakage_w_per_core", PE_LEAK),
     );
+    if let Some(c) = idle.as_ref().and_then(|m| m.clock) {
+        let src = leakage::source(
+            arch,
+            &format!(
+                "{}:pe_register_bits*clock_fj_per_bit*(1-clock_gating={})*clock*V^2",
+                leakage::SRC_CLOCK,
+                c.clock_gating
+            ),
+        );
+        put("static.array_clock_w", stat.array_clock_w, src.clone());
+        put("clock.pe_cycle", c.pj_per_pe_cycle * r * r, src);
+    }
     if let Some(g) = arch.gpu() {
         let src = if scaled {
             format!(
@@ -219,6 +260,10 @@ fn unit_figures(
     // A source without a per-unit figure: static energy as a whole.
     sources.insert("static".into(), "arch_file:static_power_w".into());
 }
+
+const SRAM_LEAK: &str = "idle_power:sram_bits*scirep2017_6t_sram_standby_1nw_per_cell";
+const PE_LEAK: &str =
+    "idle_power:pe_area_45nm*nangate_freepdk45_ocl_typical_inv_x1_leakage_per_area";
 
 fn sram_source(arch: &Arch, table: &EnergyTable, which: &str) -> String {
     let b = match &arch.memory.core_buffers {

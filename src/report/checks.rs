@@ -29,6 +29,7 @@ impl Report {
             ("energy_breakdown_pj.sram", e.sram),
             ("energy_breakdown_pj.dram", e.dram),
             ("energy_breakdown_pj.static", e.static_),
+            ("energy_breakdown_pj.clock", e.clock),
             ("inferences_per_joule", s.inferences_per_joule),
             ("dram_bytes", s.dram_bytes),
             ("sram_bytes", s.sram_bytes),

@@ -94,13 +94,14 @@ fn cap_line(r: &Report) -> String {
 fn static_line(r: &Report) -> String {
     let s = &r.power.static_power_w;
     format!(
-        "{:.3} W (uncore {:.3} | DRAM background {:.3} | leakage: global buffer {:.3}, core buffers {:.3}, arrays {:.3})",
+        "{:.3} W (uncore {:.3} | DRAM background {:.3} | leakage: global buffer {:.3}, core buffers {:.3}, arrays {:.3} | array clock {:.3})",
         s.total_w(),
         s.uncore_w,
         s.dram_background_w,
         s.global_buffer_leakage_w,
         s.core_buffer_leakage_w,
-        s.array_leakage_w
+        s.array_leakage_w,
+        s.array_clock_w
     )
 }
 
@@ -162,12 +163,17 @@ fn render(r: &Report, details: bool) -> String {
         (
             "energy breakdown",
             format!(
-                "MAC {} | vector {} | SRAM {} | DRAM {} | static {}",
+                "MAC {} | vector {} | SRAM {} | DRAM {} | static {}{}",
                 si(e.mac * 1e-12, "J"),
                 si(e.vector * 1e-12, "J"),
                 si(e.sram * 1e-12, "J"),
                 si(e.dram * 1e-12, "J"),
-                si(e.static_ * 1e-12, "J")
+                si(e.static_ * 1e-12, "J"),
+                if e.clock > 0.0 {
+                    format!(" | clock {}", si(e.clock * 1e-12, "J"))
+                } else {
+                    String::new()
+                }
             ),
         ),
         ("average power", format!("{:.3} W", s.average_power_w)),

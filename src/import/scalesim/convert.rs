@@ -107,6 +107,7 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
     Arch {
         sparsity: None,
         technology: None,
+        idle_power: None,
         power: None,
         name,
         description: Some(format!(
@@ -140,6 +141,7 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
             dram: Dram {
                 bandwidth_gbps,
                 latency_ns: 0.0,
+                kind: None,
                 energy_pj_per_bit: None,
                 capacity_gib: None,
                 background_w: 0.0,
