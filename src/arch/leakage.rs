@@ -132,6 +132,12 @@ pub fn model(arch: &Arch) -> Option<IdleModel> {
             ofmap,
         } => buffer_bits(ifmap) + buffer_bits(filter) + buffer_bits(ofmap),
     };
+    let rf_bits = arch
+        .pe_level
+        .as_ref()
+        .map(|p| p.register_file_bytes * 8.0 * arch.pes_per_core() as f64)
+        .unwrap_or(0.0);
+    let core_bits = core_bits + rf_bits;
     let global_bits = arch
         .memory
         .global_buffer

@@ -2,6 +2,7 @@
 //! Knows nothing about workloads.
 
 pub mod area;
+pub mod components;
 pub mod dram;
 pub mod energy;
 pub mod leakage;
@@ -14,7 +15,8 @@ use std::path::Path;
 pub use energy::{EnergyEntry, EnergyTable};
 pub use spec::{
     Arch, ArrayConfig, Buffer, CoreBuffers, Dataflow, Dram, EnergyConfig, GpuExec, GpuPrecision,
-    IdlePowerConfig, Memory, PowerConfig, PrecisionSupport, Technology, VectorUnit, VfPoint,
+    IdlePowerConfig, Memory, PeLevelConfig, PowerConfig, PrecisionSupport, Technology, VectorUnit,
+    VfPoint,
 };
 
 use crate::error::{load_json_file, parse_json, InputError, InputResult};
@@ -202,6 +204,26 @@ impl Arch {
         }
         if let Some(c) = &self.idle_power {
             self.validate_idle_power(c)?;
+        }
+        if let Some(p) = &self.pe_level {
+            for (k, v) in [
+                ("register_file_bytes", p.register_file_bytes),
+                ("rf_energy_pj_per_access", p.rf_energy_pj_per_access),
+                ("noc_energy_pj_per_access", p.noc_energy_pj_per_access),
+            ] {
+                if !v.is_finite() || !(0.0..=1e9).contains(&v) {
+                    return Err(InputError::at(
+                        format!("pe_level.{k}"),
+                        format!("expected a finite value from 0 to 1e9, got {v}"),
+                    ));
+                }
+            }
+            if !(1..=1024).contains(&p.access_bits) {
+                return Err(InputError::at(
+                    "pe_level.access_bits",
+                    format!("expected 1 to 1024 bits, got {}", p.access_bits),
+                ));
+            }
         }
         Ok(())
     }

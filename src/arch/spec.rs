@@ -51,6 +51,10 @@ pub struct Arch {
     /// `static_power_w` and `leakage_w` figures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_power: Option<IdlePowerConfig>,
+    /// A register file in every PE and the array network that feeds it (see
+    /// `model::pe_level`); absent: neither is counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pe_level: Option<PeLevelConfig>,
     /// Energy table selection and overrides.
     #[serde(default)]
     pub energy: EnergyConfig,
@@ -200,6 +204,20 @@ pub struct IdlePowerConfig {
     /// Override of the clock energy per PE register bit per cycle at 45 nm, fJ (default 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_fj_per_register_bit: Option<f64>,
+}
+
+/// The PE level: register file per PE and operand distribution over the array.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeLevelConfig {
+    /// Register-file (scratchpad) bytes in each PE (leaks with the SRAM under `idle_power`).
+    pub register_file_bytes: f64,
+    /// Width of one register-file access and one network word, bits.
+    pub access_bits: u32,
+    /// Energy of one register-file access, pJ at the technology's voltage.
+    pub rf_energy_pj_per_access: f64,
+    /// Energy of moving one word over the array network, pJ at the technology's voltage.
+    pub noc_energy_pj_per_access: f64,
 }
 
 /// Power limit and voltage-frequency relation.

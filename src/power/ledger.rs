@@ -15,7 +15,7 @@ use crate::sim::Timeline;
 /// Energy split by where it is spent, pJ.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct EnergyBreakdown {
-    /// MAC array.
+    /// MAC array: the multiply-add datapath.
     pub mac: f64,
     /// Vector unit.
     pub vector: f64,
@@ -30,6 +30,21 @@ pub struct EnergyBreakdown {
     /// share charged per active PE-cycle. Absent from JSON when zero.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub clock: f64,
+    /// GPU-style arrays: SM overhead beyond the MAC datapath (issue, register file, operand
+    /// staging, SM clock). Absent from JSON when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sm_overhead: f64,
+    /// GPU-style arrays: L2 accesses (`sram` is then shared memory only). Absent from JSON
+    /// when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub l2: f64,
+    /// PE register files (`pe_level`). Absent from JSON when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub register_file: f64,
+    /// Operand distribution over the array network (`pe_level`). Absent from JSON when
+    /// zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub noc: f64,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -39,7 +54,16 @@ fn is_zero(x: &f64) -> bool {
 impl EnergyBreakdown {
     /// Sum of all parts.
     pub fn total(&self) -> f64 {
-        self.mac + self.vector + self.sram + self.dram + self.static_ + self.clock
+        self.mac
+            + self.vector
+            + self.sram
+            + self.dram
+            + self.static_
+            + self.clock
+            + self.sm_overhead
+            + self.l2
+            + self.register_file
+            + self.noc
     }
 
     fn add(&mut self, o: &EnergyBreakdown) {
@@ -49,6 +73,10 @@ impl EnergyBreakdown {
         self.dram += o.dram;
         self.static_ += o.static_;
         self.clock += o.clock;
+        self.sm_overhead += o.sm_overhead;
+        self.l2 += o.l2;
+        self.register_file += o.register_file;
+        self.noc += o.noc;
     }
 }
 
@@ -71,6 +99,13 @@ pub struct EnergyLedger {
     pub dynamic_power_w: f64,
     /// Static power by component, W.
     pub static_power: StaticPower,
+    /// Samples the run processes (the workload's batch; 1 until [`Self::with_batch`]).
+    pub batch: u64,
+    /// Energy per sample, pJ (`energy_pj / batch`).
+    pub energy_per_sample_pj: f64,
+    /// Latency per sample, s (`latency_s / batch`: the batch's throughput, not one
+    /// sample's response time).
+    pub latency_per_sample_s: f64,
     /// Per-unit energy figures used (pJ): what → value.
     pub figures_pj: BTreeMap<String, f64>,
     /// Source of every figure: what → tag.
@@ -105,6 +140,10 @@ impl EnergyLedger {
                     mac: c.energy.mac_pj,
                     vector: c.energy.vector_pj,
                     sram: c.energy.sram_pj,
+                    sm_overhead: c.energy.sm_overhead_pj,
+                    l2: c.energy.l2_pj,
+                    register_file: c.energy.rf_pj,
+                    noc: c.energy.noc_pj,
                     // Unchanged unless layer pipelining kept some of the planned traffic
                     // on chip.
                     dram: if t.kept_on_chip_bytes > 0.0 {
@@ -149,9 +188,22 @@ impl EnergyLedger {
                 0.0
             },
             static_power,
+            batch: 1,
+            energy_per_sample_pj: energy_pj,
+            latency_per_sample_s: latency_s,
             figures_pj: figures,
             sources,
         }
+    }
+}
+
+impl EnergyLedger {
+    /// The ledger with per-sample figures for a run of `batch` samples (≥ 1).
+    pub fn with_batch(mut self, batch: u64) -> EnergyLedger {
+        self.batch = batch.max(1);
+        self.energy_per_sample_pj = self.energy_pj / self.batch as f64;
+        self.latency_per_sample_s = self.latency_s / self.batch as f64;
+        self
     }
 }
 

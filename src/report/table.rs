@@ -154,11 +154,22 @@ fn render(r: &Report, details: bool) -> String {
         ("utilization", format!("{:.2} %", 100.0 * s.utilization)),
         (
             "energy / inference",
-            format!(
-                "{} ({:.1} inferences/J)",
-                si(s.energy_pj * 1e-12, "J"),
-                s.inferences_per_joule
-            ),
+            if s.batch > 1 {
+                format!(
+                    "{} per batch of {} = {} per sample ({:.1} inferences/J; {} per sample)",
+                    si(s.energy_pj * 1e-12, "J"),
+                    s.batch,
+                    si(s.energy_per_sample_pj * 1e-12, "J"),
+                    s.inferences_per_joule,
+                    si(s.latency_per_sample_s, "s")
+                )
+            } else {
+                format!(
+                    "{} ({:.1} inferences/J)",
+                    si(s.energy_pj * 1e-12, "J"),
+                    s.inferences_per_joule
+                )
+            },
         ),
         (
             "energy breakdown",
@@ -169,11 +180,17 @@ fn render(r: &Report, details: bool) -> String {
                 si(e.sram * 1e-12, "J"),
                 si(e.dram * 1e-12, "J"),
                 si(e.static_ * 1e-12, "J"),
-                if e.clock > 0.0 {
-                    format!(" | clock {}", si(e.clock * 1e-12, "J"))
-                } else {
-                    String::new()
-                }
+                [
+                    ("clock", e.clock),
+                    ("SM overhead", e.sm_overhead),
+                    ("L2", e.l2),
+                    ("register files", e.register_file),
+                    ("NoC", e.noc),
+                ]
+                .iter()
+                .filter(|(_, v)| *v > 0.0)
+                .map(|(k, v)| format!(" | {k} {}", si(v * 1e-12, "J")))
+                .collect::<String>()
             ),
         ),
         ("average power", format!("{:.3} W", s.average_power_w)),

@@ -108,6 +108,7 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
         sparsity: None,
         technology: None,
         idle_power: None,
+        pe_level: None,
         power: None,
         name,
         description: Some(format!(
@@ -245,6 +246,7 @@ pub fn to_workload_spec(topo: &Topology, source: &str) -> WorkloadSpec {
         ops,
         outputs: Vec::new(),
         numerics: None,
+        batch: None,
     }
 }
 
