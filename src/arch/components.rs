@@ -251,7 +251,7 @@ mod tests {
                 .find(|r| r.component == c && r.item == i)
                 .unwrap()
         };
-        assert_eq!(find("mac", "int8xint32").value, 0.3);
+        assert!((find("mac", "int8xint32").value - 0.3).abs() < 1e-12);
         assert_eq!(find("sram", "8 KiB, 64-bit access").value, 10.0);
         assert_eq!(find("dram", "hbm2e").value, 3.9);
         assert!(rows.iter().all(|r| !r.source.is_empty()));
