@@ -79,6 +79,10 @@ pub enum Metric {
     EnergySmOverheadPj,
     /// GPU L2 energy, pJ.
     EnergyL2Pj,
+    /// PE register-file energy (`pe_level`), pJ.
+    EnergyRegisterFilePj,
+    /// Array-network energy (`pe_level`), pJ.
+    EnergyNocPj,
     /// Latency per sample: latency / the workload's batch, seconds.
     LatencyPerSampleS,
     /// Energy per sample: energy / the workload's batch, pJ.
@@ -87,7 +91,7 @@ pub enum Metric {
 
 impl Metric {
     /// Every metric, in column order.
-    pub const ALL: [Metric; 24] = [
+    pub const ALL: [Metric; 26] = [
         Metric::LatencyS,
         Metric::EnergyPj,
         Metric::TopsPerW,
@@ -110,6 +114,8 @@ impl Metric {
         Metric::EnergyClockPj,
         Metric::EnergySmOverheadPj,
         Metric::EnergyL2Pj,
+        Metric::EnergyRegisterFilePj,
+        Metric::EnergyNocPj,
         Metric::LatencyPerSampleS,
         Metric::EnergyPerSamplePj,
     ];
@@ -139,6 +145,8 @@ impl Metric {
             Metric::EnergyClockPj => "energy_clock_pj",
             Metric::EnergySmOverheadPj => "energy_sm_overhead_pj",
             Metric::EnergyL2Pj => "energy_l2_pj",
+            Metric::EnergyRegisterFilePj => "energy_register_file_pj",
+            Metric::EnergyNocPj => "energy_noc_pj",
             Metric::LatencyPerSampleS => "latency_per_sample_s",
             Metric::EnergyPerSamplePj => "energy_per_sample_pj",
         }
@@ -262,6 +270,8 @@ pub fn fill_from_run(values: &mut [f64], eval: &Evaluation) {
     set(values, Metric::EnergyClockPj, e.clock);
     set(values, Metric::EnergySmOverheadPj, e.sm_overhead);
     set(values, Metric::EnergyL2Pj, e.l2);
+    set(values, Metric::EnergyRegisterFilePj, e.register_file);
+    set(values, Metric::EnergyNocPj, e.noc);
     set(
         values,
         Metric::LatencyPerSampleS,
