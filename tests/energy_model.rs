@@ -136,3 +136,34 @@ fn eyeriss_alexnet_within_25_percent_of_the_chip() {
     assert!((fps / 34.7 - 1.0).abs() <= 0.25, "{fps} frames/s");
     assert!((chip_w / 0.278 - 1.0).abs() <= 0.25, "{chip_w} W");
 }
+
+#[test]
+fn energy_table_command_prints_sources_and_nodes() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_accelsim"))
+            .args(args)
+            .current_dir(root())
+            .output()
+            .unwrap()
+    };
+    let o = run(&["energy-table", "arch_configs/eyeriss.json", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    let find = |c: &str, item: &str| {
+        rows.iter()
+            .find(|r| r["component"] == c && r["item"].as_str().unwrap().contains(item))
+            .unwrap_or_else(|| panic!("no {c} {item}"))
+    };
+    assert_eq!(find("dram", "lpddr4x")["value"], 5.0);
+    assert_eq!(find("register_file", "eyeriss")["value"], 1.5788);
+    assert_eq!(find("mac", "int16")["node_nm"], 65);
+    assert!(rows
+        .iter()
+        .all(|r| !r["source"].as_str().unwrap().is_empty()));
+    let o = run(&["energy-table"]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("horowitz_isscc2014_45nm"));
+    let o = run(&["energy-table", "no_such_arch.json"]);
+    assert_eq!(o.status.code(), Some(2));
+}
