@@ -75,6 +75,6 @@ pub fn evaluate(workload: &Workload, arch: &Arch, options: &Options) -> InputRes
         costs: solved.costs,
         timeline: solved.timeline,
         point: solved.point,
-        energy: solved.energy,
+        energy: solved.energy.with_batch(workload.batch()),
     })
 }

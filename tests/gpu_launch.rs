@@ -167,7 +167,11 @@ fn default_launch_h100_no_slower_than_a100_on_every_bundled_workload() {
     for p in names {
         let w = Workload::load(&p).unwrap();
         let opts = RunOptions::default();
-        let th = accelsim::run_with(&w, &h, Engine::Event, &opts).unwrap();
+        // Workloads in a format the GPUs lack (alexnet_conv: int16, for Eyeriss) are skipped.
+        let th = match accelsim::run_with(&w, &h, Engine::Event, &opts) {
+            Err(e) if e.to_string().contains("has no int16 MACs") => continue,
+            r => r.unwrap(),
+        };
         let ta = accelsim::run_with(&w, &a, Engine::Event, &opts).unwrap();
         println!(
             "{}: H100 {:.1} µs, A100 {:.1} µs",

@@ -93,6 +93,11 @@ fn ids_capacity_and_definitions() {
             Metric::EnergySramPj,
             Metric::EnergyDramPj,
             Metric::EnergyStaticPj,
+            Metric::EnergyClockPj,
+            Metric::EnergySmOverheadPj,
+            Metric::EnergyL2Pj,
+            Metric::EnergyRegisterFilePj,
+            Metric::EnergyNocPj,
         ]
         .iter()
         .map(|&x| m(x))

@@ -2,7 +2,10 @@
 //! Knows nothing about workloads.
 
 pub mod area;
+pub mod components;
+pub mod dram;
 pub mod energy;
+pub mod leakage;
 pub mod physical;
 pub mod sparsity;
 mod spec;
@@ -12,7 +15,8 @@ use std::path::Path;
 pub use energy::{EnergyEntry, EnergyTable};
 pub use spec::{
     Arch, ArrayConfig, Buffer, CoreBuffers, Dataflow, Dram, EnergyConfig, Epilogue, EpilogueOp,
-    GpuExec, GpuPrecision, Memory, PowerConfig, PrecisionSupport, Technology, VectorUnit, VfPoint,
+    GpuExec, GpuPrecision, IdlePowerConfig, Memory, PeLevelConfig, PowerConfig, PrecisionSupport,
+    Technology, VectorUnit, VfPoint,
 };
 
 use crate::error::{load_json_file, parse_json, InputError, InputResult};
@@ -198,6 +202,29 @@ impl Arch {
             let formats: Vec<Format> = self.precisions.iter().map(|p| p.format).collect();
             s.validate(&formats)?;
         }
+        if let Some(c) = &self.idle_power {
+            self.validate_idle_power(c)?;
+        }
+        if let Some(p) = &self.pe_level {
+            for (k, v) in [
+                ("register_file_bytes", p.register_file_bytes),
+                ("rf_energy_pj_per_access", p.rf_energy_pj_per_access),
+                ("noc_energy_pj_per_access", p.noc_energy_pj_per_access),
+            ] {
+                if !v.is_finite() || !(0.0..=1e9).contains(&v) {
+                    return Err(InputError::at(
+                        format!("pe_level.{k}"),
+                        format!("expected a finite value from 0 to 1e9, got {v}"),
+                    ));
+                }
+            }
+            if !(1..=1024).contains(&p.access_bits) {
+                return Err(InputError::at(
+                    "pe_level.access_bits",
+                    format!("expected 1 to 1024 bits, got {}", p.access_bits),
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -275,6 +302,33 @@ impl Arch {
         }
         non_negative("power.array_leakage_w_per_core", p.array_leakage_w_per_core)?;
         non_negative("power.leakage_voltage_exponent", p.leakage_voltage_exponent)?;
+        Ok(())
+    }
+
+    fn validate_idle_power(&self, c: &IdlePowerConfig) -> InputResult<()> {
+        if !(0.0..=1.0).contains(&c.clock_gating) {
+            return Err(InputError::at(
+                "idle_power.clock_gating",
+                format!(
+                    "expected a fraction from 0 (no gating) to 1 (idle PEs fully gated), got {}",
+                    c.clock_gating
+                ),
+            ));
+        }
+        for (k, v) in [
+            ("logic_leakage_nw_per_um2", c.logic_leakage_nw_per_um2),
+            ("sram_leakage_nw_per_bit", c.sram_leakage_nw_per_bit),
+            ("clock_fj_per_register_bit", c.clock_fj_per_register_bit),
+        ] {
+            if let Some(v) = v {
+                if !v.is_finite() || !(0.0..=1e6).contains(&v) {
+                    return Err(InputError::at(
+                        format!("idle_power.{k}"),
+                        format!("expected a finite value from 0 to 1e6, got {v}"),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -424,7 +478,16 @@ impl Arch {
                 ofmap,
             } => ifmap.leakage_w + filter.leakage_w + ofmap.leakage_w,
         };
+        let idle = leakage::model(self);
+        let derived = |f: fn(&leakage::IdleModel) -> f64| idle.as_ref().map(f).unwrap_or(0.0);
+        let clock_w = idle
+            .as_ref()
+            .and_then(|m| m.clock)
+            .map(|c| c.idle_pj_per_cycle() * 1e-12 * self.clock_hz())
+            .unwrap_or(0.0);
+        let r = self.voltage_ratio();
         StaticPower {
+            array_clock_w: clock_w * r * r,
             uncore_w: self.static_power_w,
             dram_background_w: self.memory.dram.background_w,
             global_buffer_leakage_w: self
@@ -433,15 +496,19 @@ impl Arch {
                 .as_ref()
                 .map(|g| g.leakage_w)
                 .unwrap_or(0.0)
+                * v
+                + derived(|m| m.global_buffer_leakage_w) * v,
+            core_buffer_leakage_w: (core_buffers + derived(|m| m.core_buffer_leakage_w))
+                * cores
                 * v,
-            core_buffer_leakage_w: core_buffers * cores * v,
             array_leakage_w: self
                 .power
                 .as_ref()
                 .map(|p| p.array_leakage_w_per_core)
                 .unwrap_or(0.0)
                 * cores
-                * v,
+                * v
+                + derived(|m| m.array_leakage_w_per_core) * cores * v,
         }
     }
 
@@ -464,6 +531,9 @@ pub struct StaticPower {
     pub core_buffer_leakage_w: f64,
     /// Leakage of all cores' arrays, voltage-scaled.
     pub array_leakage_w: f64,
+    /// Clock-tree power of the PE array not removed by clock gating (`idle_power`): every
+    /// PE's registers clocked every cycle, ∝ clock × V².
+    pub array_clock_w: f64,
 }
 
 impl StaticPower {
@@ -474,6 +544,7 @@ impl StaticPower {
             + self.global_buffer_leakage_w
             + self.core_buffer_leakage_w
             + self.array_leakage_w
+            + self.array_clock_w
     }
 }
 

@@ -46,6 +46,15 @@ pub struct Arch {
     /// Power limit, voltage-frequency curve and array leakage (DVFS / power capping).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub power: Option<PowerConfig>,
+    /// Static and idle power derived from the hardware (PE and SRAM leakage, PE clock tree
+    /// with optional clock gating; see `arch::leakage`). Absent: only the explicit
+    /// `static_power_w` and `leakage_w` figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_power: Option<IdlePowerConfig>,
+    /// A register file in every PE and the array network that feeds it (see
+    /// `model::pe_level`); absent: neither is counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pe_level: Option<PeLevelConfig>,
     /// Energy table selection and overrides.
     #[serde(default)]
     pub energy: EnergyConfig,
@@ -219,6 +228,41 @@ pub struct Technology {
     pub voltage_v: f64,
 }
 
+/// The hardware-derived static and idle power model (`arch::leakage`). Its figures add to
+/// the explicit `leakage_w`, `power.array_leakage_w_per_core` and `static_power_w` (the
+/// uncore, kept as a separate figure).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdlePowerConfig {
+    /// Fraction of an idle PE's clock-tree energy removed by clock gating: 0 (default, no
+    /// gating: every PE is clocked every cycle) to 1 (idle PEs cost no clock energy).
+    #[serde(default)]
+    pub clock_gating: f64,
+    /// Override of the logic leakage density at 45 nm, nW/µm² (default: NanGate FreePDK45).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logic_leakage_nw_per_um2: Option<f64>,
+    /// Override of the SRAM leakage per bit at 45 nm, nW (default 1 nW).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sram_leakage_nw_per_bit: Option<f64>,
+    /// Override of the clock energy per PE register bit per cycle at 45 nm, fJ (default 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_fj_per_register_bit: Option<f64>,
+}
+
+/// The PE level: register file per PE and operand distribution over the array.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PeLevelConfig {
+    /// Register-file (scratchpad) bytes in each PE (leaks with the SRAM under `idle_power`).
+    pub register_file_bytes: f64,
+    /// Width of one register-file access and one network word, bits.
+    pub access_bits: u32,
+    /// Energy of one register-file access, pJ at the technology's voltage.
+    pub rf_energy_pj_per_access: f64,
+    /// Energy of moving one word over the array network, pJ at the technology's voltage.
+    pub noc_energy_pj_per_access: f64,
+}
+
 /// Power limit and voltage-frequency relation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -360,7 +404,12 @@ pub struct Dram {
     /// Access latency in nanoseconds (paid once per transfer).
     #[serde(default)]
     pub latency_ns: f64,
-    /// Energy per bit moved, pJ (default: the energy table's DRAM entry).
+    /// DRAM technology: selects a sourced energy per bit (`arch::dram`); absent: the
+    /// energy table's DRAM entry (DDR3-class, Horowitz).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<super::dram::DramKind>,
+    /// Energy per bit moved, pJ (default: `kind`'s figure, else the energy table's DRAM
+    /// entry). A measured figure overrides the technology's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub energy_pj_per_bit: Option<f64>,
     /// Capacity in GiB (informational).

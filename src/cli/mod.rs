@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod cast;
+mod energy_table;
 mod import;
 mod prune;
 mod run;
@@ -68,6 +69,8 @@ enum Command {
     Cast(cast::CastArgs),
     /// Print a table of every number format.
     Formats(cast::FormatsArgs),
+    /// Print the energy and area component table (sources, nodes), optionally for an arch.
+    EnergyTable(energy_table::EnergyTableArgs),
     /// Convert another tool's inputs (SCALE-Sim config + topology, ONNX models) into arch.json / workload.json.
     Import(import::ImportArgs),
     /// Compare predictions with measurements (h100) or print the A100 MLP precision study.
@@ -114,6 +117,7 @@ pub fn main() -> i32 {
         Command::Schema(a) => schema::run(&a),
         Command::Cast(a) => cast::run_cast(&a),
         Command::Formats(a) => cast::run_formats(&a),
+        Command::EnergyTable(a) => energy_table::run(&a),
         Command::Import(a) => import::run(&a),
         Command::Validate(a) => validate::run(&a),
         Command::Prune(a) => prune::run(&a),

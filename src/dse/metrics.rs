@@ -73,11 +73,25 @@ pub enum Metric {
     EnergyDramPj,
     /// Static energy, pJ.
     EnergyStaticPj,
+    /// PE clock-tree energy (`idle_power`), pJ.
+    EnergyClockPj,
+    /// GPU SM overhead energy beyond the MAC datapath, pJ.
+    EnergySmOverheadPj,
+    /// GPU L2 energy, pJ.
+    EnergyL2Pj,
+    /// PE register-file energy (`pe_level`), pJ.
+    EnergyRegisterFilePj,
+    /// Array-network energy (`pe_level`), pJ.
+    EnergyNocPj,
+    /// Latency per sample: latency / the workload's batch, seconds.
+    LatencyPerSampleS,
+    /// Energy per sample: energy / the workload's batch, pJ.
+    EnergyPerSamplePj,
 }
 
 impl Metric {
     /// Every metric, in column order.
-    pub const ALL: [Metric; 19] = [
+    pub const ALL: [Metric; 26] = [
         Metric::LatencyS,
         Metric::EnergyPj,
         Metric::TopsPerW,
@@ -97,6 +111,13 @@ impl Metric {
         Metric::EnergySramPj,
         Metric::EnergyDramPj,
         Metric::EnergyStaticPj,
+        Metric::EnergyClockPj,
+        Metric::EnergySmOverheadPj,
+        Metric::EnergyL2Pj,
+        Metric::EnergyRegisterFilePj,
+        Metric::EnergyNocPj,
+        Metric::LatencyPerSampleS,
+        Metric::EnergyPerSamplePj,
     ];
 
     /// Column name.
@@ -121,6 +142,13 @@ impl Metric {
             Metric::EnergySramPj => "energy_sram_pj",
             Metric::EnergyDramPj => "energy_dram_pj",
             Metric::EnergyStaticPj => "energy_static_pj",
+            Metric::EnergyClockPj => "energy_clock_pj",
+            Metric::EnergySmOverheadPj => "energy_sm_overhead_pj",
+            Metric::EnergyL2Pj => "energy_l2_pj",
+            Metric::EnergyRegisterFilePj => "energy_register_file_pj",
+            Metric::EnergyNocPj => "energy_noc_pj",
+            Metric::LatencyPerSampleS => "latency_per_sample_s",
+            Metric::EnergyPerSamplePj => "energy_per_sample_pj",
         }
     }
 
@@ -239,4 +267,19 @@ pub fn fill_from_run(values: &mut [f64], eval: &Evaluation) {
     set(values, Metric::EnergySramPj, e.sram);
     set(values, Metric::EnergyDramPj, e.dram);
     set(values, Metric::EnergyStaticPj, e.static_);
+    set(values, Metric::EnergyClockPj, e.clock);
+    set(values, Metric::EnergySmOverheadPj, e.sm_overhead);
+    set(values, Metric::EnergyL2Pj, e.l2);
+    set(values, Metric::EnergyRegisterFilePj, e.register_file);
+    set(values, Metric::EnergyNocPj, e.noc);
+    set(
+        values,
+        Metric::LatencyPerSampleS,
+        ledger.latency_per_sample_s,
+    );
+    set(
+        values,
+        Metric::EnergyPerSamplePj,
+        ledger.energy_per_sample_pj,
+    );
 }

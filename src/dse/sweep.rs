@@ -1087,6 +1087,8 @@ fn set_batch(w: &mut WorkloadSpec, batch: u64) -> Result<(), String> {
     if batch == 0 {
         return Err("expected a batch size ≥ 1, got 0".into());
     }
+    // The swept leading dimension is the batch from now on.
+    w.batch = None;
     for t in &mut w.inputs {
         match t.shape.first_mut() {
             Some(d) => *d = batch,

@@ -9,6 +9,7 @@ pub mod mapping;
 pub mod mapspace;
 pub mod nest;
 pub mod options;
+pub mod pe_level;
 pub mod search;
 pub mod sparsity;
 pub mod systolic;
@@ -105,12 +106,29 @@ pub struct OpEnergy {
     pub sram_pj: f64,
     /// DRAM.
     pub dram_pj: f64,
+    /// GPU-style arrays: SM overhead beyond the MAC datapath (instruction issue, register
+    /// file, operand staging, SM clock tree: `sm_active_pj_per_cycle`); 0 elsewhere.
+    pub sm_overhead_pj: f64,
+    /// GPU-style arrays: the L2 (global buffer) accesses; 0 elsewhere (`sram_pj` holds
+    /// every on-chip buffer).
+    pub l2_pj: f64,
+    /// PE register files (`pe_level`).
+    pub rf_pj: f64,
+    /// Array network (`pe_level`).
+    pub noc_pj: f64,
 }
 
 impl OpEnergy {
     /// Sum of the dynamic parts.
     pub fn dynamic_pj(&self) -> f64 {
-        self.mac_pj + self.vector_pj + self.sram_pj + self.dram_pj
+        self.mac_pj
+            + self.vector_pj
+            + self.sram_pj
+            + self.dram_pj
+            + self.sm_overhead_pj
+            + self.l2_pj
+            + self.rf_pj
+            + self.noc_pj
     }
 }
 
@@ -155,6 +173,9 @@ pub struct OpCost {
     /// host issues ops one after another while the device runs earlier ones, so an op
     /// occupies at least this many cycles of the schedule.
     pub host_overhead_cycles: u64,
+    /// Register-file and array-network accesses (arches with a `pe_level`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pe_accesses: Option<pe_level::PeAccesses>,
     /// Sparsity seen and what it bought (ops with a sparse tensor only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sparsity: Option<sparsity::SparsityEffect>,
@@ -354,11 +375,12 @@ pub fn sram_energy_per_64b(arch: &Arch, table: &EnergyTable) -> [f64; 3] {
 
 /// DRAM energy per byte.
 pub fn dram_pj_per_byte(arch: &Arch, table: &EnergyTable) -> f64 {
-    arch.memory
-        .dram
-        .energy_pj_per_bit
-        .map(|b| b * 8.0)
-        .unwrap_or_else(|| table.dram_read64().pj / 8.0)
+    let d = &arch.memory.dram;
+    match (d.energy_pj_per_bit, d.kind) {
+        (Some(b), _) => b * 8.0,
+        (None, Some(k)) => k.pj_per_bit() * 8.0,
+        (None, None) => table.dram_read64().pj / 8.0,
+    }
 }
 
 fn plan_compute(
@@ -515,13 +537,22 @@ fn plan_compute_with(
         dram_write_bytes: dram_write,
     };
     let mac_e = table.mac(mac.format, mac.accumulator);
+    let array_side = (a_reads * eb_a * sp.a.sram
+        + b_reads * eb_b * sp.b.sram
+        + psum_rw * eb_acc
+        + mf * nf * eb_c * sp.c.sram)
+        * cnt;
+    let pe = pe_level::accesses(arch, macs as f64, sp.mac_energy_fraction, array_side);
     let energy = OpEnergy {
+        rf_pj: pe.map(|p| p.rf_pj).unwrap_or(0.0),
+        noc_pj: pe.map(|p| p.noc_pj).unwrap_or(0.0),
         mac_pj: macs as f64 * mac_e.pj * sp.mac_energy_fraction,
         vector_pj: 0.0,
         sram_pj: traffic.ifmap_sram_bytes / 8.0 * sram_e[0]
             + traffic.filter_sram_bytes / 8.0 * sram_e[1]
             + traffic.ofmap_sram_bytes / 8.0 * sram_e[2],
         dram_pj: traffic.dram_bytes() * dram_pj_per_byte(arch, table),
+        ..OpEnergy::default()
     };
     Ok(OpCost {
         unit: Unit::Array,
@@ -541,6 +572,7 @@ fn plan_compute_with(
         host_overhead_cycles: 0,
         sparsity: None,
         fused: None,
+        pe_accesses: pe,
     })
 }
 
@@ -607,6 +639,7 @@ fn plan_vector_with(
         sram_pj: traffic.ifmap_sram_bytes / 8.0 * sram_e[0]
             + traffic.ofmap_sram_bytes / 8.0 * sram_e[2],
         dram_pj: traffic.dram_bytes() * dram_pj_per_byte(arch, table),
+        ..OpEnergy::default()
     };
     OpCost {
         unit: if is_view { Unit::None } else { Unit::Vector },
@@ -626,5 +659,6 @@ fn plan_vector_with(
         host_overhead_cycles: 0,
         sparsity: None,
         fused: None,
+        pe_accesses: None,
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::arch::{energy, Arch, CoreBuffers, EnergyTable, StaticPower};
+use crate::arch::{energy, leakage, Arch, CoreBuffers, EnergyTable, StaticPower};
 use crate::model::{self, OpCost};
 use crate::numerics::Format;
 use crate::sim::Timeline;
@@ -15,7 +15,7 @@ use crate::sim::Timeline;
 /// Energy split by where it is spent, pJ.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct EnergyBreakdown {
-    /// MAC array.
+    /// MAC array: the multiply-add datapath.
     pub mac: f64,
     /// Vector unit.
     pub vector: f64,
@@ -23,15 +23,47 @@ pub struct EnergyBreakdown {
     pub sram: f64,
     /// DRAM.
     pub dram: f64,
-    /// Static power × time.
+    /// Static power × time (uncore, DRAM background, leakage).
     #[serde(rename = "static")]
     pub static_: f64,
+    /// PE clock tree (`idle_power`): the ungated array clock power × time plus the gated
+    /// share charged per active PE-cycle. Absent from JSON when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub clock: f64,
+    /// GPU-style arrays: SM overhead beyond the MAC datapath (issue, register file, operand
+    /// staging, SM clock). Absent from JSON when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sm_overhead: f64,
+    /// GPU-style arrays: L2 accesses (`sram` is then shared memory only). Absent from JSON
+    /// when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub l2: f64,
+    /// PE register files (`pe_level`). Absent from JSON when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub register_file: f64,
+    /// Operand distribution over the array network (`pe_level`). Absent from JSON when
+    /// zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub noc: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl EnergyBreakdown {
     /// Sum of all parts.
     pub fn total(&self) -> f64 {
-        self.mac + self.vector + self.sram + self.dram + self.static_
+        self.mac
+            + self.vector
+            + self.sram
+            + self.dram
+            + self.static_
+            + self.clock
+            + self.sm_overhead
+            + self.l2
+            + self.register_file
+            + self.noc
     }
 
     fn add(&mut self, o: &EnergyBreakdown) {
@@ -40,6 +72,11 @@ impl EnergyBreakdown {
         self.sram += o.sram;
         self.dram += o.dram;
         self.static_ += o.static_;
+        self.clock += o.clock;
+        self.sm_overhead += o.sm_overhead;
+        self.l2 += o.l2;
+        self.register_file += o.register_file;
+        self.noc += o.noc;
     }
 }
 
@@ -62,6 +99,13 @@ pub struct EnergyLedger {
     pub dynamic_power_w: f64,
     /// Static power by component, W.
     pub static_power: StaticPower,
+    /// Samples the run processes (the workload's batch; 1 until [`Self::with_batch`]).
+    pub batch: u64,
+    /// Energy per sample, pJ (`energy_pj / batch`).
+    pub energy_per_sample_pj: f64,
+    /// Latency per sample, s (`latency_s / batch`: the batch's throughput, not one
+    /// sample's response time).
+    pub latency_per_sample_s: f64,
     /// Per-unit energy figures used (pJ): what → value.
     pub figures_pj: BTreeMap<String, f64>,
     /// Source of every figure: what → tag.
@@ -76,6 +120,18 @@ impl EnergyLedger {
         let mut figures = BTreeMap::new();
         let mut sources = BTreeMap::new();
         let mut total = EnergyBreakdown::default();
+        let static_power = arch.static_power();
+        // The array clock's share of each op's time-proportional energy.
+        let clock_share = if static_power.total_w() > 0.0 {
+            static_power.array_clock_w / static_power.total_w()
+        } else {
+            0.0
+        };
+        let r = arch.voltage_ratio();
+        let active_clock_pj = crate::arch::leakage::model(arch)
+            .and_then(|m| m.clock)
+            .map(|c| c.active_pj_per_pe_cycle() * r * r)
+            .unwrap_or(0.0);
         let ops: Vec<EnergyBreakdown> = costs
             .iter()
             .zip(&timeline.ops)
@@ -84,6 +140,10 @@ impl EnergyLedger {
                     mac: c.energy.mac_pj,
                     vector: c.energy.vector_pj,
                     sram: c.energy.sram_pj,
+                    sm_overhead: c.energy.sm_overhead_pj,
+                    l2: c.energy.l2_pj,
+                    register_file: c.energy.rf_pj,
+                    noc: c.energy.noc_pj,
                     // Unchanged unless layer pipelining kept some of the planned traffic
                     // on chip.
                     dram: if t.kept_on_chip_bytes > 0.0 {
@@ -91,7 +151,12 @@ impl EnergyLedger {
                     } else {
                         c.energy.dram_pj
                     },
-                    static_: t.static_pj,
+                    static_: t.static_pj - t.static_pj * clock_share,
+                    clock: t.static_pj * clock_share
+                        + c.mac
+                            .as_ref()
+                            .map(|m| active_clock_pj * c.macs as f64 / m.macs_per_pe_per_cycle)
+                            .unwrap_or(0.0),
                 };
                 if let Some(mac) = &c.mac {
                     let key = format!("mac.{}x{}", mac.format, mac.accumulator);
@@ -106,7 +171,6 @@ impl EnergyLedger {
         unit_figures(arch, &table, &mut figures, &mut sources);
         let latency_s = timeline.cycles as f64 / arch.clock_hz();
         let energy_pj = total.total();
-        let static_power = arch.static_power();
         let average_power_w = if latency_s > 0.0 {
             energy_pj * 1e-12 / latency_s
         } else {
@@ -124,9 +188,22 @@ impl EnergyLedger {
                 0.0
             },
             static_power,
+            batch: 1,
+            energy_per_sample_pj: energy_pj,
+            latency_per_sample_s: latency_s,
             figures_pj: figures,
             sources,
         }
+    }
+}
+
+impl EnergyLedger {
+    /// The ledger with per-sample figures for a run of `batch` samples (≥ 1).
+    pub fn with_batch(mut self, batch: u64) -> EnergyLedger {
+        self.batch = batch.max(1);
+        self.energy_per_sample_pj = self.energy_pj / self.batch as f64;
+        self.latency_per_sample_s = self.latency_s / self.batch as f64;
+        self
     }
 }
 
@@ -149,10 +226,10 @@ fn unit_figures(
             sram_source(arch, table, name),
         );
     }
-    let dram_src = if arch.memory.dram.energy_pj_per_bit.is_some() {
-        energy::SRC_ARCH_OVERRIDE.to_string()
-    } else {
-        table.dram_read64().source
+    let dram_src = match (arch.memory.dram.energy_pj_per_bit, arch.memory.dram.kind) {
+        (Some(_), _) => energy::SRC_ARCH_OVERRIDE.to_string(),
+        (None, Some(k)) => format!("dram_kind:{}:{}", k.name(), k.source()),
+        (None, None) => table.dram_read64().source,
     };
     put(
         "dram.per_byte",
@@ -162,12 +239,16 @@ fn unit_figures(
     let stat = arch.static_power();
     let r = arch.voltage_ratio();
     let scaled = (r - 1.0).abs() > 1e-12;
-    let leak_src = |field: &str| {
-        if scaled {
-            format!("arch_file:{field}*leakage_voltage_scaling({r:.4})")
-        } else {
-            format!("arch_file:{field}")
+    let idle = leakage::model(arch);
+    let leak_src = |field: &str, derived: &str| {
+        let mut s = format!("arch_file:{field}");
+        if idle.is_some() {
+            s.push_str(&format!("+{}", leakage::source(arch, derived)));
         }
+        if scaled {
+            s.push_str(&format!("*leakage_voltage_scaling({r:.4})"));
+        }
+        s
     };
     put(
         "static.uncore_w",
@@ -182,18 +263,30 @@ fn unit_figures(
     put(
         "static.global_buffer_leakage_w",
         stat.global_buffer_leakage_w,
-        leak_src("memory.global_buffer.leakage_w"),
+        leak_src("memory.global_buffer.leakage_w", SRAM_LEAK),
     );
     put(
         "static.core_buffer_leakage_w",
         stat.core_buffer_leakage_w,
-        leak_src("memory.core_buffers.*.leakage_w"),
+        leak_src("memory.core_buffers.*.leakage_w", SRAM_LEAK),
     );
     put(
         "static.array_leakage_w",
         stat.array_leakage_w,
-        leak_src("power.array_leakage_w_per_core"),
+        leak_src("power.array_leakage_w_per_core", PE_LEAK),
     );
+    if let Some(c) = idle.as_ref().and_then(|m| m.clock) {
+        let src = leakage::source(
+            arch,
+            &format!(
+                "{}:pe_register_bits*clock_fj_per_bit*(1-clock_gating={})*clock*V^2",
+                leakage::SRC_CLOCK,
+                c.clock_gating
+            ),
+        );
+        put("static.array_clock_w", stat.array_clock_w, src.clone());
+        put("clock.pe_cycle", c.pj_per_pe_cycle * r * r, src);
+    }
     if let Some(g) = arch.gpu() {
         let src = if scaled {
             format!(
@@ -219,6 +312,10 @@ fn unit_figures(
     // A source without a per-unit figure: static energy as a whole.
     sources.insert("static".into(), "arch_file:static_power_w".into());
 }
+
+const SRAM_LEAK: &str = "idle_power:sram_bits*scirep2017_6t_sram_standby_1nw_per_cell";
+const PE_LEAK: &str =
+    "idle_power:pe_area_45nm*nangate_freepdk45_ocl_typical_inv_x1_leakage_per_area";
 
 fn sram_source(arch: &Arch, table: &EnergyTable, which: &str) -> String {
     let b = match &arch.memory.core_buffers {

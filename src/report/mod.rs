@@ -60,7 +60,13 @@ pub struct Summary {
     pub energy_pj: f64,
     /// Energy by component, pJ.
     pub energy_breakdown_pj: EnergyBreakdown,
-    /// 10^12 / energy_pj.
+    /// Samples per run (the workload's batch).
+    pub batch: u64,
+    /// Energy per sample, pJ (`energy_pj / batch`).
+    pub energy_per_sample_pj: f64,
+    /// Latency per sample, s (`latency_s / batch`).
+    pub latency_per_sample_s: f64,
+    /// Samples (inferences) per joule: 10^12 × batch / energy_pj.
     pub inferences_per_joule: f64,
     /// DRAM bytes read + written.
     pub dram_bytes: f64,
@@ -191,6 +197,10 @@ pub struct LayerReport {
     /// Warnings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Register-file and array-network accesses and their energy (arches with a
+    /// `pe_level`; the energy is in `energy_breakdown_pj.register_file` / `.noc`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pe_accesses: Option<model::pe_level::PeAccesses>,
     /// Density seen, speedup and energy saved (ops with a sparse tensor only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sparsity: Option<model::sparsity::SparsityEffect>,
@@ -321,6 +331,7 @@ impl Report {
                 energy_breakdown_pj: e,
                 warnings: c.warnings.clone(),
                 sparsity: c.sparsity.clone(),
+                pe_accesses: c.pe_accesses,
             });
         }
         let cycles = timeline.cycles;
@@ -362,8 +373,11 @@ impl Report {
             utilization: ratio(achieved_tops, peak_tops),
             energy_pj,
             energy_breakdown_pj: ledger.total,
-            inferences_per_joule: if energy_pj > 0.0 {
-                1e12 / energy_pj
+            batch: ledger.batch,
+            energy_per_sample_pj: ledger.energy_per_sample_pj,
+            latency_per_sample_s: ledger.latency_per_sample_s,
+            inferences_per_joule: if ledger.energy_per_sample_pj > 0.0 {
+                1e12 / ledger.energy_per_sample_pj
             } else {
                 0.0
             },

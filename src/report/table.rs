@@ -94,13 +94,14 @@ fn cap_line(r: &Report) -> String {
 fn static_line(r: &Report) -> String {
     let s = &r.power.static_power_w;
     format!(
-        "{:.3} W (uncore {:.3} | DRAM background {:.3} | leakage: global buffer {:.3}, core buffers {:.3}, arrays {:.3})",
+        "{:.3} W (uncore {:.3} | DRAM background {:.3} | leakage: global buffer {:.3}, core buffers {:.3}, arrays {:.3} | array clock {:.3})",
         s.total_w(),
         s.uncore_w,
         s.dram_background_w,
         s.global_buffer_leakage_w,
         s.core_buffer_leakage_w,
-        s.array_leakage_w
+        s.array_leakage_w,
+        s.array_clock_w
     )
 }
 
@@ -155,21 +156,43 @@ fn render(r: &Report, details: bool) -> String {
         ("utilization", format!("{:.2} %", 100.0 * s.utilization)),
         (
             "energy / inference",
-            format!(
-                "{} ({:.1} inferences/J)",
-                si(s.energy_pj * 1e-12, "J"),
-                s.inferences_per_joule
-            ),
+            if s.batch > 1 {
+                format!(
+                    "{} per batch of {} = {} per sample ({:.1} inferences/J; {} per sample)",
+                    si(s.energy_pj * 1e-12, "J"),
+                    s.batch,
+                    si(s.energy_per_sample_pj * 1e-12, "J"),
+                    s.inferences_per_joule,
+                    si(s.latency_per_sample_s, "s")
+                )
+            } else {
+                format!(
+                    "{} ({:.1} inferences/J)",
+                    si(s.energy_pj * 1e-12, "J"),
+                    s.inferences_per_joule
+                )
+            },
         ),
         (
             "energy breakdown",
             format!(
-                "MAC {} | vector {} | SRAM {} | DRAM {} | static {}",
+                "MAC {} | vector {} | SRAM {} | DRAM {} | static {}{}",
                 si(e.mac * 1e-12, "J"),
                 si(e.vector * 1e-12, "J"),
                 si(e.sram * 1e-12, "J"),
                 si(e.dram * 1e-12, "J"),
-                si(e.static_ * 1e-12, "J")
+                si(e.static_ * 1e-12, "J"),
+                [
+                    ("clock", e.clock),
+                    ("SM overhead", e.sm_overhead),
+                    ("L2", e.l2),
+                    ("register files", e.register_file),
+                    ("NoC", e.noc),
+                ]
+                .iter()
+                .filter(|(_, v)| *v > 0.0)
+                .map(|(k, v)| format!(" | {k} {}", si(v * 1e-12, "J")))
+                .collect::<String>()
             ),
         ),
         ("average power", format!("{:.3} W", s.average_power_w)),

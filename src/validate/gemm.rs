@@ -33,6 +33,7 @@ pub fn gemm_workload(
         ops: vec![op],
         outputs: Vec::new(),
         numerics: None,
+        batch: None,
     })
 }
 

@@ -13,7 +13,7 @@ pub use spec::{
     TensorSpec, WorkloadSpec,
 };
 
-use crate::error::{load_json_file, parse_json, InputResult};
+use crate::error::{load_json_file, parse_json, InputError, InputResult};
 use crate::numerics::Format;
 
 /// Index of a tensor in [`Workload::tensors`].
@@ -244,6 +244,18 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// Samples one run processes: the declared `batch`, else the leading dimension of the
+    /// first graph input (1 without inputs or dimensions).
+    pub fn batch(&self) -> u64 {
+        self.spec.batch.unwrap_or_else(|| {
+            self.inputs
+                .first()
+                .and_then(|&t| self.tensors[t].shape.first().copied())
+                .unwrap_or(1)
+                .max(1)
+        })
+    }
+
     /// Reads and validates a workload file.
     pub fn load(path: &Path) -> InputResult<Workload> {
         let spec: WorkloadSpec = load_json_file(path)?;
@@ -259,6 +271,12 @@ impl Workload {
 
     /// Validates a spec: unique names, known tensors, acyclic, shapes consistent.
     pub fn from_spec(spec: WorkloadSpec) -> InputResult<Workload> {
+        if spec.batch == Some(0) {
+            return Err(InputError::at(
+                "batch",
+                "expected a batch of at least 1 sample, got 0",
+            ));
+        }
         build::build(spec)
     }
 

@@ -31,6 +31,11 @@ pub struct WorkloadSpec {
     /// own `numerics` overrides it. Only functional execution reads it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numerics: Option<NumericsMode>,
+    /// Samples one run processes, for per-sample latency and energy (default: the leading
+    /// dimension of the first graph input). Declare it where that dimension is not the
+    /// batch (e.g. 1 for a `[tokens, hidden]` sequence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<u64>,
 }
 
 /// How functional execution computes an op (cost is unaffected).

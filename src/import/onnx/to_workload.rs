@@ -201,6 +201,7 @@ pub fn to_workload(model: &OnnxModel, opts: &ImportOptions) -> Result<Imported, 
         ops: cx.ops,
         outputs,
         numerics: Some(NumericsMode::Onnx),
+        batch: None,
     };
     Ok(Imported {
         spec,

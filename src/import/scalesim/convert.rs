@@ -107,6 +107,8 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
     Arch {
         sparsity: None,
         technology: None,
+        idle_power: None,
+        pe_level: None,
         power: None,
         name,
         description: Some(format!(
@@ -140,6 +142,7 @@ pub fn to_arch(cfg: &ScaleSimConfig, source: &str) -> Arch {
             dram: Dram {
                 bandwidth_gbps,
                 latency_ns: 0.0,
+                kind: None,
                 energy_pj_per_bit: None,
                 capacity_gib: None,
                 background_w: 0.0,
@@ -245,6 +248,7 @@ pub fn to_workload_spec(topo: &Topology, source: &str) -> WorkloadSpec {
         ops,
         outputs: Vec::new(),
         numerics: None,
+        batch: None,
     }
 }
 

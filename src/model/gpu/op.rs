@@ -9,10 +9,11 @@
 //! at every level, and only executed MACs cost MAC energy. Dense data gets the dense cost.
 //!
 //! Energy of a GEMM kernel (dynamic; static power × time is added by the scheduler):
-//! - array: executed MACs × MAC energy (operand × accumulator format, from the energy
-//!   table) + active SM-cycles × `sm_active_pj_per_cycle` × (V/V_ref)²;
-//! - on-chip buffers: shared-memory bytes × its 64-bit access energy / 8 + L2 bytes × the
-//!   L2's 64-bit access energy / 8;
+//! - MAC datapath (`mac_pj`): executed MACs × MAC energy (operand × accumulator format,
+//!   from the energy table);
+//! - SM overhead (`sm_overhead_pj`): active SM-cycles × `sm_active_pj_per_cycle` × (V/V_ref)²;
+//! - shared memory (`sram_pj`): bytes × its 64-bit access energy / 8;
+//! - L2 (`l2_pj`): L2 bytes × the L2's 64-bit access energy / 8;
 //! - DRAM: HBM bytes × DRAM energy per byte.
 
 use crate::arch::{Arch, CoreBuffers, EnergyTable, GpuExec, MacMode};
@@ -176,16 +177,19 @@ pub fn plan_compute(
     let smem_e = sram_energy_per_64b(arch, table)[0];
     let (l2_e, _) = l2_energy_per_64b(arch, table);
     let energy = OpEnergy {
-        mac_pj: macs as f64 * mac_e.pj * sp.mac_energy_fraction
-            + cost.active_sm_cycles * gpu.sm_active_pj_per_cycle * r * r,
+        mac_pj: macs as f64 * mac_e.pj * sp.mac_energy_fraction,
+        sm_overhead_pj: cost.active_sm_cycles * gpu.sm_active_pj_per_cycle * r * r,
         vector_pj: 0.0,
-        sram_pj: traffic.sram_bytes() / 8.0 * smem_e + cost.l2_bytes / 8.0 * l2_e,
+        sram_pj: traffic.sram_bytes() / 8.0 * smem_e,
+        l2_pj: cost.l2_bytes / 8.0 * l2_e,
         dram_pj: traffic.dram_bytes() * dram_pj_per_byte(arch, table),
+        ..OpEnergy::default()
     };
     let tiles_per_sm = cost.ctas.div_ceil(cost.sms_used.max(1));
     OpCost {
         sparsity: None,
         fused: None,
+        pe_accesses: None,
         unit: Unit::Array,
         macs,
         vector_ops: 0,
