@@ -37,6 +37,8 @@ pub struct PhaseCost {
     pub vector_ops: u64,
     /// Sum of its ops' cycles (start to end of each op).
     pub op_cycles: u64,
+    /// `op_cycles` in seconds at the run's clock.
+    pub op_time_s: f64,
     /// From the first op's start to the last op's end, seconds (ops of other phases may
     /// overlap it).
     pub span_s: f64,
@@ -54,6 +56,7 @@ impl PhaseCost {
             macs: 0,
             vector_ops: 0,
             op_cycles: 0,
+            op_time_s: 0.0,
             span_s: 0.0,
             energy_pj: 0.0,
             dram_bytes: 0.0,
@@ -186,6 +189,19 @@ pub fn summarize(
     }
     for l in layers.values_mut() {
         l.phases.sort_by_key(|p| p.phase);
+    }
+    let secs = |c: u64| {
+        if clock_hz > 0.0 {
+            c as f64 / clock_hz
+        } else {
+            0.0
+        }
+    };
+    for p in phases
+        .iter_mut()
+        .chain(layers.values_mut().flat_map(|l| l.phases.iter_mut()))
+    {
+        p.op_time_s = secs(p.op_cycles);
     }
     TrainReport {
         arch: report.summary.arch.clone(),

@@ -5,7 +5,9 @@
 pub mod cost;
 pub mod derive;
 pub mod policy;
+pub mod render;
 
 pub use cost::{train_cost, Footprint, PhaseCost, TrainLayer, TrainOptions, TrainReport};
 pub use derive::{derive, DeriveOptions, DerivedOp, Loss, Phase, TrainGraph};
 pub use policy::{GemmKind, Policy};
+pub use render::render_text;
