@@ -4,6 +4,7 @@
 
 pub mod cost;
 pub mod derive;
+pub mod functional;
 pub mod policy;
 pub mod render;
 
