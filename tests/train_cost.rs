@@ -163,3 +163,78 @@ fn bad_input_is_a_clear_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("precision_fallback"));
 }
+
+fn accelsim_threads(args: &[&str], threads: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_accelsim"))
+        .args(args)
+        .env("RAYON_NUM_THREADS", threads)
+        .current_dir(root())
+        .output()
+        .expect("runs accelsim")
+}
+
+#[test]
+fn reports_and_functional_outputs_are_byte_identical_across_thread_counts() {
+    let cost = [
+        "train",
+        "arch_configs/h100_sxm.json",
+        "workloads/tiny_cnn.json",
+        "--policy",
+        "fp8_hybrid",
+        "--json",
+    ];
+    let a = accelsim_threads(&cost, "1");
+    let b = accelsim_threads(&cost, "2");
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    // Functional: hfp8 (stochastic rounding of the fp16 master weights), 3 steps, MSE.
+    let mlp = tmp("mlp.json");
+    std::fs::write(
+        &mlp,
+        r#"{"name": "m", "inputs": [{"name": "x", "shape": [4, 6], "format": "fp32"}],
+        "ops": [{"name": "fc1", "op": "matmul", "inputs": ["x"], "output": "h", "out_features": 8},
+                {"name": "r", "op": "relu", "inputs": ["h"], "output": "a"},
+                {"name": "fc2", "op": "matmul", "inputs": ["a"], "output": "y", "out_features": 3}]}"#,
+    )
+    .unwrap();
+    let mut outs = Vec::new();
+    for threads in ["1", "2"] {
+        let dir = tmp(&format!("func{threads}"));
+        let o = accelsim_threads(
+            &[
+                "train",
+                "arch_configs/h100_sxm.json",
+                mlp.to_str().unwrap(),
+                "--policy",
+                "hfp8",
+                "--loss",
+                "mse",
+                "--functional",
+                "--steps",
+                "3",
+                "--seed",
+                "9",
+                "--outputs",
+                dir.to_str().unwrap(),
+            ],
+            threads,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let files: Vec<Vec<u8>> = ["fc1.weight.npy", "fc2.weight.npy", "loss.jsonl"]
+            .iter()
+            .map(|f| std::fs::read(dir.join(f)).unwrap())
+            .collect();
+        outs.push(files);
+    }
+    assert_eq!(outs[0], outs[1]);
+    let log = String::from_utf8(outs[0][2].clone()).unwrap();
+    let steps: Vec<u64> = log
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["step"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(steps, [1, 2, 3]);
+}

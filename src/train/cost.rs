@@ -300,8 +300,8 @@ pub fn footprint(graph: &TrainGraph) -> Footprint {
         delta[end + 1] -= tensor.bytes() as i128;
     }
     let mut live = persistent;
-    for i in 0..n {
-        live += delta[i];
+    for (i, d) in delta.iter().enumerate().take(n) {
+        live += d;
         if live as u64 > f.peak_bytes {
             f.peak_bytes = live as u64;
             f.peak_at = w.ops[w.topo_order[i]].name.clone();

@@ -225,9 +225,8 @@ impl Policy {
 
     /// A bundled name, or else a policy file path.
     pub fn load_named(name_or_path: &str) -> InputResult<Policy> {
-        if bundled_text(name_or_path).is_some() {
-            Policy::bundled(name_or_path)
-        } else if !name_or_path.ends_with(".json") && !Path::new(name_or_path).exists() {
+        let is_file = name_or_path.ends_with(".json") || Path::new(name_or_path).exists();
+        if bundled_text(name_or_path).is_some() || !is_file {
             Policy::bundled(name_or_path)
         } else {
             Policy::load(Path::new(name_or_path))

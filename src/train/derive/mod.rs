@@ -223,6 +223,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Appends a generic vector op (cost: one element-op per output element).
+    #[allow(clippy::too_many_arguments)]
     pub fn vector(
         &mut self,
         name: String,
