@@ -486,4 +486,4 @@ impl<'a> Builder<'a> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -109,3 +109,58 @@ fn fp8_hybrid_operands_are_exact_e4m3_and_e5m2_values() {
     // fc1: FWD and GRAD operands (no BWD); fc2: FWD, BWD and GRAD.
     assert_eq!(r.operands.len(), 4 + 6);
 }
+
+#[test]
+fn fp8_hybrid_first_operand_is_the_scaled_e4m3_cast_of_the_input() {
+    use crate::numerics::{CastOptions, Caster, Format};
+    let w = Workload::from_json(TOY).unwrap();
+    let p = Policy::bundled("fp8_hybrid").unwrap();
+    let x: Vec<f64> = (0..128)
+        .map(|i| ((i * 37 % 101) as f64 - 50.0) / 7.3)
+        .collect();
+    let mut feeds = BTreeMap::new();
+    feeds.insert("x".to_string(), x.clone());
+    let r = train_steps(
+        &w,
+        &p,
+        &StepOptions {
+            feeds,
+            record_operands: true,
+            ..opts(1)
+        },
+    )
+    .unwrap();
+    let a = r.operands.iter().find(|t| t.name == "fc1.fwd.a").unwrap();
+    // amax = 50/7.3 ≈ 6.85: the largest power of two s with 6.85·s ≤ 448 is 64.
+    let amax = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    assert!(amax * 64.0 <= 448.0 && amax * 128.0 > 448.0);
+    let mut c = Caster::new(Format::FP8_E4M3, CastOptions::RNE).unwrap();
+    let want: Vec<f64> = x
+        .iter()
+        .map(|&v| {
+            let code = c.encode_f64(v * 64.0);
+            c.decode_f64(code) / 64.0
+        })
+        .collect();
+    assert_eq!(a.values, want);
+}
+
+#[test]
+fn a_small_cnn_trains_under_every_bundled_policy() {
+    let w = Workload::from_json(crate::train::derive::tests::CNN).unwrap();
+    for name in BUNDLED {
+        let p = Policy::bundled(name).unwrap();
+        let r = train_steps(
+            &w,
+            &p,
+            &StepOptions {
+                loss: Loss::SoftmaxCrossEntropy,
+                ..opts(20)
+            },
+        )
+        .unwrap();
+        let (first, last) = (r.losses[0].loss, r.losses[19].loss);
+        assert!(last < first, "{name}: loss {first} -> {last}");
+        assert_eq!(r.weights.len(), 4, "{name}");
+    }
+}
