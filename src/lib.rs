@@ -16,7 +16,8 @@
 //! - [`report`]: the report and its renderers;
 //! - [`validate`]: predicted-vs-measured comparisons (H100 calibration set);
 //! - [`numerics`]: bit-exact number formats;
-//! - [`dse`]: design-space sweeps, Pareto fronts, shards and plots.
+//! - [`dse`]: design-space sweeps, Pareto fronts, shards and plots;
+//! - [`train`]: training steps (policy, backward-graph derivation, cost per phase).
 //!
 //! ```no_run
 //! use accelsim::{arch::Arch, workload::Workload, sim::Engine};
@@ -39,6 +40,7 @@ pub mod power;
 pub mod report;
 pub mod sim;
 pub mod tensor;
+pub mod train;
 pub mod validate;
 pub mod workload;
 

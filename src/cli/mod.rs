@@ -10,6 +10,7 @@ mod prune;
 mod run;
 mod schema;
 mod sweep;
+mod train;
 mod validate;
 
 /// Exit code for bad input (malformed files, unknown names, invalid values).
@@ -80,6 +81,9 @@ enum Command {
     /// Evaluate a design space (sweep file) in parallel: results, Pareto front, plots;
     /// `sweep merge` combines shard outputs.
     Sweep(sweep::SweepArgs),
+    /// Derive a workload's training step under a policy and report its cost per phase
+    /// (FWD, BWD, GRAD, update) and per layer, with its memory footprint.
+    Train(train::TrainArgs),
 }
 
 fn init_tracing(verbose: u8) {
@@ -122,6 +126,7 @@ pub fn main() -> i32 {
         Command::Validate(a) => validate::run(&a),
         Command::Prune(a) => prune::run(&a),
         Command::Sweep(a) => sweep::run(&a),
+        Command::Train(a) => train::run(&a),
     };
     match result {
         Ok(()) => 0,

@@ -1,0 +1,172 @@
+"""`accelsim train --functional` under the fp32 policy against an independent float64 numpy
+implementation of one SGD step (softmax cross-entropy, momentum 0.9 from zero state, so the
+first step is w -= lr * grad): a 3-layer MLP and a small CNN (padded conv, strided conv,
+global average pool, fully connected). Every updated weight within 1e-5 relative.
+
+Runs under pytest (fixtures `cli`, from conftest.py) or as a script:
+`python python/tests/test_train.py [path/to/accelsim]`.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+LR = 0.01  # policies/fp32.json
+
+MLP = {
+    "name": "mlp3",
+    "inputs": [{"name": "x", "shape": [8, 12], "format": "fp32"}],
+    "ops": [
+        {"name": "fc1", "op": "matmul", "inputs": ["x"], "output": "h1", "out_features": 16},
+        {"name": "r1", "op": "relu", "inputs": ["h1"], "output": "a1"},
+        {"name": "fc2", "op": "matmul", "inputs": ["a1"], "output": "h2", "out_features": 16},
+        {"name": "r2", "op": "relu", "inputs": ["h2"], "output": "a2"},
+        {"name": "fc3", "op": "matmul", "inputs": ["a2"], "output": "y", "out_features": 5},
+    ],
+}
+
+CNN = {
+    "name": "cnn",
+    "inputs": [{"name": "x", "shape": [2, 3, 6, 6], "format": "fp32"}],
+    "ops": [
+        {"name": "c1", "op": "conv2d", "inputs": ["x"], "output": "h1", "out_channels": 4,
+         "kernel": [3, 3], "padding": [1, 1]},
+        {"name": "r1", "op": "relu", "inputs": ["h1"], "output": "a1"},
+        {"name": "c2", "op": "conv2d", "inputs": ["a1"], "output": "h2", "out_channels": 6,
+         "kernel": [3, 3], "stride": [2, 2], "padding": [1, 1]},
+        {"name": "r2", "op": "relu", "inputs": ["h2"], "output": "a2"},
+        {"name": "gap", "op": "global_avgpool", "inputs": ["a2"], "output": "p"},
+        {"name": "flat", "op": "flatten", "inputs": ["p"], "output": "f", "axis": 1},
+        {"name": "fc", "op": "matmul", "inputs": ["f"], "output": "y", "out_features": 5},
+    ],
+}
+
+
+def conv_fwd(x, w, s, p):
+    n, c, h, wd = x.shape
+    co, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    ho, wo = (h + 2 * p - kh) // s + 1, (wd + 2 * p - kw) // s + 1
+    y = np.zeros((n, co, ho, wo))
+    for i in range(kh):
+        for j in range(kw):
+            patch = xp[:, :, i:i + s * ho:s, j:j + s * wo:s]
+            y += np.einsum("nchw,oc->nohw", patch, w[:, :, i, j])
+    return y
+
+
+def conv_bwd(x, w, dy, s, p):
+    n, c, h, wd = x.shape
+    co, _, kh, kw = w.shape
+    ho, wo = dy.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    dxp = np.zeros_like(xp)
+    dw = np.zeros_like(w)
+    for i in range(kh):
+        for j in range(kw):
+            patch = xp[:, :, i:i + s * ho:s, j:j + s * wo:s]
+            dw[:, :, i, j] = np.einsum("nohw,nchw->oc", dy, patch)
+            dxp[:, :, i:i + s * ho:s, j:j + s * wo:s] += np.einsum("nohw,oc->nchw", dy, w[:, :, i, j])
+    return dxp[:, :, p:p + h, p:p + wd], dw
+
+
+def softmax_xent_grad(y, t):
+    e = np.exp(y - y.max(axis=1, keepdims=True))
+    prob = e / e.sum(axis=1, keepdims=True)
+    return (prob - t) / y.shape[0]
+
+
+def mlp_step(x, t, w):
+    h1 = x @ w["fc1.weight"]; a1 = np.maximum(h1, 0)
+    h2 = a1 @ w["fc2.weight"]; a2 = np.maximum(h2, 0)
+    y = a2 @ w["fc3.weight"]
+    dy = softmax_xent_grad(y, t)
+    g = {"fc3.weight": a2.T @ dy}
+    da2 = dy @ w["fc3.weight"].T; dh2 = da2 * (h2 > 0)
+    g["fc2.weight"] = a1.T @ dh2
+    da1 = dh2 @ w["fc2.weight"].T; dh1 = da1 * (h1 > 0)
+    g["fc1.weight"] = x.T @ dh1
+    return g
+
+
+def cnn_step(x, t, w):
+    h1 = conv_fwd(x, w["c1.weight"], 1, 1); a1 = np.maximum(h1, 0)
+    h2 = conv_fwd(a1, w["c2.weight"], 2, 1); a2 = np.maximum(h2, 0)
+    f = a2.mean(axis=(2, 3))
+    y = f @ w["fc.weight"]
+    dy = softmax_xent_grad(y, t)
+    g = {"fc.weight": f.T @ dy}
+    df = dy @ w["fc.weight"].T
+    da2 = np.broadcast_to(df[:, :, None, None] / (a2.shape[2] * a2.shape[3]), a2.shape)
+    dh2 = da2 * (h2 > 0)
+    da1, g["c2.weight"] = conv_bwd(a1, w["c2.weight"], dh2, 2, 1)
+    dh1 = da1 * (h1 > 0)
+    _, g["c1.weight"] = conv_bwd(x, w["c1.weight"], dh1, 1, 1)
+    return g
+
+
+def weight_shapes(spec):
+    shapes, c = {}, spec["inputs"][0]["shape"]
+    k = c[-1]
+    for op in spec["ops"]:
+        if op["op"] == "matmul":
+            shapes[op["name"] + ".weight"] = (k, op["out_features"]); k = op["out_features"]
+        elif op["op"] == "conv2d":
+            cin = c[1]
+            shapes[op["name"] + ".weight"] = (op["out_channels"], cin, 3, 3)
+            c = [c[0], op["out_channels"]]
+            k = op["out_channels"]
+    return shapes
+
+
+def check_one_step(cli, spec, step_fn):
+    rng = np.random.default_rng(5)
+    with tempfile.TemporaryDirectory() as d:
+        d = pathlib.Path(d)
+        (d / "w.json").write_text(json.dumps(spec))
+        x = rng.uniform(-1, 1, spec["inputs"][0]["shape"]).astype(np.float32)
+        w = {n: (rng.uniform(-1, 1, s) / np.sqrt(np.prod(s[1:]) if len(s) == 4 else s[0])).astype(np.float32)
+             for n, s in weight_shapes(spec).items()}
+        rows = x.shape[0]
+        t = np.eye(5, dtype=np.float32)[rng.integers(0, 5, rows)]
+        arch = str(pathlib.Path(__file__).resolve().parents[2] / "arch_configs" / "h100_sxm.json")
+        args = [cli, "train", arch, str(d / "w.json"), "--policy", "fp32", "--functional",
+                "--steps", "1", "--outputs", str(d / "out")]
+        for name, v in list(w.items()) + [("x", x), ("loss.target", t)]:
+            np.save(d / f"{name}.npy", v)
+            args += ["--input", f"{name}={d / (name + '.npy')}"]
+        r = subprocess.run(args, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        grads = step_fn(x.astype(np.float64), t.astype(np.float64), {k: v.astype(np.float64) for k, v in w.items()})
+        for name, g in grads.items():
+            ref = w[name].astype(np.float64) - LR * g
+            got = np.load(d / "out" / f"{name}.npy").astype(np.float64)
+            assert got.shape == ref.shape, name
+            rel = np.abs(got - ref).max() / np.abs(ref).max()
+            assert rel < 1e-5, f"{name}: relative error {rel}"
+            # The update itself (w_new - w_old), not only the weight, to 1e-4 of its size.
+            du_rel = np.abs((got - w[name]) - (ref - w[name])).max() / np.abs(ref - w[name]).max()
+            assert du_rel < 1e-4, f"{name}: update relative error {du_rel}"
+        lines = (d / "out" / "loss.jsonl").read_text().splitlines()
+        assert [json.loads(l)["step"] for l in lines] == [1]
+
+
+def test_fp32_sgd_step_of_an_mlp_matches_numpy(cli):
+    check_one_step(cli, MLP, mlp_step)
+
+
+def test_fp32_sgd_step_of_a_cnn_matches_numpy(cli):
+    check_one_step(cli, CNN, cnn_step)
+
+
+if __name__ == "__main__":
+    root = pathlib.Path(__file__).resolve().parents[2]
+    binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ACCELSIM_BIN", str(root / "target/release/accelsim"))
+    check_one_step(binary, MLP, mlp_step)
+    check_one_step(binary, CNN, cnn_step)
+    print("ok")

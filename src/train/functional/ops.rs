@@ -1,0 +1,374 @@
+//! One functional step: forward values, the loss, and the backward pass per op, with each
+//! GEMM's operands in their policy formats and its accumulation per GEMM kind.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::conv::Geometry;
+use super::quant::{quantize, transpose, Accumulator};
+use super::{seed_for, NamedTensor};
+use crate::error::{InputError, InputResult};
+use crate::train::derive::Loss;
+use crate::train::policy::{GemmKind, Policy, TensorPolicy};
+use crate::workload::{Op, OpAttrs, OpKind, TensorId, Workload};
+
+/// Refuses ops the functional path does not run, naming the op.
+pub fn check_supported(w: &Workload) -> InputResult<()> {
+    for op in &w.ops {
+        let ok = match op.kind {
+            OpKind::Matmul => op.weight.is_some() && op.inputs.len() == 1,
+            OpKind::Conv2d => op.weight.is_some() && op.inputs.len() == 1,
+            OpKind::Relu | OpKind::Reshape | OpKind::Flatten | OpKind::GlobalAvgpool => true,
+            OpKind::Add => w.tensors[op.inputs[0]].shape == w.tensors[op.inputs[1]].shape,
+            _ => false,
+        };
+        if !ok {
+            return Err(InputError::at(
+                op.json_path.clone(),
+                format!(
+                    "functional training runs matmul/conv2d with a declared or implicit weight, relu, same-shape add, reshape, flatten and global_avgpool; op '{}' ({}) is not one of them",
+                    op.name,
+                    op.kind.name()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The loss and its gradient with respect to the output (unscaled).
+pub fn loss(kind: Loss, y: &[f64], t: &[f64], shape: &[u64]) -> (f64, Vec<f64>) {
+    match kind {
+        Loss::Mse => {
+            let n = y.len() as f64;
+            let l = y.iter().zip(t).map(|(a, b)| (a - b) * (a - b)).sum::<f64>() / n;
+            (l, y.iter().zip(t).map(|(a, b)| 2.0 * (a - b) / n).collect())
+        }
+        Loss::SoftmaxCrossEntropy => {
+            let c = *shape.last().unwrap_or(&1) as usize;
+            let rows = y.len() / c;
+            let mut g = vec![0.0; y.len()];
+            let mut l = 0.0;
+            for r in 0..rows {
+                let row = &y[r * c..(r + 1) * c];
+                let m = row.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let z: f64 = row.iter().map(|v| (v - m).exp()).sum();
+                for j in 0..c {
+                    let p = (row[j] - m).exp() / z;
+                    l -= t[r * c + j] * (p.ln());
+                    g[r * c + j] = (p - t[r * c + j]) / rows as f64;
+                }
+            }
+            (l / rows as f64, g)
+        }
+    }
+}
+
+/// The state of one step.
+pub struct Step<'a> {
+    w: &'a Workload,
+    policy: &'a Policy,
+    seed: u64,
+    step: u32,
+    record: bool,
+    /// Weights in the working format.
+    pub weights: HashMap<TensorId, Vec<f64>>,
+    /// Forward values.
+    pub values: HashMap<TensorId, Vec<f64>>,
+    /// Recorded GEMM operands.
+    pub operands: Vec<NamedTensor>,
+}
+
+impl<'a> Step<'a> {
+    /// A step with no values yet.
+    pub fn new(
+        w: &'a Workload,
+        policy: &'a Policy,
+        seed: u64,
+        step: u32,
+        record: bool,
+    ) -> Step<'a> {
+        Step {
+            w,
+            policy,
+            seed,
+            step,
+            record,
+            weights: HashMap::new(),
+            values: HashMap::new(),
+            operands: Vec::new(),
+        }
+    }
+
+    fn q(&self, x: &[f64], p: &TensorPolicy, name: &str) -> InputResult<Vec<f64>> {
+        quantize(x, p, seed_for(self.seed, self.step, name))
+    }
+
+    fn rec(&mut self, name: String, shape: Vec<usize>, v: &[f64]) {
+        if self.record {
+            self.operands.push(NamedTensor {
+                name,
+                shape,
+                values: v.to_vec(),
+            });
+        }
+    }
+
+    fn acc(&self, k: GemmKind) -> InputResult<Accumulator> {
+        Accumulator::new(self.policy.gemms.get(k))
+    }
+
+    fn shape(&self, t: TensorId) -> Vec<u64> {
+        self.w.tensors[t].shape.clone()
+    }
+
+    /// Runs every op forward, storing outputs cast to the activation format.
+    pub fn forward(&mut self) -> InputResult<()> {
+        for &id in &self.w.topo_order.clone() {
+            let op = &self.w.ops[id];
+            let x = self.values[&op.inputs[0]].clone();
+            let y = match op.kind {
+                OpKind::Matmul => self.matmul_fwd(op, &x)?,
+                OpKind::Conv2d => self.conv_fwd(op, &x)?,
+                OpKind::Relu => x.iter().map(|v| v.max(0.0)).collect(),
+                OpKind::Add => {
+                    let b = &self.values[&op.inputs[1]];
+                    x.iter().zip(b).map(|(a, b)| a + b).collect()
+                }
+                OpKind::GlobalAvgpool => {
+                    let s = self.shape(op.inputs[0]);
+                    let hw = (s[2] * s[3]) as usize;
+                    x.chunks(hw)
+                        .map(|c| c.iter().sum::<f64>() / hw as f64)
+                        .collect()
+                }
+                _ => x,
+            };
+            let name = self.w.tensors[op.output].name.clone();
+            let y = self.q(&y, &self.policy.tensors.activations, &name)?;
+            self.values.insert(op.output, y);
+        }
+        Ok(())
+    }
+
+    fn add_bias(&self, op: &Op, y: &mut [f64], per: usize, inner: usize) {
+        if let Some(b) = op.bias.and_then(|b| self.weights.get(&b)) {
+            for (i, v) in y.iter_mut().enumerate() {
+                *v += b[(i / inner) % per];
+            }
+        }
+    }
+
+    fn matmul_fwd(&mut self, op: &Op, x: &[f64]) -> InputResult<Vec<f64>> {
+        let wid = op.weight.expect("checked");
+        let ws = self.shape(wid);
+        let tb = matches!(op.attrs, OpAttrs::Matmul { transpose_b: true });
+        let (k, n) = if tb {
+            (ws[1] as usize, ws[0] as usize)
+        } else {
+            (ws[0] as usize, ws[1] as usize)
+        };
+        let m = x.len() / k;
+        let w = if tb {
+            transpose(&self.weights[&wid], n, k)
+        } else {
+            self.weights[&wid].clone()
+        };
+        self.rec(format!("{}.fwd.a", op.name), vec![m, k], x);
+        self.rec(format!("{}.fwd.b", op.name), vec![k, n], &w);
+        let mut y = self.acc(GemmKind::Fwd)?.gemm(x, &w, m, k, n);
+        self.add_bias(op, &mut y, n, 1);
+        Ok(y)
+    }
+
+    fn geometry(&self, op: &Op) -> Geometry {
+        let OpAttrs::Conv2d(a) = &op.attrs else {
+            unreachable!("conv attrs")
+        };
+        Geometry::new(
+            &self.shape(op.inputs[0]),
+            &self.shape(op.output),
+            &self.shape(op.weight.expect("checked")),
+            a,
+        )
+    }
+
+    fn conv_fwd(&mut self, op: &Op, x: &[f64]) -> InputResult<Vec<f64>> {
+        let g = self.geometry(op);
+        let wv = self.weights[&op.weight.expect("checked")].clone();
+        let (cog, kg, rows) = (g.co / g.g, g.kg(), g.rows());
+        let mut y = vec![0.0; g.n * g.co * g.ho * g.wo];
+        for gi in 0..g.g {
+            let cols = g.im2col(x, gi);
+            let wt = transpose(&wv[gi * cog * kg..(gi + 1) * cog * kg], cog, kg);
+            self.rec(format!("{}.fwd.a.g{gi}", op.name), vec![rows, kg], &cols);
+            self.rec(format!("{}.fwd.b.g{gi}", op.name), vec![kg, cog], &wt);
+            let m = self.acc(GemmKind::Fwd)?.gemm(&cols, &wt, rows, kg, cog);
+            g.scatter_rows(&m, gi, &mut y);
+        }
+        self.add_bias(op, &mut y, g.co, g.ho * g.wo);
+        Ok(y)
+    }
+
+    /// Backward from the output's (scaled) loss gradient: returns the weight gradients (in
+    /// the weight-gradient format, still scaled).
+    pub fn backward(
+        &mut self,
+        out: TensorId,
+        dy: Vec<f64>,
+    ) -> InputResult<BTreeMap<TensorId, Vec<f64>>> {
+        let mut grads: HashMap<TensorId, Vec<f64>> = HashMap::new();
+        let name = format!("{}#err", self.w.tensors[out].name);
+        grads.insert(out, self.q(&dy, &self.policy.tensors.errors, &name)?);
+        let mut wg = BTreeMap::new();
+        for &id in self.w.topo_order.clone().iter().rev() {
+            let op = &self.w.ops[id];
+            let Some(dy) = grads.remove(&op.output) else {
+                continue;
+            };
+            let x = op.inputs[0];
+            let needs_dx = self.w.tensors[x].producer.is_some();
+            let dxs: Vec<(TensorId, Vec<f64>)> = match op.kind {
+                OpKind::Matmul => self.matmul_bwd(op, &dy, needs_dx, &mut wg)?,
+                OpKind::Conv2d => self.conv_bwd(op, &dy, needs_dx, &mut wg)?,
+                OpKind::Relu => {
+                    let xv = &self.values[&x];
+                    vec![(
+                        x,
+                        dy.iter()
+                            .zip(xv)
+                            .map(|(g, v)| if *v > 0.0 { *g } else { 0.0 })
+                            .collect(),
+                    )]
+                }
+                OpKind::Add => vec![(x, dy.clone()), (op.inputs[1], dy)],
+                OpKind::GlobalAvgpool => {
+                    let s = self.shape(x);
+                    let hw = (s[2] * s[3]) as usize;
+                    vec![(
+                        x,
+                        dy.iter()
+                            .flat_map(|g| std::iter::repeat_n(g / hw as f64, hw))
+                            .collect(),
+                    )]
+                }
+                _ => vec![(x, dy)],
+            };
+            for (t, g) in dxs {
+                if self.w.tensors[t].producer.is_none() {
+                    continue;
+                }
+                let sum = match grads.remove(&t) {
+                    Some(prev) => prev.iter().zip(&g).map(|(a, b)| a + b).collect(),
+                    None => g,
+                };
+                let name = format!("{}#err", self.w.tensors[t].name);
+                grads.insert(t, self.q(&sum, &self.policy.tensors.errors, &name)?);
+            }
+        }
+        Ok(wg)
+    }
+
+    fn bias_grad(
+        &self,
+        op: &Op,
+        dy: &[f64],
+        per: usize,
+        inner: usize,
+        wg: &mut BTreeMap<TensorId, Vec<f64>>,
+    ) -> InputResult<()> {
+        if let Some(b) = op.bias {
+            let mut g = vec![0.0; per];
+            for (i, v) in dy.iter().enumerate() {
+                g[(i / inner) % per] += v;
+            }
+            let name = format!("{}#grad", self.w.tensors[b].name);
+            wg.insert(b, self.q(&g, &self.policy.tensors.weight_gradients, &name)?);
+        }
+        Ok(())
+    }
+
+    fn matmul_bwd(
+        &mut self,
+        op: &Op,
+        dy: &[f64],
+        needs_dx: bool,
+        wg: &mut BTreeMap<TensorId, Vec<f64>>,
+    ) -> InputResult<Vec<(TensorId, Vec<f64>)>> {
+        let wid = op.weight.expect("checked");
+        let ws = self.shape(wid);
+        let tb = matches!(op.attrs, OpAttrs::Matmul { transpose_b: true });
+        let (k, n) = if tb {
+            (ws[1] as usize, ws[0] as usize)
+        } else {
+            (ws[0] as usize, ws[1] as usize)
+        };
+        let x = self.values[&op.inputs[0]].clone();
+        let m = x.len() / k;
+        let w = &self.weights[&wid];
+        let wt = if tb { w.clone() } else { transpose(w, k, n) }; // Wᵀ as [n, k]
+        let mut out = Vec::new();
+        if needs_dx {
+            self.rec(format!("{}.bwd.a", op.name), vec![m, n], dy);
+            self.rec(format!("{}.bwd.b", op.name), vec![n, k], &wt);
+            out.push((
+                op.inputs[0],
+                self.acc(GemmKind::Bwd)?.gemm(dy, &wt, m, n, k),
+            ));
+        }
+        let xt = transpose(&x, m, k);
+        self.rec(format!("{}.grad.a", op.name), vec![k, m], &xt);
+        self.rec(format!("{}.grad.b", op.name), vec![m, n], dy);
+        let dw = self.acc(GemmKind::Grad)?.gemm(&xt, dy, k, m, n);
+        let dw = if tb { transpose(&dw, k, n) } else { dw };
+        let name = format!("{}#grad", self.w.tensors[wid].name);
+        wg.insert(
+            wid,
+            self.q(&dw, &self.policy.tensors.weight_gradients, &name)?,
+        );
+        self.bias_grad(op, dy, n, 1, wg)?;
+        Ok(out)
+    }
+
+    fn conv_bwd(
+        &mut self,
+        op: &Op,
+        dy: &[f64],
+        needs_dx: bool,
+        wg: &mut BTreeMap<TensorId, Vec<f64>>,
+    ) -> InputResult<Vec<(TensorId, Vec<f64>)>> {
+        let g = self.geometry(op);
+        let wid = op.weight.expect("checked");
+        let wv = self.weights[&wid].clone();
+        let x = self.values[&op.inputs[0]].clone();
+        let (cog, kg, rows) = (g.co / g.g, g.kg(), g.rows());
+        let mut dx = vec![0.0; x.len()];
+        let mut dw = vec![0.0; wv.len()];
+        for gi in 0..g.g {
+            let dyr = g.gather_rows(dy, gi);
+            let wg_ = &wv[gi * cog * kg..(gi + 1) * cog * kg];
+            if needs_dx {
+                self.rec(format!("{}.bwd.a.g{gi}", op.name), vec![rows, cog], &dyr);
+                self.rec(format!("{}.bwd.b.g{gi}", op.name), vec![cog, kg], wg_);
+                let dcols = self.acc(GemmKind::Bwd)?.gemm(&dyr, wg_, rows, cog, kg);
+                g.col2im_add(&dcols, gi, &mut dx);
+            }
+            let cols = g.im2col(&x, gi);
+            let dyt = transpose(&dyr, rows, cog);
+            self.rec(format!("{}.grad.a.g{gi}", op.name), vec![cog, rows], &dyt);
+            self.rec(format!("{}.grad.b.g{gi}", op.name), vec![rows, kg], &cols);
+            let d = self.acc(GemmKind::Grad)?.gemm(&dyt, &cols, cog, rows, kg);
+            dw[gi * cog * kg..(gi + 1) * cog * kg].copy_from_slice(&d);
+        }
+        let name = format!("{}#grad", self.w.tensors[wid].name);
+        wg.insert(
+            wid,
+            self.q(&dw, &self.policy.tensors.weight_gradients, &name)?,
+        );
+        self.bias_grad(op, dy, g.co, g.ho * g.wo, wg)?;
+        Ok(if needs_dx {
+            vec![(op.inputs[0], dx)]
+        } else {
+            Vec::new()
+        })
+    }
+}
