@@ -162,6 +162,8 @@ impl<'a> Builder<'a> {
             ops: Vec::new(),
             outputs: Vec::new(),
             numerics: None,
+            // A step processes the forward pass's batch: per-sample figures divide by it.
+            batch: Some(fwd.batch()),
         };
         Ok(Builder {
             fwd,
