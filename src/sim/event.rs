@@ -106,7 +106,11 @@ const LOADED: u8 = LOADED_A | LOADED_B;
 /// One op's share on one core.
 struct Job {
     op: OpId,
+    /// The core it runs on (the first of them when `weight` > 1).
     core: u32,
+    /// Cores it stands for: a GPU kernel's identical per-SM shares run as one job whose
+    /// transfers count `weight` times on the DRAM channel (the op's cores in order).
+    weight: u32,
     state: Vec<u8>,
     next: usize,
     computing: bool,
@@ -452,7 +456,13 @@ impl<'a> Sim<'a> {
         run.dram_read = dram.read();
         run.dram_write = stores;
         run.kept = dram.kept();
-        run.jobs_left = cores.len();
+        // A GPU kernel's shares are identical and start together: one job for all.
+        let groups: Vec<(u32, u32)> = if overlap && !cores.is_empty() {
+            vec![(cores[0], cores.len() as u32)]
+        } else {
+            cores.iter().map(|&c| (c, 1)).collect()
+        };
+        run.jobs_left = groups.len();
         run.steps = steps;
         run.issue_after = issue_after;
         run.buffer_peak = buffer_peak;
@@ -461,12 +471,13 @@ impl<'a> Sim<'a> {
         run.working_set = buffer_peak * k;
         self.working_total += run.working_set;
         self.note_onchip(t as f64);
-        for &c in &cores {
+        for (c, weight) in groups {
             let j = self.jobs.len();
             let n = self.runs[op].steps.len();
             self.jobs.push(Job {
                 op,
                 core: c,
+                weight,
                 state: vec![0; n],
                 next: 0,
                 computing: false,
@@ -601,15 +612,18 @@ impl<'a> Sim<'a> {
         job.stall_dram += t - job.idle_since;
         job.stall_sram += step.busy - step.cycles;
         job.computing = true;
-        if let Some(tr) = &mut self.trace {
-            tr.spans.push(Span {
-                track: unit_track(self.costs[job.op].unit, job.core),
-                kind: SpanKind::Tile(i as u32),
-                op: job.op,
-                start: t as f64,
-                end: (t + step.busy) as f64,
-                bytes: 0.0,
-            });
+        if self.trace.is_some() {
+            let (op, unit) = (job.op, self.costs[job.op].unit);
+            for c in self.job_cores(j) {
+                self.span(Span {
+                    track: unit_track(unit, c),
+                    kind: SpanKind::Tile(i as u32),
+                    op,
+                    start: t as f64,
+                    end: (t + step.busy) as f64,
+                    bytes: 0.0,
+                });
+            }
         }
         self.q.push((t + step.busy) as f64, Ev::ComputeDone(j));
         // Prefetches into the slots this step frees: their requests go out now, so the
@@ -648,16 +662,19 @@ impl<'a> Sim<'a> {
         }
         job.done = true;
         job.stall_dram += t - job.idle_since;
-        let (op, core, dram, sram) = (job.op, job.core, job.stall_dram, job.stall_sram);
-        if let Some(tr) = &mut self.trace {
-            tr.spans.push(Span {
-                track: unit_track(self.costs[op].unit, core),
-                kind: SpanKind::Op,
-                op,
-                start: self.runs[op].start as f64,
-                end: t.max(self.runs[op].host_floor) as f64,
-                bytes: 0.0,
-            });
+        let (op, dram, sram) = (job.op, job.stall_dram, job.stall_sram);
+        if self.trace.is_some() {
+            let (start, end) = (self.runs[op].start, t.max(self.runs[op].host_floor));
+            for c in self.job_cores(j) {
+                self.span(Span {
+                    track: unit_track(self.costs[op].unit, c),
+                    kind: SpanKind::Op,
+                    op,
+                    start: start as f64,
+                    end: end as f64,
+                    bytes: 0.0,
+                });
+            }
         }
         let run = &mut self.runs[op];
         if run.last_job_end.is_none_or(|e| t > e) {
@@ -710,7 +727,10 @@ impl<'a> Sim<'a> {
             t_data: t,
             ready: ready_at <= t,
         });
-        self.streams.push(Stream { remaining: bytes });
+        self.streams.push(Stream {
+            remaining: bytes,
+            weight: self.jobs[job].weight,
+        });
         self.dmas[dma].queue.push_back(id);
         self.dmas[dma].load += 1;
         if ready_at > t {
@@ -719,18 +739,18 @@ impl<'a> Sim<'a> {
         self.pump(dma, t);
     }
 
-    /// Starts streaming the engine's oldest transfer when the engine is idle and that
-    /// transfer's request latency has elapsed.
+    /// Starts streaming the engine's oldest ready transfer when the engine is idle.
     fn pump(&mut self, d: usize, t: f64) {
         let dma = &mut self.dmas[d];
         if dma.active.is_some() {
             return;
         }
-        if let Some(&f) = dma.queue.front() {
-            if self.flows[f].ready {
-                dma.queue.pop_front();
-                self.activate(d, f, t);
-            }
+        // The oldest transfer whose data may stream: a prefetch waiting for its buffer
+        // slot does not hold up transfers queued behind it.
+        let flows = &self.flows;
+        if let Some(pos) = dma.queue.iter().position(|&f| flows[f].ready) {
+            let f = dma.queue.remove(pos).expect("position in queue");
+            self.activate(d, f, t);
         }
     }
 
@@ -754,24 +774,32 @@ impl<'a> Sim<'a> {
             self.dmas[d].active = None;
             self.dmas[d].load -= 1;
             self.pump(d, t);
-            if let Some(tr) = &mut self.trace {
+            if self.trace.is_some() {
                 let fl = &self.flows[f];
                 let per = self.arch.memory.dma_engines_per_core.max(1) as usize;
-                tr.spans.push(Span {
-                    track: Track::Dma {
-                        core: (d / per) as u32,
-                        engine: (d % per) as u32,
-                    },
-                    kind: if fl.store {
+                let (kind, op, start, bytes) = (
+                    if fl.store {
                         SpanKind::Store
                     } else {
                         SpanKind::Load
                     },
-                    op: self.jobs[fl.job].op,
-                    start: fl.t_data,
-                    end: t,
-                    bytes: fl.bytes,
-                });
+                    self.jobs[fl.job].op,
+                    fl.t_data,
+                    fl.bytes,
+                );
+                for c in self.job_cores(fl.job) {
+                    self.span(Span {
+                        track: Track::Dma {
+                            core: c,
+                            engine: (d % per) as u32,
+                        },
+                        kind,
+                        op,
+                        start,
+                        end: t,
+                        bytes,
+                    });
+                }
             }
             self.q.push(ceil_cycles(t) as f64, Ev::Delivered(f));
         }
@@ -791,6 +819,23 @@ impl<'a> Sim<'a> {
         }
         self.try_compute(j, t);
         self.check_job_done(j, t);
+    }
+
+    /// The cores job `j` stands for.
+    fn job_cores(&self, j: usize) -> Vec<u32> {
+        let job = &self.jobs[j];
+        if job.weight > 1 {
+            self.runs[job.op].cores.clone()
+        } else {
+            vec![job.core]
+        }
+    }
+
+    /// Records a trace span (when tracing).
+    fn span(&mut self, s: Span) {
+        if let Some(tr) = &mut self.trace {
+            tr.spans.push(s);
+        }
     }
 
     // ---- Result ----------------------------------------------------------------------
