@@ -172,6 +172,7 @@ pub(crate) fn step_work(
 pub(crate) fn load_triggers(steps: &[StepWork], depth: usize) -> Vec<[Option<u32>; 2]> {
     let depth = depth.max(1);
     let mut out = vec![[None; 2]; steps.len()];
+    #[allow(clippy::needless_range_loop)] // x indexes both operands' arrays
     for x in 0..2 {
         // Steps that load this operand, in order.
         let loaders: Vec<usize> = (0..steps.len())
