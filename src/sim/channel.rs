@@ -1,11 +1,17 @@
 //! The shared DRAM channel as a fluid, processor-sharing server: every active transfer
 //! gets an equal share of the bandwidth, so a transfer's rate is bandwidth / active
 //! transfers and changes whenever one joins or leaves. Times are fractional cycles.
+//!
+//! A stream may stand for `weight` identical transfers moving in lockstep (one per core
+//! of a GPU kernel): it counts as that many transfers, and `remaining` is the bytes of
+//! each.
 
 /// A transfer's progress on the channel.
 pub(crate) struct Stream {
-    /// Bytes still to move.
+    /// Bytes still to move (of each of the `weight` transfers).
     pub remaining: f64,
+    /// Identical transfers this stream stands for (≥ 1).
+    pub weight: u32,
 }
 
 /// The channel: bandwidth in bytes per cycle and its active streams.
@@ -13,6 +19,8 @@ pub(crate) struct Channel {
     bytes_per_cycle: f64,
     /// Active stream ids, in the order they joined.
     active: Vec<usize>,
+    /// Transfers the active streams stand for (sum of their weights).
+    weight: u64,
     /// Time up to which `remaining` of the active streams is accounted.
     last: f64,
     /// Bumped on every change; a scheduled completion check with an older version is stale.
@@ -30,23 +38,24 @@ impl Channel {
         Channel {
             bytes_per_cycle,
             active: Vec::new(),
+            weight: 0,
             last: 0.0,
             version: 0,
             dirty: false,
         }
     }
 
-    /// Number of active streams.
+    /// Number of active transfers (streams counted by their weight).
     pub fn active(&self) -> usize {
-        self.active.len()
+        self.weight as usize
     }
 
-    /// Bytes per cycle each active stream currently gets.
+    /// Bytes per cycle each active transfer currently gets.
     pub fn share(&self) -> f64 {
-        if self.active.is_empty() {
+        if self.weight == 0 {
             0.0
         } else {
-            self.bytes_per_cycle / self.active.len() as f64
+            self.bytes_per_cycle / self.weight as f64
         }
     }
 
@@ -66,6 +75,7 @@ impl Channel {
     pub fn join(&mut self, t: f64, id: usize, streams: &mut [Stream]) {
         self.advance(t, streams);
         self.active.push(id);
+        self.weight += streams[id].weight.max(1) as u64;
         self.dirty = true;
     }
 
@@ -100,14 +110,17 @@ impl Channel {
             .map(|&id| streams[id].remaining)
             .fold(f64::INFINITY, f64::min);
         let before = done.len();
+        let mut left = 0;
         self.active.retain(|&id| {
             let rem = streams[id].remaining;
             let finished = rem / share <= tol || (stuck && rem <= min);
             if finished {
                 done.push(id);
+                left += streams[id].weight.max(1) as u64;
             }
             !finished
         });
+        self.weight -= left;
         if done.len() > before {
             self.dirty = true;
         }
@@ -122,7 +135,16 @@ mod tests {
     fn equal_shares_then_full_rate() {
         // 10 B/cycle; A = 100 B and B = 300 B join at 0: both get 5 B/cycle until A ends
         // at 20 (B has 200 left), then B alone at 10 B/cycle ends at 40.
-        let mut s = vec![Stream { remaining: 100.0 }, Stream { remaining: 300.0 }];
+        let mut s = vec![
+            Stream {
+                remaining: 100.0,
+                weight: 1,
+            },
+            Stream {
+                remaining: 300.0,
+                weight: 1,
+            },
+        ];
         let mut c = Channel::new(10.0);
         c.join(0.0, 0, &mut s);
         c.join(0.0, 1, &mut s);

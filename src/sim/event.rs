@@ -38,13 +38,14 @@ use petgraph::Direction;
 
 use super::channel::{Channel, Stream};
 use super::queue::EventQueue;
+use super::residency::{is_view, op_dram, Residency};
 use super::sched::{bottom_levels, ReadyClass, ReadyKey, ReadySet};
-use super::tiles::{compute_steps, vector_steps, StepPlan};
+use super::steps::{load_triggers, op_plan, step_work, Buffers, StepWork};
 use super::trace::{Counter, CounterSample, Span, SpanKind, TraceLog, Track};
 use super::{ceil_cycles, static_energy, OpTiming, SimOptions, StallReason, Timeline};
-use crate::arch::{Arch, CoreBuffers};
+use crate::arch::Arch;
 use crate::model::{OpCost, Unit};
-use crate::workload::{OpId, OpKind, TensorId, Workload};
+use crate::workload::{OpId, Workload};
 
 /// Runs the event engine.
 pub fn run(workload: &Workload, arch: &Arch, costs: &[OpCost], options: &SimOptions) -> Timeline {
@@ -75,6 +76,8 @@ struct Flow {
     job: usize,
     step: usize,
     store: bool,
+    /// Operand of a load (0: A and bias, 1: B).
+    operand: u8,
     bytes: f64,
     dma: usize,
     t_data: f64,
@@ -91,23 +94,23 @@ struct Dma {
     load: usize,
 }
 
-/// One step's work on one core.
-#[derive(Debug, Clone, Copy)]
-struct StepWork {
-    load: f64,
-    store: f64,
-    cycles: u64,
-    /// Cycles the unit is busy: cycles, or more when the buffers' bandwidth limits.
-    busy: u64,
-}
-
-const LOADED: u8 = 1;
+/// A step's A (and bias) operand is loaded.
+const LOADED_A: u8 = 1;
+/// Its results are stored.
 const STORED: u8 = 2;
+/// Its B operand is loaded.
+const LOADED_B: u8 = 4;
+/// Both operands are loaded.
+const LOADED: u8 = LOADED_A | LOADED_B;
 
 /// One op's share on one core.
 struct Job {
     op: OpId,
+    /// The core it runs on (the first of them when `weight` > 1).
     core: u32,
+    /// Cores it stands for: a GPU kernel's identical per-SM shares run as one job whose
+    /// transfers count `weight` times on the DRAM channel (the op's cores in order).
+    weight: u32,
     state: Vec<u8>,
     next: usize,
     computing: bool,
@@ -127,6 +130,8 @@ struct OpRun {
     jobs_left: usize,
     cores: Vec<u32>,
     steps: Vec<StepWork>,
+    /// Per step: the loads `(step, operand)` its compute completion issues.
+    issue_after: Vec<Vec<(u32, u8)>>,
     output_on_chip: bool,
     dram_read: f64,
     dram_write: f64,
@@ -163,20 +168,14 @@ struct Sim<'a> {
     flows: Vec<Flow>,
     latency_cycles: f64,
     depth: usize,
-    sram_bpc: [f64; 3],
-    unified: bool,
+    bufs: Buffers,
     // Scheduling.
     ready: ReadySet,
     runs: Vec<OpRun>,
     jobs: Vec<Job>,
     ops_done: usize,
     // Residency (layer-to-layer pipelining).
-    root: Vec<TensorId>,
-    consumers_left: Vec<usize>,
-    is_output_root: Vec<bool>,
-    resident: Vec<bool>,
-    budget_free: f64,
-    budget: f64,
+    residency: Residency,
     working_total: f64,
     onchip_peak: f64,
     trace: Option<TraceLog>,
@@ -195,63 +194,6 @@ impl<'a> Sim<'a> {
             Some(g) => dram_bpc.min(g.bytes_per_cycle),
             None => dram_bpc,
         };
-        let (sram_bpc, unified, act_capacity) = match &arch.memory.core_buffers {
-            CoreBuffers::Unified { buffer } => (
-                [buffer.bytes_per_cycle; 3],
-                true,
-                buffer.capacity_kib * 1024.0,
-            ),
-            CoreBuffers::Split {
-                ifmap,
-                filter,
-                ofmap,
-            } => (
-                [
-                    ifmap.bytes_per_cycle,
-                    filter.bytes_per_cycle,
-                    ofmap.bytes_per_cycle,
-                ],
-                false,
-                ifmap.capacity_kib * 1024.0,
-            ),
-        };
-        // GPU kernels exchange tensors through HBM: the kernel model's traffic per kernel
-        // (with L2 reuse inside a kernel) is what each one moves, so nothing is kept on
-        // chip between kernels (a producer's write dropped while its consumer still reads
-        // the tensor from HBM would count it half).
-        let budget = if !arch.memory.layer_pipelining || arch.gpu().is_some() {
-            0.0
-        } else if let Some(g) = &arch.memory.global_buffer {
-            g.capacity_kib * 1024.0
-        } else {
-            act_capacity / 2.0 * cores as f64
-        };
-        // Tensor aliases through views, consumer counts, graph-output roots.
-        let n_t = w.tensors.len();
-        let mut root: Vec<TensorId> = (0..n_t).collect();
-        // A fused op is a view of its group's tensor: its host writes (or reads) the
-        // group's data, so it neither reads nor writes on its own.
-        for &op in &w.topo_order {
-            let o = &w.ops[op];
-            let via = costs[op].fused.map(|f| f.via).unwrap_or(0);
-            if is_view(o.kind) || costs[op].fused.is_some() {
-                if let Some(&i) = o.inputs.get(via) {
-                    root[o.output] = root[i];
-                }
-            }
-        }
-        let mut consumers_left = vec![0usize; n_t];
-        for (o, c) in w.ops.iter().zip(costs) {
-            if !is_view(o.kind) && c.unit != Unit::None {
-                for &i in &o.inputs {
-                    consumers_left[root[i]] += 1;
-                }
-            }
-        }
-        let mut is_output_root = vec![false; n_t];
-        for &t in &w.outputs {
-            is_output_root[root[t]] = true;
-        }
         // Priorities from per-op roofline estimates.
         let estimate: Vec<u64> = costs
             .iter()
@@ -298,18 +240,12 @@ impl<'a> Sim<'a> {
             flows: Vec::new(),
             latency_cycles: arch.memory.dram.latency_ns * arch.clock_ghz,
             depth: if arch.memory.double_buffering { 2 } else { 1 },
-            sram_bpc,
-            unified,
+            bufs: Buffers::of(arch),
             ready,
             runs,
             jobs: Vec::new(),
             ops_done: 0,
-            root,
-            consumers_left,
-            is_output_root,
-            resident: vec![false; n_t],
-            budget_free: budget,
-            budget,
+            residency: Residency::new(w, arch, costs),
             working_total: 0.0,
             onchip_peak: 0.0,
             trace: options.record_trace.then(|| TraceLog {
@@ -472,7 +408,6 @@ impl<'a> Sim<'a> {
 
     fn start_op(&mut self, op: OpId, cores: Vec<u32>, t: u64) {
         let cost = &self.costs[op];
-        let o = &self.w.ops[op];
         let overlap = self.arch.gpu().is_some();
         if cost.host_overhead_cycles > 0 {
             self.host_free = t + cost.host_overhead_cycles;
@@ -487,82 +422,26 @@ impl<'a> Sim<'a> {
             }
         }
         let k = cores.len() as f64;
-        // Residency of the output.
-        let out_root = self.root[o.output];
-        let out_bytes = self.w.tensors[o.output].bytes() as f64;
-        let on_chip = self.budget > 0.0
-            && !self.is_output_root[out_root]
-            && self.consumers_left[out_root] > 0
-            && out_bytes <= self.budget_free;
-        if on_chip {
-            self.budget_free -= out_bytes;
-            self.resident[out_root] = true;
+        let on_chip = self.residency.admit_output(self.w, op);
+        let dram = op_dram(self.w, cost, op, &self.residency, on_chip);
+        let plan = op_plan(self.arch, cost, k, self.options.steps, overlap, &self.bufs);
+        let stores = dram.stores;
+        let mut steps = step_work(cost, &plan, &dram, k, &self.bufs);
+        if overlap {
+            // A kernel's reads stream as one transfer.
+            for s in &mut steps {
+                s.load = [s.load[0] + s.load[1], 0.0];
+            }
         }
-        let in_resident = |i: usize| {
-            o.inputs
-                .get(i)
-                .is_some_and(|&tid| self.resident[self.root[tid]])
-        };
-        // DRAM totals by operand after pipelining, the step plan, and the step bytes.
-        let mut kept = 0.0;
-        let (plan, loads, bias, stores) = match cost.unit {
-            Unit::Array => {
-                let g = o.gemm.map(|g| g.count as f64).unwrap_or(1.0);
-                let (ta, tb, tc) = cost
-                    .tiling
-                    .map(|t| (t.a_bytes * g, t.b_bytes * g, t.c_bytes * g))
-                    .unwrap_or((0.0, 0.0, cost.traffic.dram_write_bytes));
-                let bias = (cost.traffic.dram_read_bytes - ta - tb).max(0.0);
-                let mut a = ta;
-                if in_resident(0) {
-                    kept += a;
-                    a = 0.0;
+        let triggers = load_triggers(&steps, self.depth);
+        let mut issue_after: Vec<Vec<(u32, u8)>> = vec![Vec::new(); steps.len()];
+        for (i, tr) in triggers.iter().enumerate() {
+            for (x, t) in tr.iter().enumerate() {
+                if let Some(t) = t {
+                    issue_after[*t as usize].push((i as u32, x as u8));
                 }
-                let mut b = tb;
-                if o.weight.is_none() && in_resident(1) {
-                    kept += b;
-                    b = 0.0;
-                }
-                let mut c = tc;
-                if on_chip {
-                    let saved = c.min(out_bytes);
-                    kept += saved;
-                    c -= saved;
-                }
-                let plan = if overlap {
-                    single_step(cost.compute_cycles)
-                } else {
-                    compute_steps(self.arch, cost, self.options.steps)
-                        .unwrap_or_else(|| single_step(cost.compute_cycles))
-                };
-                (plan, [a, b], bias, c)
             }
-            _ => {
-                let mut input = 0.0;
-                for (i, &tid) in o.inputs.iter().enumerate() {
-                    let bytes = self.w.tensors[tid].bytes() as f64;
-                    if in_resident(i) {
-                        kept += bytes;
-                    } else {
-                        input += bytes;
-                    }
-                }
-                let mut out = cost.traffic.dram_write_bytes;
-                if on_chip {
-                    kept += out;
-                    out = 0.0;
-                }
-                let model_bytes = cost.traffic.dram_bytes() / k;
-                let usable = self.usable_activation_bytes();
-                let plan = if overlap {
-                    single_step(cost.compute_cycles)
-                } else {
-                    vector_steps(self.arch, cost, model_bytes, usable, self.options.steps)
-                };
-                (plan, [input, 0.0], 0.0, out)
-            }
-        };
-        let steps = self.step_work(cost, &plan, loads, bias, stores, k);
+        }
         let buffer_peak = match cost.unit {
             Unit::Array => cost.tiling.map(|t| t.peak_buffer_bytes).unwrap_or(0.0),
             _ => {
@@ -574,23 +453,31 @@ impl<'a> Sim<'a> {
         run.start = t;
         run.cores = cores.clone();
         run.output_on_chip = on_chip;
-        run.dram_read = loads[0] + loads[1] + bias;
+        run.dram_read = dram.read();
         run.dram_write = stores;
-        run.kept = kept;
-        run.jobs_left = cores.len();
+        run.kept = dram.kept();
+        // A GPU kernel's shares are identical and start together: one job for all.
+        let groups: Vec<(u32, u32)> = if overlap && !cores.is_empty() {
+            vec![(cores[0], cores.len() as u32)]
+        } else {
+            cores.iter().map(|&c| (c, 1)).collect()
+        };
+        run.jobs_left = groups.len();
         run.steps = steps;
+        run.issue_after = issue_after;
         run.buffer_peak = buffer_peak;
         run.overlap = overlap;
         run.host_floor = t + cost.host_overhead_cycles;
         run.working_set = buffer_peak * k;
         self.working_total += run.working_set;
         self.note_onchip(t as f64);
-        for &c in &cores {
+        for (c, weight) in groups {
             let j = self.jobs.len();
             let n = self.runs[op].steps.len();
             self.jobs.push(Job {
                 op,
                 core: c,
+                weight,
                 state: vec![0; n],
                 next: 0,
                 computing: false,
@@ -600,8 +487,12 @@ impl<'a> Sim<'a> {
                 pending_stores: 0,
                 done: false,
             });
-            for i in 0..n.min(self.depth) {
-                self.issue_load(j, i, t);
+            for (i, tr) in triggers.iter().enumerate() {
+                for (x, trig) in tr.iter().enumerate() {
+                    if trig.is_none() {
+                        self.issue_load(j, i, x, t, t);
+                    }
+                }
             }
             if overlap {
                 // A kernel's reads and writes stream while it computes.
@@ -612,77 +503,6 @@ impl<'a> Sim<'a> {
             self.try_compute(j, t);
             self.check_job_done(j, t);
         }
-    }
-
-    /// Usable bytes of one core's activation buffer for one tile.
-    fn usable_activation_bytes(&self) -> f64 {
-        let cap = match &self.arch.memory.core_buffers {
-            CoreBuffers::Unified { buffer } => buffer.capacity_kib * 1024.0,
-            CoreBuffers::Split { ifmap, .. } => ifmap.capacity_kib * 1024.0,
-        };
-        cap / self.depth as f64
-    }
-
-    /// Turns a plan's relative shares into bytes and busy cycles for one of `k` cores.
-    fn step_work(
-        &self,
-        cost: &OpCost,
-        plan: &StepPlan,
-        loads: [f64; 2],
-        bias: f64,
-        stores: f64,
-        k: f64,
-    ) -> Vec<StepWork> {
-        let n = plan.steps.len();
-        let sum = |f: fn(&super::tiles::Step) -> f64| -> f64 { plan.steps.iter().map(f).sum() };
-        let (sa, sb, sc) = (sum(|s| s.a), sum(|s| s.b), sum(|s| s.c));
-        let total_cycles: u64 = plan.steps.iter().map(|s| s.cycles).sum();
-        let tr = &cost.traffic;
-        let sram = [
-            tr.ifmap_sram_bytes / k,
-            tr.filter_sram_bytes / k,
-            tr.ofmap_sram_bytes / k,
-        ];
-        let share = |part: f64, whole: f64, total: f64, first: bool| -> f64 {
-            if total <= 0.0 {
-                0.0
-            } else if whole > 0.0 {
-                total / k * part / whole
-            } else if first {
-                total / k
-            } else {
-                0.0
-            }
-        };
-        plan.steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let frac = if total_cycles > 0 {
-                    s.cycles as f64 / total_cycles as f64
-                } else {
-                    1.0 / n as f64
-                };
-                let sram_cycles = if self.unified {
-                    ceil_cycles((sram[0] + sram[1] + sram[2]) * frac / self.sram_bpc[0])
-                } else {
-                    (0..3)
-                        .map(|b| ceil_cycles(sram[b] * frac / self.sram_bpc[b]))
-                        .max()
-                        .unwrap_or(0)
-                };
-                let load = share(s.a, sa, loads[0], i == 0)
-                    + share(s.b, sb, loads[1], i == 0)
-                    + if i == 0 { bias / k } else { 0.0 };
-                let store = share(s.c, sc, stores, i + 1 == n);
-                StepWork {
-                    load,
-                    store,
-                    cycles: s.cycles,
-                    busy: s.cycles.max(sram_cycles),
-                }
-            })
-            .collect()
     }
 
     fn complete_op(&mut self, op: OpId, t: u64) {
@@ -703,13 +523,7 @@ impl<'a> Sim<'a> {
             self.working_total -= run.working_set;
         }
         if !view {
-            for &i in &o.inputs {
-                let r = self.root[i];
-                self.consumers_left[r] -= 1;
-                if self.consumers_left[r] == 0 && self.resident[r] {
-                    self.budget_free += self.w.tensors[r].bytes() as f64;
-                }
-            }
+            self.residency.release_inputs(self.w, op);
             self.note_onchip(t as f64);
         }
         self.ops_done += 1;
@@ -735,7 +549,7 @@ impl<'a> Sim<'a> {
     }
 
     fn note_onchip(&mut self, t: f64) {
-        let resident = self.budget - self.budget_free;
+        let resident = self.residency.resident_bytes();
         let total = resident + self.working_total;
         if total > self.onchip_peak {
             self.onchip_peak = total;
@@ -756,12 +570,15 @@ impl<'a> Sim<'a> {
 
     // ---- Steps -----------------------------------------------------------------------
 
-    fn issue_load(&mut self, j: usize, i: usize, t: u64) {
-        let bytes = self.runs[self.jobs[j].op].steps[i].load;
+    /// Issues step `i`'s load of operand `x` at `t`; its data streams no earlier than
+    /// `slot_free` (when the buffer slot it fills is released).
+    fn issue_load(&mut self, j: usize, i: usize, x: usize, t: u64, slot_free: u64) {
+        let bytes = self.runs[self.jobs[j].op].steps[i].load[x];
         if bytes > 0.0 {
-            self.issue_flow(j, i, false, bytes, t as f64);
+            let ready = (t as f64 + self.latency_cycles).max(slot_free as f64);
+            self.issue_flow(j, i, false, x as u8, bytes, t as f64, ready);
         } else {
-            self.jobs[j].state[i] |= LOADED;
+            self.jobs[j].state[i] |= if x == 0 { LOADED_A } else { LOADED_B };
         }
     }
 
@@ -769,7 +586,8 @@ impl<'a> Sim<'a> {
         let bytes = self.runs[self.jobs[j].op].steps[i].store;
         if bytes > 0.0 {
             self.jobs[j].pending_stores += 1;
-            self.issue_flow(j, i, true, bytes, t as f64);
+            let ready = t as f64 + self.latency_cycles;
+            self.issue_flow(j, i, true, 0, bytes, t as f64, ready);
         } else {
             self.jobs[j].state[i] |= STORED;
         }
@@ -784,7 +602,8 @@ impl<'a> Sim<'a> {
         }
         let overlap = self.runs[job.op].overlap;
         if !overlap
-            && (job.state[i] & LOADED == 0 || (i >= depth && job.state[i - depth] & STORED == 0))
+            && (job.state[i] & LOADED != LOADED
+                || (i >= depth && job.state[i - depth] & STORED == 0))
         {
             return;
         }
@@ -793,17 +612,27 @@ impl<'a> Sim<'a> {
         job.stall_dram += t - job.idle_since;
         job.stall_sram += step.busy - step.cycles;
         job.computing = true;
-        if let Some(tr) = &mut self.trace {
-            tr.spans.push(Span {
-                track: unit_track(self.costs[job.op].unit, job.core),
-                kind: SpanKind::Tile(i as u32),
-                op: job.op,
-                start: t as f64,
-                end: (t + step.busy) as f64,
-                bytes: 0.0,
-            });
+        if self.trace.is_some() {
+            let (op, unit) = (job.op, self.costs[job.op].unit);
+            for c in self.job_cores(j) {
+                self.span(Span {
+                    track: unit_track(unit, c),
+                    kind: SpanKind::Tile(i as u32),
+                    op,
+                    start: t as f64,
+                    end: (t + step.busy) as f64,
+                    bytes: 0.0,
+                });
+            }
         }
         self.q.push((t + step.busy) as f64, Ev::ComputeDone(j));
+        // Prefetches into the slots this step frees: their requests go out now, so the
+        // latency passes while the step computes; their data streams once it is done.
+        let op = self.jobs[j].op;
+        for k in 0..self.runs[op].issue_after[i].len() {
+            let (s, x) = self.runs[op].issue_after[i][k];
+            self.issue_load(j, s as usize, x as usize, t, t + step.busy);
+        }
     }
 
     fn compute_done(&mut self, j: usize, t: u64) {
@@ -817,10 +646,6 @@ impl<'a> Sim<'a> {
         if !self.runs[self.jobs[j].op].overlap {
             self.issue_store(j, i, t);
         }
-        let n = self.jobs[j].state.len();
-        if i + self.depth < n {
-            self.issue_load(j, i + self.depth, t);
-        }
         self.try_compute(j, t);
         self.check_job_done(j, t);
     }
@@ -831,22 +656,25 @@ impl<'a> Sim<'a> {
             || job.computing
             || job.next < job.state.len()
             || job.pending_stores > 0
-            || job.state.iter().any(|s| s & LOADED == 0)
+            || job.state.iter().any(|s| s & LOADED != LOADED)
         {
             return;
         }
         job.done = true;
         job.stall_dram += t - job.idle_since;
-        let (op, core, dram, sram) = (job.op, job.core, job.stall_dram, job.stall_sram);
-        if let Some(tr) = &mut self.trace {
-            tr.spans.push(Span {
-                track: unit_track(self.costs[op].unit, core),
-                kind: SpanKind::Op,
-                op,
-                start: self.runs[op].start as f64,
-                end: t.max(self.runs[op].host_floor) as f64,
-                bytes: 0.0,
-            });
+        let (op, dram, sram) = (job.op, job.stall_dram, job.stall_sram);
+        if self.trace.is_some() {
+            let (start, end) = (self.runs[op].start, t.max(self.runs[op].host_floor));
+            for c in self.job_cores(j) {
+                self.span(Span {
+                    track: unit_track(self.costs[op].unit, c),
+                    kind: SpanKind::Op,
+                    op,
+                    start: start as f64,
+                    end: end as f64,
+                    bytes: 0.0,
+                });
+            }
         }
         let run = &mut self.runs[op];
         if run.last_job_end.is_none_or(|e| t > e) {
@@ -869,7 +697,20 @@ impl<'a> Sim<'a> {
 
     // ---- DMA and the DRAM channel ----------------------------------------------------
 
-    fn issue_flow(&mut self, job: usize, step: usize, store: bool, bytes: f64, t: f64) {
+    /// Queues a transfer on the job's least-loaded DMA engine at `t`; its data may stream
+    /// from `ready_at` (its request latency elapsed, and for a prefetch its buffer slot
+    /// free).
+    #[allow(clippy::too_many_arguments)]
+    fn issue_flow(
+        &mut self,
+        job: usize,
+        step: usize,
+        store: bool,
+        operand: u8,
+        bytes: f64,
+        t: f64,
+        ready_at: f64,
+    ) {
         let core = self.jobs[job].core as usize;
         let per = self.arch.memory.dma_engines_per_core.max(1) as usize;
         let dma = (core * per..core * per + per)
@@ -880,32 +721,36 @@ impl<'a> Sim<'a> {
             job,
             step,
             store,
+            operand,
             bytes,
             dma,
             t_data: t,
-            ready: self.latency_cycles <= 0.0,
+            ready: ready_at <= t,
         });
-        self.streams.push(Stream { remaining: bytes });
+        self.streams.push(Stream {
+            remaining: bytes,
+            weight: self.jobs[job].weight,
+        });
         self.dmas[dma].queue.push_back(id);
         self.dmas[dma].load += 1;
-        if self.latency_cycles > 0.0 {
-            self.q.push(t + self.latency_cycles, Ev::LatencyDone(id));
+        if ready_at > t {
+            self.q.push(ready_at, Ev::LatencyDone(id));
         }
         self.pump(dma, t);
     }
 
-    /// Starts streaming the engine's oldest transfer when the engine is idle and that
-    /// transfer's request latency has elapsed.
+    /// Starts streaming the engine's oldest ready transfer when the engine is idle.
     fn pump(&mut self, d: usize, t: f64) {
         let dma = &mut self.dmas[d];
         if dma.active.is_some() {
             return;
         }
-        if let Some(&f) = dma.queue.front() {
-            if self.flows[f].ready {
-                dma.queue.pop_front();
-                self.activate(d, f, t);
-            }
+        // The oldest transfer whose data may stream: a prefetch waiting for its buffer
+        // slot does not hold up transfers queued behind it.
+        let flows = &self.flows;
+        if let Some(pos) = dma.queue.iter().position(|&f| flows[f].ready) {
+            let f = dma.queue.remove(pos).expect("position in queue");
+            self.activate(d, f, t);
         }
     }
 
@@ -929,24 +774,32 @@ impl<'a> Sim<'a> {
             self.dmas[d].active = None;
             self.dmas[d].load -= 1;
             self.pump(d, t);
-            if let Some(tr) = &mut self.trace {
+            if self.trace.is_some() {
                 let fl = &self.flows[f];
                 let per = self.arch.memory.dma_engines_per_core.max(1) as usize;
-                tr.spans.push(Span {
-                    track: Track::Dma {
-                        core: (d / per) as u32,
-                        engine: (d % per) as u32,
-                    },
-                    kind: if fl.store {
+                let (kind, op, start, bytes) = (
+                    if fl.store {
                         SpanKind::Store
                     } else {
                         SpanKind::Load
                     },
-                    op: self.jobs[fl.job].op,
-                    start: fl.t_data,
-                    end: t,
-                    bytes: fl.bytes,
-                });
+                    self.jobs[fl.job].op,
+                    fl.t_data,
+                    fl.bytes,
+                );
+                for c in self.job_cores(fl.job) {
+                    self.span(Span {
+                        track: Track::Dma {
+                            core: c,
+                            engine: (d % per) as u32,
+                        },
+                        kind,
+                        op,
+                        start,
+                        end: t,
+                        bytes,
+                    });
+                }
             }
             self.q.push(ceil_cycles(t) as f64, Ev::Delivered(f));
         }
@@ -956,15 +809,33 @@ impl<'a> Sim<'a> {
     }
 
     fn delivered(&mut self, f: usize, t: u64) {
-        let (j, i, store) = (self.flows[f].job, self.flows[f].step, self.flows[f].store);
+        let fl = &self.flows[f];
+        let (j, i, store, x) = (fl.job, fl.step, fl.store, fl.operand);
         if store {
             self.jobs[j].state[i] |= STORED;
             self.jobs[j].pending_stores -= 1;
         } else {
-            self.jobs[j].state[i] |= LOADED;
+            self.jobs[j].state[i] |= if x == 0 { LOADED_A } else { LOADED_B };
         }
         self.try_compute(j, t);
         self.check_job_done(j, t);
+    }
+
+    /// The cores job `j` stands for.
+    fn job_cores(&self, j: usize) -> Vec<u32> {
+        let job = &self.jobs[j];
+        if job.weight > 1 {
+            self.runs[job.op].cores.clone()
+        } else {
+            vec![job.core]
+        }
+    }
+
+    /// Records a trace span (when tracing).
+    fn span(&mut self, s: Span) {
+        if let Some(tr) = &mut self.trace {
+            tr.spans.push(s);
+        }
     }
 
     // ---- Result ----------------------------------------------------------------------
@@ -1041,26 +912,10 @@ impl<'a> Sim<'a> {
     }
 }
 
-fn is_view(kind: OpKind) -> bool {
-    matches!(kind, OpKind::Reshape | OpKind::Flatten)
-}
-
 fn unit_track(unit: Unit, core: u32) -> Track {
     if unit == Unit::Array {
         Track::Array(core)
     } else {
         Track::Vector(core)
-    }
-}
-
-fn single_step(cycles: u64) -> StepPlan {
-    StepPlan {
-        steps: vec![super::tiles::Step {
-            cycles,
-            a: 1.0,
-            b: 1.0,
-            c: 1.0,
-        }],
-        block: None,
     }
 }

@@ -10,8 +10,10 @@ pub mod analytic;
 mod channel;
 pub mod event;
 mod queue;
+mod residency;
 mod sched;
 pub mod static_energy;
+mod steps;
 pub mod tiles;
 pub mod trace;
 
@@ -160,7 +162,7 @@ pub fn simulate_with(
     options: &SimOptions,
 ) -> Timeline {
     match engine {
-        Engine::Analytic => analytic::run(workload, arch, costs),
+        Engine::Analytic => analytic::run(workload, arch, costs, options),
         Engine::Event => event::run(workload, arch, costs, options),
     }
 }

@@ -1,0 +1,175 @@
+//! The two engines on single ops (issue #13 item 5): they share the mapping, the steps,
+//! the traffic and the on-chip retention, so on one GEMM or conv they differ only by how
+//! the event engine overlaps loads, compute and stores against the analytic engine's
+//! closed form of the same pipeline (first loads, busy steps, last store; or all bytes at
+//! the bandwidth, then the last step). Checked on systolic WS/OS/IS arrays, a tensor-core
+//! array and the GPU presets at several sizes: within 2 % except the known gaps listed in
+//! `KNOWN_GAPS` (bounded, so they cannot grow unnoticed).
+
+mod engine_util;
+
+use accelsim::sim::Engine;
+use accelsim::workload::Workload;
+use engine_util::*;
+use serde_json::{json, Value};
+
+fn preset(name: &str) -> Value {
+    let path = format!("{}/arch_configs/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn conv_workload(c: u64, hw: u64, k: u64, r: u64, stride: u64, format: &str) -> Workload {
+    workload_json(&json!({
+        "name": format!("conv_{c}_{hw}_{k}_{r}"),
+        "inputs": [ { "name": "x", "shape": [1, c, hw, hw], "format": format } ],
+        "ops": [ { "name": "c", "op": "conv2d", "inputs": ["x"], "output": "y",
+                   "out_channels": k, "kernel": [r, r], "stride": [stride, stride],
+                   "padding": [r / 2, r / 2], "precision": format } ]
+    }))
+}
+
+fn gemm(m: u64, n: u64, k: u64, format: &str) -> Workload {
+    workload_json(&json!({
+        "name": format!("gemm_{m}x{n}x{k}"),
+        "inputs": [ { "name": "x", "shape": [m, k], "format": format } ],
+        "ops": [ { "name": "g", "op": "matmul", "inputs": ["x"], "output": "y",
+                   "out_features": n, "precision": format } ]
+    }))
+}
+
+/// (label, arch JSON, operand format).
+fn archs() -> Vec<(String, Value, &'static str)> {
+    let mut v = Vec::new();
+    for df in ["ws", "os", "is"] {
+        let mut a = base_arch();
+        set(&mut a, "array.dataflow", json!(df));
+        v.push((format!("32x32 {df}"), a, "int8"));
+    }
+    let mut big = base_arch();
+    set(&mut big, "array.rows", json!(128));
+    set(&mut big, "array.cols", json!(128));
+    set(&mut big, "array.dataflow", json!("ws"));
+    set(&mut big, "memory.dram.bandwidth_gbps", json!(64.0));
+    v.push(("128x128 ws".into(), big, "int8"));
+    for p in ["edge_npu_32x32", "scalesim_32x32", "tpu_v1", "eyeriss"] {
+        v.push((p.into(), preset(p), "int8"));
+    }
+    v.push((
+        "tensor_core_edge".into(),
+        preset("tensor_core_edge"),
+        "fp16",
+    ));
+    v.push(("h100_sxm".into(), preset("h100_sxm"), "fp16"));
+    v.push(("a100_sxm".into(), preset("a100_sxm"), "fp16"));
+    v
+}
+
+fn shapes(format: &str) -> Vec<(String, Workload)> {
+    let mut v = Vec::new();
+    for (m, n, k) in [
+        (64, 64, 64),
+        (256, 256, 256),
+        (512, 1024, 256),
+        (1024, 1024, 1024),
+        (2048, 512, 2048),
+        (1, 4096, 4096),
+        (4096, 4096, 64),
+    ] {
+        v.push((format!("gemm {m}x{n}x{k}"), gemm(m, n, k, format)));
+    }
+    for (c, hw, k, r, s) in [(64, 56, 64, 3, 1), (3, 224, 64, 7, 2), (256, 14, 512, 1, 1)] {
+        v.push((
+            format!("conv {c}x{hw}² → {k}, {r}×{r}/{s}"),
+            conv_workload(c, hw, k, r, s, format),
+        ));
+    }
+    v
+}
+
+/// (arch label, shape label, largest gap): points where the event engine's pipeline does
+/// not reach the closed form (coarse 2–4-step plans whose DMA order leaves the channel
+/// idle, four cores on one channel). Measured 2026-12-03.
+const KNOWN_GAPS: &[(&str, &str, f64)] = &[
+    ("scalesim_32x32", "gemm 64x64x64", 0.07),
+    ("tpu_v1", "gemm 2048x512x2048", 0.11),
+    ("tpu_v1", "conv 64x56² → 64, 3×3/1", 0.05),
+    ("tpu_v1", "conv 3x224² → 64, 7×7/2", 0.03),
+    ("tensor_core_edge", "gemm 256x256x256", 0.04),
+    ("tensor_core_edge", "gemm 1024x1024x1024", 0.08),
+    ("tensor_core_edge", "gemm 2048x512x2048", 0.09),
+    ("tensor_core_edge", "conv 3x224² → 64, 7×7/2", 0.05),
+    ("tensor_core_edge", "conv 256x14² → 512, 1×1/1", 0.04),
+];
+
+#[test]
+fn event_engine_within_two_percent_of_analytic_on_single_ops() {
+    let mut failures = Vec::new();
+    let mut rows = Vec::new();
+    let mut worst: f64 = 0.0;
+    for (label, spec, format) in archs() {
+        let a = arch(&spec);
+        for (name, w) in shapes(format) {
+            let an = accelsim::run(&w, &a, Engine::Analytic);
+            let ev = accelsim::run(&w, &a, Engine::Event);
+            let (Ok(an), Ok(ev)) = (an, ev) else {
+                continue; // format not supported by this arch
+            };
+            let (ca, ce) = (an.summary.cycles as f64, ev.summary.cycles as f64);
+            let gap = ce / ca - 1.0;
+            worst = worst.max(gap.abs());
+            let row = format!(
+                "{label:>16} {name:<28} analytic {ca:>12} event {ce:>12} {:+.3}%",
+                100.0 * gap
+            );
+            let limit = KNOWN_GAPS
+                .iter()
+                .find(|(a, n, _)| *a == label && *n == name)
+                .map_or(0.02, |g| g.2);
+            if gap.abs() > limit {
+                failures.push(row.clone());
+            }
+            rows.push(row);
+        }
+    }
+    println!("{}", rows.join("\n"));
+    println!("largest gap {:.3}%", 100.0 * worst);
+    assert!(rows.len() >= 80, "too few points ran: {}", rows.len());
+    assert!(
+        failures.is_empty(),
+        "engines disagree:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// On a chain of GEMMs both engines keep the same activations on chip (one retention
+/// module decides for both), so they move the same DRAM bytes, op by op, and the analytic
+/// engine no longer charges a DRAM round trip the event engine avoids.
+#[test]
+fn both_engines_keep_the_same_activations_on_chip() {
+    for (name, wl) in [
+        ("edge_npu_32x32", "tiny_cnn"),
+        ("tpu_v1", "mlp6"),
+        ("tensor_core_edge", "mlp6"),
+        ("tpu_v1", "resnet50"),
+    ] {
+        let (a, w) = (arch(&preset(name)), workload(wl));
+        let an = run(&w, &a, Engine::Analytic);
+        let ev = run(&w, &a, Engine::Event);
+        let kept: f64 = an.layers.iter().map(|l| l.kept_on_chip_bytes).sum();
+        assert!(kept > 0.0, "{name}: nothing kept on chip");
+        for (x, y) in an.layers.iter().zip(&ev.layers) {
+            assert_eq!(x.output_on_chip, y.output_on_chip, "{name} {}", x.name);
+            assert!(
+                (x.dram_bytes - y.dram_bytes).abs() <= 1e-9 * x.dram_bytes.max(1.0),
+                "{name} {}: analytic {} event {}",
+                x.name,
+                x.dram_bytes,
+                y.dram_bytes
+            );
+        }
+        assert!(
+            (an.summary.dram_bytes - ev.summary.dram_bytes).abs() <= 1e-9 * an.summary.dram_bytes,
+            "{name}"
+        );
+    }
+}
