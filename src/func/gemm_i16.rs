@@ -251,7 +251,7 @@ fn pack_a(a: &[i32], d: &Dims, ap: &mut [u32]) -> bool {
     let range = |(t, chunk): (usize, &mut [u32])| {
         let mut r = EMPTY;
         for (i, blk) in chunk.chunks_mut(block_len).enumerate() {
-            r = merge(r, pack_a_block(a, d, t * per_task + i, blk));
+            r = merge(r, pack_a_block_dispatch(a, d, t * per_task + i, blk));
         }
         r
     };
@@ -266,11 +266,39 @@ fn pack_a(a: &[i32], d: &Dims, ap: &mut [u32]) -> bool {
     fits16(r)
 }
 
+fn pack_a_block_dispatch(a: &[i32], d: &Dims, ib: usize, blk: &mut [u32]) -> Range {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: AVX2 was detected at run time.
+        return unsafe { pack_a_block_avx2(a, d, ib, blk) };
+    }
+    pack_a_block(a, d, ib, blk)
+}
+
+/// [`pack_a_block`] compiled for AVX2 (the range fold vectorises).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn pack_a_block_avx2(a: &[i32], d: &Dims, ib: usize, blk: &mut [u32]) -> Range {
+    pack_a_block(a, d, ib, blk)
+}
+
 /// One micro-panel of A: rows `[ib·MR, ib·MR + MR)` as `[k pair][MR]` words.
+#[inline(always)]
 fn pack_a_block(a: &[i32], d: &Dims, ib: usize, blk: &mut [u32]) -> Range {
     let (m, k, kp) = (d.m, d.k, d.kp);
     let i0 = ib * MR;
     let rows = MR.min(m - i0);
+    if rows == MR && k % 2 == 0 {
+        // Full block, no padding: six row streams, sequential writes.
+        let src: [&[i32]; MR] = std::array::from_fn(|r| &a[(i0 + r) * k..(i0 + r + 1) * k]);
+        for (p, dst) in blk.chunks_exact_mut(MR).enumerate() {
+            for r in 0..MR {
+                dst[r] = word(src[r][2 * p], src[r][2 * p + 1]);
+            }
+        }
+        let r = src.iter().fold(EMPTY, |acc, row| merge(acc, range_of(row)));
+        return r;
+    }
     let (mut lo, mut hi) = EMPTY;
     if rows < MR {
         blk.fill(0);
@@ -291,6 +319,12 @@ fn pack_a_block(a: &[i32], d: &Dims, ib: usize, blk: &mut [u32]) -> Range {
         }
     }
     (lo, hi)
+}
+
+/// The (min, max) of values (a vectorisable fold).
+#[inline(always)]
+fn range_of(v: &[i32]) -> Range {
+    v.iter().fold(EMPTY, |(lo, hi), &x| (lo.min(x), hi.max(x)))
 }
 
 /// Rows per rayon task: a multiple of MR, at most [`MC_MAX`], with the task count a
@@ -573,17 +607,27 @@ mod phase_times {
     #[test]
     #[ignore]
     fn phase_times() {
-        for n in [512usize, 1024] {
+        let shapes: Vec<(usize, usize, usize)> = std::env::var("SHAPES")
+            .map(|v| {
+                v.split(',')
+                    .map(|t| {
+                        let x: Vec<usize> = t.split('x').map(|u| u.parse().unwrap()).collect();
+                        (x[0], x[1], x[2])
+                    })
+                    .collect()
+            })
+            .unwrap_or(vec![(512, 512, 512), (1024, 1024, 1024)]);
+        for (m, n, k) in shapes {
             let mut s = crate::numerics::SplitMix64::new(1);
-            let a: Vec<i32> = (0..n * n)
+            let a: Vec<i32> = (0..m * k)
                 .map(|_| (s.next_u64() % 256) as i32 - 128)
                 .collect();
-            let b: Vec<i32> = (0..n * n)
+            let b: Vec<i32> = (0..k * n)
                 .map(|_| (s.next_u64() % 256) as i32 - 128)
                 .collect();
-            let d = Dims::new(n, n, n);
+            let d = Dims::new(m, n, k);
             let (mut ap, mut bp) = (vec![0u32; d.a_len()], vec![0u32; d.b_len()]);
-            let mut c = vec![0i32; n * n];
+            let mut c = vec![0i32; m * n];
             let mut best = [f64::MAX; 5];
             for _ in 0..15 {
                 let t = Instant::now();
@@ -593,10 +637,10 @@ mod phase_times {
                 let t2 = Instant::now();
                 multiply(&ap, &bp, &mut c, &d);
                 let t3 = Instant::now();
-                let v = vec![0i32; n * n];
+                let v = vec![0i32; m * n];
                 std::hint::black_box(&v);
                 let t4 = Instant::now();
-                std::hint::black_box(gemm_i16_checked(&a, &b, n, n, n));
+                std::hint::black_box(gemm_i16_checked(&a, &b, m, n, k));
                 let t5 = Instant::now();
                 for (x, y) in best
                     .iter_mut()
@@ -605,9 +649,9 @@ mod phase_times {
                     *x = x.min(y.as_secs_f64() * 1e3);
                 }
             }
-            let g = |ms: f64| (n * n * n) as f64 / ms / 1e6;
+            let g = |ms: f64| (m * n * k) as f64 / ms / 1e6;
             println!(
-                "{n}: pack_a {:.3} ms, pack_b {:.3} ms, multiply {:.3} ms ({:.1} GMAC/s), alloc C {:.3} ms, whole {:.3} ms ({:.1} GMAC/s)",
+                "{m}x{n}x{k}: pack_a {:.3} ms, pack_b {:.3} ms, multiply {:.3} ms ({:.1} GMAC/s), alloc C {:.3} ms, whole {:.3} ms ({:.1} GMAC/s)",
                 best[0], best[1], best[2], g(best[2]), best[3], best[4], g(best[4])
             );
         }
