@@ -77,10 +77,7 @@ pub struct MergeArgs {
 }
 
 fn dse_err(e: DseError) -> CliError {
-    match e {
-        DseError::Input(e) => CliError::bad_input(e.to_string()),
-        DseError::Io(m) => CliError::failure(m),
-    }
+    CliError::from_error(e)
 }
 
 fn parse_objectives(
@@ -105,7 +102,7 @@ fn stdout(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::failure(format!("cannot write to stdout: {e}")))
+            Err(CliError::io(format!("cannot write to stdout: {e}"), e))
         }
         _ => Ok(()),
     }
@@ -146,7 +143,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         .spec
         .as_ref()
         .ok_or_else(|| CliError::bad_input("expected a sweep file"))?;
-    let sweep = Sweep::load(path).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let sweep = Sweep::load(path).map_err(CliError::from_error)?;
     let objectives = parse_objectives(&args.pareto, sweep.has_accuracy())?
         .unwrap_or_else(|| sweep.pareto().to_vec());
     for n in sweep.notes() {

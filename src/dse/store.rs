@@ -123,7 +123,7 @@ pub fn objectives_out(objs: &[Objective]) -> Vec<ManifestObjective> {
 }
 
 fn io_err(path: &Path, what: &str, e: std::io::Error) -> DseError {
-    DseError::Io(format!("{}: cannot {what}: {e}", path.display()))
+    DseError::io(format!("{}: cannot {what}: {e}", path.display()), e)
 }
 
 /// Writes a file atomically ([`crate::fsio::write_atomic`]).
@@ -369,7 +369,7 @@ impl OutDir {
             let mut f = self
                 .partial
                 .lock()
-                .map_err(|_| DseError::Io("partial file lock poisoned".into()))?;
+                .map_err(|_| DseError::failure("partial file lock poisoned"))?;
             writeln!(f, "{line}")
                 .and_then(|_| f.flush())
                 .map_err(|e| io_err(&self.dir.join(PARTIAL), "write", e))?;
@@ -385,7 +385,7 @@ impl OutDir {
         let rows: Vec<Row> = self
             .rows
             .into_inner()
-            .map_err(|_| DseError::Io("rows lock poisoned".into()))?
+            .map_err(|_| DseError::failure("rows lock poisoned"))?
             .into_values()
             .collect();
         drop(self.partial);
