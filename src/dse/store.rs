@@ -400,6 +400,53 @@ impl OutDir {
     }
 }
 
+/// The shards cover the sweep exactly once: same split, no shard twice, none missing.
+fn check_coverage(manifests: &[(PathBuf, Manifest)]) -> Result<(), DseError> {
+    let parse = |m: &Manifest| -> Shard {
+        m.shard
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(Shard::WHOLE)
+    };
+    let count = parse(&manifests[0].1).count;
+    let mut seen: BTreeMap<u64, &Path> = BTreeMap::new();
+    for (dir, m) in manifests {
+        let s = parse(m);
+        if s.count != count {
+            return Err(DseError::Input(InputError::at(
+                "$",
+                format!(
+                    "{} is shard {s} but {} is shard {}; all shards must split the sweep the same way",
+                    dir.display(),
+                    manifests[0].0.display(),
+                    parse(&manifests[0].1)
+                ),
+            )));
+        }
+        if let Some(prev) = seen.insert(s.index, dir) {
+            return Err(DseError::Input(InputError::at(
+                "$",
+                format!(
+                    "shard {s} appears twice: {} and {}",
+                    prev.display(),
+                    dir.display()
+                ),
+            )));
+        }
+    }
+    let missing: Vec<String> = (0..count)
+        .filter(|k| !seen.contains_key(k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(DseError::Input(InputError::at(
+            "$",
+            format!("missing shards: {}", missing.join(", ")),
+        )));
+    }
+    Ok(())
+}
+
 /// Merges finished shard folders into `out`: checks they belong to the same sweep and
 /// cover every shard exactly once, combines their rows, recomputes the Pareto front
 /// (`objectives`, default: the manifest's) and writes the final files and a whole-sweep
@@ -470,49 +517,7 @@ pub fn merge(
         }
         manifests.push((dir.clone(), m));
     }
-    // Shard coverage.
-    let parse = |m: &Manifest| -> Shard {
-        m.shard
-            .as_deref()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(Shard::WHOLE)
-    };
-    let count = parse(&manifests[0].1).count;
-    let mut seen: BTreeMap<u64, &Path> = BTreeMap::new();
-    for (dir, m) in &manifests {
-        let s = parse(m);
-        if s.count != count {
-            return Err(DseError::Input(InputError::at(
-                "$",
-                format!(
-                    "{} is shard {s} but {} is shard {}; all shards must split the sweep the same way",
-                    dir.display(),
-                    manifests[0].0.display(),
-                    parse(&manifests[0].1)
-                ),
-            )));
-        }
-        if let Some(prev) = seen.insert(s.index, dir) {
-            return Err(DseError::Input(InputError::at(
-                "$",
-                format!(
-                    "shard {s} appears twice: {} and {}",
-                    prev.display(),
-                    dir.display()
-                ),
-            )));
-        }
-    }
-    let missing: Vec<String> = (0..count)
-        .filter(|k| !seen.contains_key(k))
-        .map(|k| format!("{k}/{count}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(DseError::Input(InputError::at(
-            "$",
-            format!("missing shards: {}", missing.join(", ")),
-        )));
-    }
+    check_coverage(&manifests)?;
     let first = manifests[0].1.clone();
     let mut rows: BTreeMap<u64, Row> = BTreeMap::new();
     for (dir, m) in &manifests {
