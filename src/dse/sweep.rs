@@ -576,7 +576,7 @@ impl Sweep {
             Ok(s) => s,
             Err(e) => return fail(m, source, format!("at {}: {}", e.json_path, e.message)),
         };
-        if let Err(e) = eval.report(&wl).check_figures() {
+        if let Err(e) = eval.check_figures(&wl) {
             return fail(m, source, format!("at {}: {}", e.json_path, e.message));
         }
         metrics::fill_from_run(&mut m, &eval);

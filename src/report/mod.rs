@@ -1,7 +1,7 @@
 //! The [`Report`] of one run and its renderers (table, JSON, CSV). Knows how to present
 //! numbers, not how they were computed.
 
-mod checks;
+pub(crate) mod checks;
 mod csv;
 mod log;
 pub mod mapping;
