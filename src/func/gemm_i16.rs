@@ -175,6 +175,8 @@ fn block_portable(
     kp: usize,
     np: usize,
 ) {
+    debug_assert!(ap.len() >= rows * kp && c.len() >= rows * n);
+    debug_assert!(bp.len() >= np * kp * NR * 2 && np * NR >= n);
     for p0 in (0..kp).step_by(KC) {
         let p1 = (p0 + KC).min(kp);
         for jp in 0..np {
@@ -205,6 +207,11 @@ fn block_portable(
     }
 }
 
+/// A block of C rows over every k pair and panel (AVX2), added into C.
+///
+/// # Safety
+/// The CPU must support AVX2. `ap` holds `rows` packed rows of `kp` pairs, `bp` the `np`
+/// packed panels (`np * kp * 32` values), `c` holds `rows` rows of `n` and `np * 16 >= n`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn block_avx2(
@@ -245,6 +252,11 @@ unsafe fn block_avx2(
 const MR_AVX: usize = 6;
 
 /// An `R × 16` block of C over k pairs `p0..p1`, added into C.
+///
+/// # Safety
+/// The CPU must support AVX2. `ap` holds packed rows `i..i + R` of `kp` pairs,
+/// `p0 <= p1 <= kp`, `panel` points to a packed panel of at least `p1 * 32` readable i16s,
+/// and `c` holds rows `i..i + R` of `n` values with `j0 + w <= n`, `w <= 16`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
@@ -262,6 +274,8 @@ unsafe fn micro_avx2<const R: usize>(
     w: usize,
 ) {
     use std::arch::x86_64::*;
+    debug_assert!((i + R) * kp <= ap.len() && p0 <= p1 && p1 <= kp);
+    debug_assert!(j0 + w <= n && w <= NR && (i + R) * n <= c.len());
     let a = ap.as_ptr().add(i * kp);
     let mut lo = [_mm256_setzero_si256(); R];
     let mut hi = [_mm256_setzero_si256(); R];
