@@ -254,6 +254,17 @@ fn node_err(node: &OnnxNode, detail: impl Into<String>) -> OnnxError {
     }
 }
 
+/// One node being lowered: the node, its index in the graph, its operator, whether an
+/// unsupported form may become a generic vector op, and its first output's name.
+#[derive(Clone, Copy)]
+struct Lowering<'n> {
+    node: &'n OnnxNode,
+    index: usize,
+    op: Op,
+    allow: bool,
+    out: &'n str,
+}
+
 /// The node's first input (`input #0 is missing` when it has none).
 fn first_input(node: &OnnxNode) -> Result<String, OnnxError> {
     node.input(0)
@@ -523,12 +534,19 @@ impl Builder<'_> {
         {
             return self.unsupported(node, index, allow, "its second output is used");
         }
+        let l = Lowering {
+            node,
+            index,
+            op,
+            allow,
+            out: &out,
+        };
         match op {
             Op::Constant => {
                 let t = constant_tensor(node)?;
                 self.constants.insert(out, t);
             }
-            Op::Identity => self.lower_identity(node, index, op, allow, &out)?,
+            Op::Identity => self.lower_identity(l)?,
             Op::Relu
             | Op::Sigmoid
             | Op::Erf
@@ -536,36 +554,24 @@ impl Builder<'_> {
             | Op::Exp
             | Op::Sqrt
             | Op::Gelu
-            | Op::MsGelu => self.lower_unary(node, index, op, allow, &out)?,
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => {
-                self.lower_binary(node, index, op, allow, &out)?
-            }
-            Op::Clip => self.lower_clip(node, index, op, allow, &out)?,
-            Op::Cast => self.lower_cast(node, index, op, allow, &out)?,
-            Op::Softmax => self.lower_softmax(node, index, op, allow, &out)?,
-            Op::LayerNormalization => self.lower_layernorm(node, index, op, allow, &out)?,
-            Op::Flatten => self.lower_flatten(node, index, op, allow, &out)?,
-            Op::Reshape => self.lower_reshape(node, index, op, allow, &out)?,
-            Op::Transpose => self.lower_transpose(node, index, op, allow, &out)?,
-            Op::Concat => self.lower_concat(node, index, op, allow, &out)?,
-            Op::MaxPool | Op::AveragePool => self.lower_pool(node, index, op, allow, &out)?,
-            Op::GlobalAveragePool => self.lower_global_pool(node, index, op, allow, &out)?,
-            Op::MsQLinearGlobalAveragePool => {
-                self.lower_qlinear_global_pool(node, index, op, allow, &out)?
-            }
-            Op::MsQLinearAdd | Op::MsQLinearMul => {
-                self.lower_qlinear_binary(node, index, op, allow, &out)?
-            }
-            Op::QuantizeLinear | Op::MsQuantizeLinear => {
-                self.lower_quantize(node, index, op, allow, &out)?
-            }
-            Op::DequantizeLinear | Op::MsDequantizeLinear => {
-                self.lower_dequantize(node, index, op, allow, &out)?
-            }
-            Op::MatMul | Op::MatMulInteger | Op::QLinearMatMul => {
-                self.lower_matmul(node, index, op, allow, &out)?
-            }
-            Op::Gemm | Op::MsQGemm => self.lower_gemm(node, index, op, allow, &out)?,
+            | Op::MsGelu => self.lower_unary(l)?,
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => self.lower_binary(l)?,
+            Op::Clip => self.lower_clip(l)?,
+            Op::Cast => self.lower_cast(l)?,
+            Op::Softmax => self.lower_softmax(l)?,
+            Op::LayerNormalization => self.lower_layernorm(l)?,
+            Op::Flatten => self.lower_flatten(l)?,
+            Op::Reshape => self.lower_reshape(l)?,
+            Op::Transpose => self.lower_transpose(l)?,
+            Op::Concat => self.lower_concat(l)?,
+            Op::MaxPool | Op::AveragePool => self.lower_pool(l)?,
+            Op::GlobalAveragePool => self.lower_global_pool(l)?,
+            Op::MsQLinearGlobalAveragePool => self.lower_qlinear_global_pool(l)?,
+            Op::MsQLinearAdd | Op::MsQLinearMul => self.lower_qlinear_binary(l)?,
+            Op::QuantizeLinear | Op::MsQuantizeLinear => self.lower_quantize(l)?,
+            Op::DequantizeLinear | Op::MsDequantizeLinear => self.lower_dequantize(l)?,
+            Op::MatMul | Op::MatMulInteger | Op::QLinearMatMul => self.lower_matmul(l)?,
+            Op::Gemm | Op::MsQGemm => self.lower_gemm(l)?,
             Op::Conv | Op::ConvInteger | Op::QLinearConv | Op::MsQLinearConv => {
                 self.conv(node, index, op, allow, &out)?;
             }

@@ -4,14 +4,14 @@ use super::*;
 
 impl Builder<'_> {
     /// Unary activations (Relu, Sigmoid, Erf, Tanh, Exp, Sqrt, Gelu).
-    pub(super) fn lower_unary(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        op: Op,
-        allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_unary(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node,
+            index,
+            op,
+            allow,
+            out,
+        } = l;
         if op == Op::Gelu && node.attr_str("approximate", "none")? != "none" {
             return self.unsupported(node, index, allow, "Gelu with approximate='tanh'");
         }
@@ -31,14 +31,14 @@ impl Builder<'_> {
     }
 
     /// Binary elementwise ops (Add, Sub, Mul, Div, Pow).
-    pub(super) fn lower_binary(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        op: Op,
-        _allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_binary(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node,
+            index,
+            op,
+            out,
+            ..
+        } = l;
         let kind = match op {
             Op::Add => OpKind::Add,
             Op::Sub => OpKind::Sub,
@@ -58,14 +58,10 @@ impl Builder<'_> {
     }
 
     /// Clip, its bounds from inputs (opset ≥ 11) or attributes.
-    pub(super) fn lower_clip(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        _allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_clip(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node, index, out, ..
+        } = l;
         let xn = self.operand(&first_input(node)?, node)?;
         let mut o = self.new_op(node, index, OpKind::Clip, vec![xn], out);
         if node.inputs.len() > 1 {
@@ -88,14 +84,10 @@ impl Builder<'_> {
     }
 
     /// Cast to the output value's format.
-    pub(super) fn lower_cast(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        _allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_cast(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node, index, out, ..
+        } = l;
         let xn = self.operand(&first_input(node)?, node)?;
         let mut o = self.new_op(node, index, OpKind::Cast, vec![xn], out);
         o.precision = Some(PrecisionSpec::Block(PrecisionBlock {
@@ -107,14 +99,14 @@ impl Builder<'_> {
     }
 
     /// Softmax over one axis.
-    pub(super) fn lower_softmax(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_softmax(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node,
+            index,
+            allow,
+            out,
+            ..
+        } = l;
         let xs = self.shape(&first_input(node)?, node)?;
         let opset = self.model.opset_version("").unwrap_or(13);
         let axis = node.attr_int("axis", if opset >= 13 { -1 } else { 1 })?;
@@ -136,14 +128,10 @@ impl Builder<'_> {
     }
 
     /// LayerNormalization with optional scale and bias.
-    pub(super) fn lower_layernorm(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        _allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_layernorm(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node, index, out, ..
+        } = l;
         let mut ins = vec![self.operand(&first_input(node)?, node)?];
         for i in 1..3 {
             if let Some(n) = node.input(i) {

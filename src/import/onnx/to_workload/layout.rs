@@ -4,14 +4,10 @@ use super::*;
 
 impl Builder<'_> {
     /// Identity: a reshape to the same shape.
-    pub(super) fn lower_identity(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        _allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_identity(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node, index, out, ..
+        } = l;
         let x = self.operand(&first_input(node)?, node)?;
         let shape = self.shape(out, node)?;
         let mut o = self.new_op(node, index, OpKind::Reshape, vec![x], out);
@@ -21,14 +17,10 @@ impl Builder<'_> {
     }
 
     /// Flatten at an axis.
-    pub(super) fn lower_flatten(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        _allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_flatten(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node, index, out, ..
+        } = l;
         let xn = self.operand(&first_input(node)?, node)?;
         let mut o = self.new_op(node, index, OpKind::Flatten, vec![xn], out);
         o.axis = Some(node.attr_int("axis", 1)?);
@@ -37,14 +29,10 @@ impl Builder<'_> {
     }
 
     /// Reshape to the inferred output shape.
-    pub(super) fn lower_reshape(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        _allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_reshape(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node, index, out, ..
+        } = l;
         let xn = self.operand(&first_input(node)?, node)?;
         let shape = self.shape(out, node)?;
         let mut o = self.new_op(node, index, OpKind::Reshape, vec![xn], out);
@@ -54,14 +42,10 @@ impl Builder<'_> {
     }
 
     /// Transpose (reversed axes by default).
-    pub(super) fn lower_transpose(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        _allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_transpose(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node, index, out, ..
+        } = l;
         let xs = self.shape(&first_input(node)?, node)?;
         let perm: Vec<usize> = match node.attr_ints("perm")? {
             Some(p) => p.iter().map(|&v| v as usize).collect(),
@@ -75,14 +59,10 @@ impl Builder<'_> {
     }
 
     /// Concat along an axis.
-    pub(super) fn lower_concat(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        _allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_concat(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node, index, out, ..
+        } = l;
         let mut ins = Vec::new();
         for n in node.inputs.iter().filter(|n| !n.is_empty()) {
             ins.push(self.operand(n, node)?);

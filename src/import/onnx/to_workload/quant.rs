@@ -4,14 +4,14 @@ use super::*;
 
 impl Builder<'_> {
     /// com.microsoft QLinearAdd / QLinearMul.
-    pub(super) fn lower_qlinear_binary(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        op: Op,
-        _allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_qlinear_binary(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node,
+            index,
+            op,
+            out,
+            ..
+        } = l;
         let a = self.operand(&first_input(node)?, node)?;
         let b = node
             .input(3)
@@ -37,14 +37,14 @@ impl Builder<'_> {
     }
 
     /// QuantizeLinear (per-tensor or per-axis; not blocked).
-    pub(super) fn lower_quantize(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_quantize(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node,
+            index,
+            allow,
+            out,
+            ..
+        } = l;
         if node.attr_int("block_size", 0)? != 0 {
             return self.unsupported(node, index, allow, "blocked quantization (block_size)");
         }
@@ -66,14 +66,14 @@ impl Builder<'_> {
     }
 
     /// DequantizeLinear (per-tensor or per-axis; not blocked).
-    pub(super) fn lower_dequantize(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_dequantize(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node,
+            index,
+            allow,
+            out,
+            ..
+        } = l;
         if node.attr_int("block_size", 0)? != 0 {
             return self.unsupported(node, index, allow, "blocked quantization (block_size)");
         }

@@ -4,14 +4,14 @@ use super::*;
 
 impl Builder<'_> {
     /// 2-D max and average pooling (NCHW).
-    pub(super) fn lower_pool(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        op: Op,
-        allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_pool(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node,
+            index,
+            op,
+            allow,
+            out,
+        } = l;
         let xs = self.shape(&first_input(node)?, node)?;
         if xs.len() != 4 {
             return self.unsupported(node, index, allow, "only 2-D pooling (NCHW) is supported");
@@ -50,14 +50,10 @@ impl Builder<'_> {
     }
 
     /// GlobalAveragePool.
-    pub(super) fn lower_global_pool(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        _allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_global_pool(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node, index, out, ..
+        } = l;
         let xn = self.operand(&first_input(node)?, node)?;
         let o = self.new_op(node, index, OpKind::GlobalAvgpool, vec![xn], out);
         self.push(o);
@@ -65,14 +61,14 @@ impl Builder<'_> {
     }
 
     /// com.microsoft QLinearGlobalAveragePool (NCHW only).
-    pub(super) fn lower_qlinear_global_pool(
-        &mut self,
-        node: &OnnxNode,
-        index: usize,
-        _op: Op,
-        allow: bool,
-        out: &str,
-    ) -> Result<(), OnnxError> {
+    pub(super) fn lower_qlinear_global_pool(&mut self, l: Lowering) -> Result<(), OnnxError> {
+        let Lowering {
+            node,
+            index,
+            allow,
+            out,
+            ..
+        } = l;
         if node.attr_int("channels_last", 0)? != 0 {
             return self.unsupported(node, index, allow, "channels_last=1 (NHWC)");
         }
