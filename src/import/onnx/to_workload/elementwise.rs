@@ -5,13 +5,7 @@ use super::*;
 impl Builder<'_> {
     /// Unary activations (Relu, Sigmoid, Erf, Tanh, Exp, Sqrt, Gelu).
     pub(super) fn lower_unary(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node,
-            index,
-            op,
-            allow,
-            out,
-        } = l;
+        let (node, index, op, allow, out) = (l.node, l.index, l.op, l.allow, l.out);
         if op == Op::Gelu && node.attr_str("approximate", "none")? != "none" {
             return self.unsupported(node, index, allow, "Gelu with approximate='tanh'");
         }

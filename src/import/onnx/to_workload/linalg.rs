@@ -5,13 +5,7 @@ use super::*;
 impl Builder<'_> {
     /// MatMul, MatMulInteger and QLinearMatMul.
     pub(super) fn lower_matmul(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node,
-            index,
-            op,
-            allow,
-            out,
-        } = l;
+        let (node, index, op, allow, out) = (l.node, l.index, l.op, l.allow, l.out);
         let (ai, bi) = if op == Op::QLinearMatMul {
             (0, 3)
         } else {
@@ -51,13 +45,7 @@ impl Builder<'_> {
 
     /// Gemm and com.microsoft QGemm (transA becomes a Transpose op).
     pub(super) fn lower_gemm(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node,
-            index,
-            op,
-            allow,
-            out,
-        } = l;
+        let (node, index, op, allow, out) = (l.node, l.index, l.op, l.allow, l.out);
         let q = op == Op::MsQGemm;
         let (ai, bi, ci) = if q { (0, 3, 6) } else { (0, 1, 2) };
         let alpha = node.attr_float("alpha", 1.0)?;

@@ -5,13 +5,7 @@ use super::*;
 impl Builder<'_> {
     /// 2-D max and average pooling (NCHW).
     pub(super) fn lower_pool(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node,
-            index,
-            op,
-            allow,
-            out,
-        } = l;
+        let (node, index, op, allow, out) = (l.node, l.index, l.op, l.allow, l.out);
         let xs = self.shape(&first_input(node)?, node)?;
         if xs.len() != 4 {
             return self.unsupported(node, index, allow, "only 2-D pooling (NCHW) is supported");
