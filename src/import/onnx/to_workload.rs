@@ -265,6 +265,14 @@ struct Lowering<'n> {
     out: &'n str,
 }
 
+/// The node's input `i`, named `what` in the error when it is missing
+/// (`input A is missing`).
+fn named_input(node: &OnnxNode, i: usize, what: &str) -> Result<String, OnnxError> {
+    node.input(i)
+        .map(str::to_string)
+        .ok_or_else(|| node_err(node, format!("input {what} is missing")))
+}
+
 /// The node's first input (`input #0 is missing` when it has none).
 fn first_input(node: &OnnxNode) -> Result<String, OnnxError> {
     node.input(0)
@@ -546,7 +554,7 @@ impl Builder<'_> {
                 let t = constant_tensor(node)?;
                 self.constants.insert(out, t);
             }
-            Op::Identity => self.lower_identity(l)?,
+            Op::Identity => self.lower_reshape(l)?,
             Op::Relu
             | Op::Sigmoid
             | Op::Erf
@@ -568,8 +576,8 @@ impl Builder<'_> {
             Op::GlobalAveragePool => self.lower_global_pool(l)?,
             Op::MsQLinearGlobalAveragePool => self.lower_qlinear_global_pool(l)?,
             Op::MsQLinearAdd | Op::MsQLinearMul => self.lower_qlinear_binary(l)?,
-            Op::QuantizeLinear | Op::MsQuantizeLinear => self.lower_quantize(l)?,
-            Op::DequantizeLinear | Op::MsDequantizeLinear => self.lower_dequantize(l)?,
+            Op::QuantizeLinear | Op::MsQuantizeLinear => self.lower_qdq(l, true)?,
+            Op::DequantizeLinear | Op::MsDequantizeLinear => self.lower_qdq(l, false)?,
             Op::MatMul | Op::MatMulInteger | Op::QLinearMatMul => self.lower_matmul(l)?,
             Op::Gemm | Op::MsQGemm => self.lower_gemm(l)?,
             Op::Conv | Op::ConvInteger | Op::QLinearConv | Op::MsQLinearConv => {

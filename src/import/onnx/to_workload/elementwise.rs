@@ -26,13 +26,7 @@ impl Builder<'_> {
 
     /// Binary elementwise ops (Add, Sub, Mul, Div, Pow).
     pub(super) fn lower_binary(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node,
-            index,
-            op,
-            out,
-            ..
-        } = l;
+        let (node, index, op, out) = (l.node, l.index, l.op, l.out);
         let kind = match op {
             Op::Add => OpKind::Add,
             Op::Sub => OpKind::Sub,
@@ -53,9 +47,7 @@ impl Builder<'_> {
 
     /// Clip, its bounds from inputs (opset ≥ 11) or attributes.
     pub(super) fn lower_clip(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node, index, out, ..
-        } = l;
+        let (node, index, out) = (l.node, l.index, l.out);
         let xn = self.operand(&first_input(node)?, node)?;
         let mut o = self.new_op(node, index, OpKind::Clip, vec![xn], out);
         if node.inputs.len() > 1 {
@@ -79,9 +71,7 @@ impl Builder<'_> {
 
     /// Cast to the output value's format.
     pub(super) fn lower_cast(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node, index, out, ..
-        } = l;
+        let (node, index, out) = (l.node, l.index, l.out);
         let xn = self.operand(&first_input(node)?, node)?;
         let mut o = self.new_op(node, index, OpKind::Cast, vec![xn], out);
         o.precision = Some(PrecisionSpec::Block(PrecisionBlock {
@@ -94,13 +84,7 @@ impl Builder<'_> {
 
     /// Softmax over one axis.
     pub(super) fn lower_softmax(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node,
-            index,
-            allow,
-            out,
-            ..
-        } = l;
+        let (node, index, allow, out) = (l.node, l.index, l.allow, l.out);
         let xs = self.shape(&first_input(node)?, node)?;
         let opset = self.model.opset_version("").unwrap_or(13);
         let axis = node.attr_int("axis", if opset >= 13 { -1 } else { 1 })?;
@@ -123,9 +107,7 @@ impl Builder<'_> {
 
     /// LayerNormalization with optional scale and bias.
     pub(super) fn lower_layernorm(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node, index, out, ..
-        } = l;
+        let (node, index, out) = (l.node, l.index, l.out);
         let mut ins = vec![self.operand(&first_input(node)?, node)?];
         for i in 1..3 {
             if let Some(n) = node.input(i) {

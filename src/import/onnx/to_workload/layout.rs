@@ -3,24 +3,9 @@
 use super::*;
 
 impl Builder<'_> {
-    /// Identity: a reshape to the same shape.
-    pub(super) fn lower_identity(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node, index, out, ..
-        } = l;
-        let x = self.operand(&first_input(node)?, node)?;
-        let shape = self.shape(out, node)?;
-        let mut o = self.new_op(node, index, OpKind::Reshape, vec![x], out);
-        o.shape = Some(dims(&shape).iter().map(|&d| d as i64).collect());
-        self.push(o);
-        Ok(())
-    }
-
     /// Flatten at an axis.
     pub(super) fn lower_flatten(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node, index, out, ..
-        } = l;
+        let (node, index, out) = (l.node, l.index, l.out);
         let xn = self.operand(&first_input(node)?, node)?;
         let mut o = self.new_op(node, index, OpKind::Flatten, vec![xn], out);
         o.axis = Some(node.attr_int("axis", 1)?);
@@ -28,11 +13,9 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// Reshape to the inferred output shape.
+    /// Reshape to the inferred output shape (also Identity: a reshape to the same shape).
     pub(super) fn lower_reshape(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node, index, out, ..
-        } = l;
+        let (node, index, out) = (l.node, l.index, l.out);
         let xn = self.operand(&first_input(node)?, node)?;
         let shape = self.shape(out, node)?;
         let mut o = self.new_op(node, index, OpKind::Reshape, vec![xn], out);
@@ -43,9 +26,7 @@ impl Builder<'_> {
 
     /// Transpose (reversed axes by default).
     pub(super) fn lower_transpose(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node, index, out, ..
-        } = l;
+        let (node, index, out) = (l.node, l.index, l.out);
         let xs = self.shape(&first_input(node)?, node)?;
         let perm: Vec<usize> = match node.attr_ints("perm")? {
             Some(p) => p.iter().map(|&v| v as usize).collect(),
@@ -60,9 +41,7 @@ impl Builder<'_> {
 
     /// Concat along an axis.
     pub(super) fn lower_concat(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node, index, out, ..
-        } = l;
+        let (node, index, out) = (l.node, l.index, l.out);
         let mut ins = Vec::new();
         for n in node.inputs.iter().filter(|n| !n.is_empty()) {
             ins.push(self.operand(n, node)?);

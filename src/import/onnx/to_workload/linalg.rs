@@ -11,14 +11,8 @@ impl Builder<'_> {
         } else {
             (0, 1)
         };
-        let a = node
-            .input(ai)
-            .ok_or_else(|| node_err(node, "input A is missing"))?
-            .to_string();
-        let b = node
-            .input(bi)
-            .ok_or_else(|| node_err(node, "input B is missing"))?
-            .to_string();
+        let a = named_input(node, ai, "A")?;
+        let b = named_input(node, bi, "B")?;
         if self.shape(&a, node)?.len() < 2 || self.shape(&b, node)?.len() < 2 {
             return self.unsupported(node, index, allow, "a 1-D MatMul operand");
         }
@@ -53,14 +47,8 @@ impl Builder<'_> {
         if alpha != 1.0 || (!q && beta != 1.0) {
             return self.unsupported(node, index, allow, "Gemm with alpha or beta other than 1");
         }
-        let mut a = node
-            .input(ai)
-            .ok_or_else(|| node_err(node, "input A is missing"))?
-            .to_string();
-        let b = node
-            .input(bi)
-            .ok_or_else(|| node_err(node, "input B is missing"))?
-            .to_string();
+        let mut a = named_input(node, ai, "A")?;
+        let b = named_input(node, bi, "B")?;
         if node.attr_int("transA", 0)? != 0 {
             let an = self.operand(&a, node)?;
             let t_out = format!("{out}.transA");

@@ -45,9 +45,7 @@ impl Builder<'_> {
 
     /// GlobalAveragePool.
     pub(super) fn lower_global_pool(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node, index, out, ..
-        } = l;
+        let (node, index, out) = (l.node, l.index, l.out);
         let xn = self.operand(&first_input(node)?, node)?;
         let o = self.new_op(node, index, OpKind::GlobalAvgpool, vec![xn], out);
         self.push(o);
@@ -56,13 +54,7 @@ impl Builder<'_> {
 
     /// com.microsoft QLinearGlobalAveragePool (NCHW only).
     pub(super) fn lower_qlinear_global_pool(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let Lowering {
-            node,
-            index,
-            allow,
-            out,
-            ..
-        } = l;
+        let (node, index, allow, out) = (l.node, l.index, l.allow, l.out);
         if node.attr_int("channels_last", 0)? != 0 {
             return self.unsupported(node, index, allow, "channels_last=1 (NHWC)");
         }
