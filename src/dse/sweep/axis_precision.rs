@@ -17,7 +17,7 @@ impl Axes<'_> {
         values: &[PrecisionSpec],
     ) -> InputResult<()> {
         let base_workload = self.base_workload;
-        let ops = select_layers(&base_workload, layers)
+        let ops = select_layers(base_workload, layers)
             .map_err(|e| InputError::at(format!("{at}.layers"), e))?;
         for &o in &ops {
             if let Some(k) = self.varied_ops[o] {

@@ -20,7 +20,7 @@ impl Axes<'_> {
         let at = at.as_str();
         let base_workload = self.base_workload;
         let base_wl = self.base_wl;
-        let ops = select_layers(&base_workload, layers)
+        let ops = select_layers(base_workload, layers)
             .map_err(|e| InputError::at(format!("{at}.layers"), e))?;
         let choices: Vec<SparsityChoice> = values
             .iter()
@@ -33,9 +33,9 @@ impl Axes<'_> {
         check_values(&labels, at, compact)?;
         let mut layer_slots: Vec<(usize, Slot)> = Vec::new();
         for &o in &ops {
-            let slot = slot_of(&base_workload, &base_wl, o, *operand)
+            let slot = slot_of(base_workload, base_wl, o, *operand)
                 .map_err(|e| InputError::at(format!("{at}.layers"), e))?;
-            let tensor = || slot_tensor(&base_workload, slot);
+            let tensor = || slot_tensor(base_workload, slot);
             if let Some(&(k, other)) = self.varied_slots.get(&slot) {
                 let opname = |x: usize| base_workload.ops[x].name.clone();
                 let msg = if k != i {
@@ -64,7 +64,7 @@ impl Axes<'_> {
         for (j, c) in choices.iter().enumerate() {
             if let SparsityChoice::Pattern(p) = c {
                 for &(o, _) in &layer_slots {
-                    check_fits(&base_wl, o, *p)
+                    check_fits(base_wl, o, *p)
                         .map_err(|e| InputError::at(format!("{at}.values[{j}]"), e))?;
                 }
             }

@@ -63,7 +63,7 @@ pub(super) fn accuracy(
 ) -> InputResult<(Option<AccuracyTable>, Option<AdditiveModel>)> {
     let accuracy = match &spec.accuracy {
         None => None,
-        Some(rel) => Some(AccuracyTable::load(&resolve(base_dir, rel), &base_wl)?),
+        Some(rel) => Some(AccuracyTable::load(&resolve(base_dir, rel), base_wl)?),
     };
     let accuracy_model = match (&spec.accuracy_model, &accuracy) {
         (None, _) => None,
