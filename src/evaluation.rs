@@ -3,6 +3,8 @@
 //! energy once ([`EnergyLedger`]). `accelsim run` (with or without a trace), every sweep
 //! point and `validate` go through [`evaluate`]; the report only copies its figures.
 
+mod checks;
+
 use crate::arch::Arch;
 use crate::error::InputResult;
 use crate::model::{OpCost, RunOptions};

@@ -28,6 +28,7 @@
 //! ```
 
 pub mod arch;
+pub mod binding;
 pub mod dse;
 pub mod error;
 pub mod evaluation;

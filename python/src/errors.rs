@@ -17,8 +17,9 @@ pub fn bad_input(message: impl std::fmt::Display) -> PyErr {
 
 /// A sweep error: bad input as [`AccelsimError`], output I/O as `OSError`.
 pub fn dse(e: accelsim::dse::DseError) -> PyErr {
-    match e {
-        accelsim::dse::DseError::Input(e) => bad_input(e),
-        accelsim::dse::DseError::Io(m) => PyOSError::new_err(m),
+    use accelsim::error::{Classify, ErrorKind};
+    match e.kind() {
+        ErrorKind::BadInput => bad_input(e),
+        ErrorKind::Internal => PyOSError::new_err(e.to_string()),
     }
 }

@@ -47,9 +47,8 @@ pub fn run_cast(args: &CastArgs) -> Result<(), CliError> {
     let stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match run_cast_stream(&args.to, options, stdin, stdout) {
         Ok(_) => Ok(()),
-        Err(CastCliError::BadInput(m)) => Err(CliError::bad_input(m)),
         Err(CastCliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e @ CastCliError::Io(_)) => Err(CliError::failure(e.to_string())),
+        Err(e) => Err(CliError::from_error(e)),
     }
 }
 

@@ -83,13 +83,13 @@ fn run_scalesim(args: &ScalesimArgs) -> Result<(), CliError> {
         KindArg::Conv => Some(TopologyKind::Conv),
         KindArg::Gemm => Some(TopologyKind::Gemm),
     };
-    let (arch, spec) = scalesim::import_files(&args.config, &args.topology, kind)
-        .map_err(|e| CliError::bad_input(e.to_string()))?;
+    let (arch, spec) =
+        scalesim::import_files(&args.config, &args.topology, kind).map_err(CliError::from_error)?;
     std::fs::create_dir_all(&args.out_dir).map_err(|e| {
-        CliError::failure(format!(
-            "{}: cannot create directory: {e}",
-            args.out_dir.display()
-        ))
+        CliError::io(
+            format!("{}: cannot create directory: {e}", args.out_dir.display()),
+            e,
+        )
     })?;
     let arch_path = args.out_dir.join("arch.json");
     let workload_path = args.out_dir.join("workload.json");
@@ -115,17 +115,17 @@ fn run_onnx(args: &OnnxArgs) -> Result<(), CliError> {
         allow_unknown: args.allow_unknown,
         input_shapes: super::run::parse_input_shapes(&args.input_shapes)?,
     };
-    let mut imported = accelsim::import::onnx::import_file(&args.model, &opts)
-        .map_err(|e| CliError::bad_input(e.to_string()))?;
+    let mut imported =
+        accelsim::import::onnx::import_file(&args.model, &opts).map_err(CliError::from_error)?;
     for w in &imported.warnings {
         eprintln!("warning: {}: {w}", args.model.display());
     }
     // Validate before writing anything.
     accelsim::workload::Workload::from_spec(imported.spec.clone()).map_err(|e| {
-        CliError::bad_input(format!(
-            "{}: the imported workload is invalid: {e}",
-            args.model.display()
-        ))
+        CliError::with_context(
+            format!("{}: the imported workload is invalid", args.model.display()),
+            e,
+        )
     })?;
     let stem = args
         .output
@@ -141,10 +141,10 @@ fn run_onnx(args: &OnnxArgs) -> Result<(), CliError> {
     let weights_dir = parent.join(&dir_name);
     if !imported.weights.is_empty() {
         std::fs::create_dir_all(&weights_dir).map_err(|e| {
-            CliError::failure(format!(
-                "{}: cannot create directory: {e}",
-                weights_dir.display()
-            ))
+            CliError::io(
+                format!("{}: cannot create directory: {e}", weights_dir.display()),
+                e,
+            )
         })?;
     }
     let mut used = std::collections::BTreeSet::new();
@@ -154,7 +154,7 @@ fn run_onnx(args: &OnnxArgs) -> Result<(), CliError> {
         };
         let file = super::run::unique_file_name(&w.name, &mut used);
         let path = weights_dir.join(&file);
-        accelsim::tensor::write_npy(&path, t).map_err(|e| CliError::failure(e.to_string()))?;
+        accelsim::tensor::write_npy(&path, t).map_err(CliError::from_error)?;
         tracing::info!("wrote {} (weight '{}')", path.display(), w.name);
         w.file = Some(format!("{dir_name}/{file}"));
     }

@@ -1,6 +1,7 @@
 //! Command-line front end: clap definitions and dispatch. Each subcommand lives in its
 //! own file and only parses arguments, calls the library and prints.
 
+use accelsim::error::{Classify, ErrorKind};
 use clap::{Parser, Subcommand};
 
 mod cast;
@@ -18,21 +19,25 @@ pub const EXIT_BAD_INPUT: i32 = 2;
 /// Exit code for other failures (I/O errors writing outputs, internal errors).
 pub const EXIT_FAILURE: i32 = 1;
 
-/// An error the CLI reports: the message, and whether it was the user's input.
+/// An error the CLI reports: the message, the exit code its kind chose, and the library
+/// error it came from (its `source()` chain intact).
 #[derive(Debug)]
 pub struct CliError {
     /// The full, rendered message.
     pub message: String,
     /// Exit code to use.
     pub exit_code: i32,
+    /// The library error, when the failure came from one.
+    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl CliError {
-    /// A bad-input error (exit code 2).
+    /// A bad-input error the CLI itself finds, e.g. in its arguments (exit code 2).
     pub fn bad_input(message: impl Into<String>) -> Self {
         CliError {
             message: message.into(),
             exit_code: EXIT_BAD_INPUT,
+            source: None,
         }
     }
     /// A failure that is not the input's fault (exit code 1).
@@ -40,7 +45,43 @@ impl CliError {
         CliError {
             message: message.into(),
             exit_code: EXIT_FAILURE,
+            source: None,
         }
+    }
+    /// A failure writing or creating an output (exit code 1), keeping the I/O error.
+    pub fn io(message: impl Into<String>, e: std::io::Error) -> Self {
+        CliError {
+            source: Some(Box::new(e)),
+            ..CliError::failure(message)
+        }
+    }
+    /// A library error: its message, and the exit code its [`ErrorKind`] chooses (2 for bad
+    /// input, 1 for an internal failure).
+    pub fn from_error<E: Classify + Send + Sync + 'static>(e: E) -> Self {
+        CliError {
+            message: e.to_string(),
+            exit_code: exit_code(e.kind()),
+            source: Some(Box::new(e)),
+        }
+    }
+    /// [`CliError::from_error`] with a prefix naming what was being done
+    /// (`"--input x: {e}"`).
+    pub fn with_context<E: Classify + Send + Sync + 'static>(
+        context: impl std::fmt::Display,
+        e: E,
+    ) -> Self {
+        CliError {
+            message: format!("{context}: {e}"),
+            ..CliError::from_error(e)
+        }
+    }
+}
+
+/// The process exit code of an error kind.
+pub fn exit_code(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::BadInput => EXIT_BAD_INPUT,
+        ErrorKind::Internal => EXIT_FAILURE,
     }
 }
 
@@ -132,6 +173,12 @@ pub fn main() -> i32 {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {}", e.message);
+            // The causes behind the message (its text already includes them), for -v.
+            if let Some(source) = &e.source {
+                for cause in accelsim::error::chain(source.as_ref()).skip(1) {
+                    tracing::info!("caused by: {cause}");
+                }
+            }
             e.exit_code
         }
     }
@@ -141,7 +188,7 @@ pub fn main() -> i32 {
 /// run never leaves a half-written output.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
     accelsim::fsio::write_atomic(path, bytes)
-        .map_err(|e| CliError::failure(format!("{}: cannot write: {e}", path.display())))?;
+        .map_err(|e| CliError::io(format!("{}: cannot write: {e}", path.display()), e))?;
     tracing::info!("wrote {} ({} bytes)", path.display(), bytes.len());
     Ok(())
 }
@@ -163,6 +210,6 @@ pub fn print_stdout(text: &str) -> Result<(), CliError> {
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::failure(format!("cannot write to stdout: {e}"))),
+        Err(e) => Err(CliError::io(format!("cannot write to stdout: {e}"), e)),
     }
 }

@@ -45,14 +45,14 @@ fn parse_density(s: &str) -> Result<f64, String> {
 
 /// Runs `accelsim prune`.
 pub fn run(args: &PruneArgs) -> Result<(), CliError> {
-    let w = Workload::load(&args.workload).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let w = Workload::load(&args.workload).map_err(CliError::from_error)?;
     let target = match (args.pattern, args.density) {
         (Some(p), _) => PruneTarget::Pattern(p),
         (None, Some(d)) => PruneTarget::Density(d),
         (None, None) => return Err(CliError::bad_input("give --pattern N:M or --density D")),
     };
     let mut out = prune_workload(&w, target, &args.exclude)
-        .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;
+        .map_err(|e| CliError::from_error(e.in_file(&args.workload)))?;
     if let Some(name) = &args.name {
         out.spec.name = name.clone();
     }

@@ -163,22 +163,22 @@ pub fn load_workload(
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("onnx"));
     if !is_onnx {
-        let w = Workload::load(path).map_err(|e| CliError::bad_input(e.to_string()))?;
+        let w = Workload::load(path).map_err(CliError::from_error)?;
         return Ok((w, Feeds::default()));
     }
     let opts = ImportOptions {
         allow_unknown,
         input_shapes: parse_input_shapes(input_shapes)?,
     };
-    let imported = import_file(path, &opts).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let imported = import_file(path, &opts).map_err(CliError::from_error)?;
     for w in &imported.warnings {
         tracing::warn!("{}: {w}", path.display());
     }
     let w = Workload::from_spec(imported.spec).map_err(|e| {
-        CliError::bad_input(format!(
-            "{}: the imported workload is invalid: {e}",
-            path.display()
-        ))
+        CliError::with_context(
+            format!("{}: the imported workload is invalid", path.display()),
+            e,
+        )
     })?;
     Ok((
         w,
@@ -226,11 +226,11 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let options = RunOptions::with_launch(args.launch.into()).with_fusion(fusion);
     let (report, trace) = if args.trace.is_some() {
         let (r, t) = accelsim::run_traced(&workload, &arch, args.engine.into(), &options)
-            .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;
+            .map_err(|e| CliError::from_error(e.in_file(&args.workload)))?;
         (r, Some(t))
     } else {
         let r = accelsim::run_with(&workload, &arch, args.engine.into(), &options)
-            .map_err(|e| CliError::bad_input(e.in_file(&args.workload).to_string()))?;
+            .map_err(|e| CliError::from_error(e.in_file(&args.workload)))?;
         (r, None)
     };
     let text = if args.json {
@@ -288,7 +288,7 @@ fn load_arch(arch: &Path, workload: &Path) -> Result<Arch, CliError> {
         if looks_like_workload {
             swapped("a workload (it has \"ops\")")
         } else {
-            CliError::bad_input(e.to_string())
+            CliError::from_error(e)
         }
     })
 }
@@ -304,7 +304,7 @@ fn run_functional(
         let (name, file) = item.split_once('=').ok_or_else(|| {
             CliError::bad_input(format!("--input '{item}': expected NAME=FILE.npy"))
         })?;
-        let t = read_npy(file).map_err(|e| CliError::bad_input(format!("--input {name}: {e}")))?;
+        let t = read_npy(file).map_err(|e| CliError::with_context(format!("--input {name}"), e))?;
         if feeds.inputs.insert(name.to_string(), t).is_some() {
             return Err(CliError::bad_input(format!(
                 "--input: '{name}' is given more than once"
@@ -320,7 +320,7 @@ fn run_functional(
         &ExecOptions { seed: args.seed },
         &limits,
     )
-    .map_err(|e| CliError::bad_input(format!("{}: {e}", args.workload.display())))?;
+    .map_err(|e| CliError::with_context(args.workload.display(), e))?;
     for (name, src) in &outputs.sources {
         if *src == func::Source::Random {
             tracing::info!(
@@ -336,13 +336,16 @@ fn run_functional(
 fn write_functional_outputs(args: &RunArgs, outputs: &func::Outputs) -> Result<(), CliError> {
     if let Some(dir) = &args.outputs_dir {
         std::fs::create_dir_all(dir).map_err(|e| {
-            CliError::failure(format!("{}: cannot create directory: {e}", dir.display()))
+            CliError::io(
+                format!("{}: cannot create directory: {e}", dir.display()),
+                e,
+            )
         })?;
         let mut used = std::collections::BTreeSet::new();
         for (name, t) in &outputs.tensors {
             let file = unique_file_name(name, &mut used);
             let path = dir.join(&file);
-            accelsim::tensor::write_npy(&path, t).map_err(|e| CliError::failure(e.to_string()))?;
+            accelsim::tensor::write_npy(&path, t).map_err(CliError::from_error)?;
             tracing::info!(
                 "wrote {} (output '{name}', {} {:?})",
                 path.display(),

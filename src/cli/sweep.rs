@@ -77,10 +77,7 @@ pub struct MergeArgs {
 }
 
 fn dse_err(e: DseError) -> CliError {
-    match e {
-        DseError::Input(e) => CliError::bad_input(e.to_string()),
-        DseError::Io(m) => CliError::failure(m),
-    }
+    CliError::from_error(e)
 }
 
 fn parse_objectives(
@@ -105,7 +102,7 @@ fn stdout(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::failure(format!("cannot write to stdout: {e}")))
+            Err(CliError::io(format!("cannot write to stdout: {e}"), e))
         }
         _ => Ok(()),
     }
@@ -146,7 +143,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         .spec
         .as_ref()
         .ok_or_else(|| CliError::bad_input("expected a sweep file"))?;
-    let sweep = Sweep::load(path).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let sweep = Sweep::load(path).map_err(CliError::from_error)?;
     let objectives = parse_objectives(&args.pareto, sweep.has_accuracy())?
         .unwrap_or_else(|| sweep.pareto().to_vec());
     for n in sweep.notes() {
@@ -205,17 +202,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         );
     }
 
-    let pb = ProgressBar::with_draw_target(Some(todo.len() as u64), ProgressDrawTarget::stderr());
-    pb.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{wide_bar}] {pos}/{len} points ({rate}, ETA {eta})",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = write!(w, "{:.0} points/s", s.per_sec());
-        })
-        .progress_chars("=> "),
-    );
+    let pb = progress_bar(todo.len() as u64);
     let memory: Mutex<Vec<Row>> = Mutex::new(Vec::new());
     let first_io_error: Mutex<Option<DseError>> = Mutex::new(None);
     let errors: Mutex<Vec<(u64, String)>> = Mutex::new(Vec::new());
@@ -250,17 +237,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     if let Some(e) = first_io_error.into_inner().ok().flatten() {
         return Err(dse_err(e));
     }
-    let mut errors = errors.into_inner().unwrap_or_default();
-    errors.sort();
-    for (id, e) in errors.iter().take(5) {
-        eprintln!("warning: point {id}: {e}");
-    }
-    if errors.len() > 5 {
-        eprintln!(
-            "warning: ... and {} more points with errors",
-            errors.len() - 5
-        );
-    }
+    warn_point_errors(errors.into_inner().unwrap_or_default());
 
     let finished: Finished = match out {
         Some(o) => o.finish(&objectives).map_err(dse_err)?,
@@ -292,6 +269,48 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         describe(&objectives),
         super::count(finished.front.len(), "point")
     );
+    write_outputs(args, &sweep, &columns, &finished, &objectives)
+}
+
+/// The progress bar of a sweep run (on stderr).
+fn progress_bar(len: u64) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{wide_bar}] {pos}/{len} points ({rate}, ETA {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0} points/s", s.per_sec());
+        })
+        .progress_chars("=> "),
+    );
+    pb
+}
+
+/// Warns about the first five failed points (by id) and counts the rest.
+fn warn_point_errors(mut errors: Vec<(u64, String)>) {
+    errors.sort();
+    for (id, e) in errors.iter().take(5) {
+        eprintln!("warning: point {id}: {e}");
+    }
+    if errors.len() > 5 {
+        eprintln!(
+            "warning: ... and {} more points with errors",
+            errors.len() - 5
+        );
+    }
+}
+
+/// Names the files written to the output folder (and writes the plots), or prints the
+/// Pareto front as CSV when there is no output folder.
+fn write_outputs(
+    args: &SweepArgs,
+    sweep: &Sweep,
+    columns: &[String],
+    finished: &Finished,
+    objectives: &[Objective],
+) -> Result<(), CliError> {
     match &args.out {
         Some(dir) => {
             eprintln!(
@@ -304,10 +323,10 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
                 let files = plot::write_plots(
                     dir,
                     &sweep.spec.name,
-                    &columns,
-                    &finished,
+                    columns,
+                    finished,
                     sweep.plots(),
-                    &objectives,
+                    objectives,
                 )
                 .map_err(dse_err)?;
                 for f in files {
@@ -321,7 +340,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
                 .iter()
                 .map(|&i| finished.rows[i].clone())
                 .collect();
-            stdout(&to_csv(&columns, &front))?;
+            stdout(&to_csv(columns, &front))?;
         }
     }
     Ok(())

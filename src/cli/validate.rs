@@ -58,7 +58,7 @@ fn parse_epilogue(s: &str) -> Result<Epilogue, String> {
 }
 
 fn bad(e: accelsim::InputError) -> CliError {
-    CliError::bad_input(e.to_string())
+    CliError::from_error(e)
 }
 
 fn load_arch(path: &Option<PathBuf>, bundled: &str) -> Result<Arch, CliError> {

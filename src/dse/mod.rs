@@ -54,9 +54,42 @@ use crate::error::InputError;
 #[derive(Debug, thiserror::Error)]
 pub enum DseError {
     /// Bad input: the file, JSON path and what was expected.
-    #[error("{0}")]
+    #[error(transparent)]
     Input(#[from] InputError),
-    /// Reading or writing outputs failed.
-    #[error("{0}")]
-    Io(String),
+    /// Reading or writing outputs failed (the message names the file and the action).
+    #[error("{message}")]
+    Io {
+        /// The full message.
+        message: String,
+        /// The I/O error, when there is one.
+        #[source]
+        source: Option<std::io::Error>,
+    },
+}
+
+impl DseError {
+    /// An output failure with its I/O cause.
+    pub fn io(message: impl Into<String>, source: std::io::Error) -> Self {
+        DseError::Io {
+            message: message.into(),
+            source: Some(source),
+        }
+    }
+
+    /// An output failure with no underlying I/O error (e.g. a poisoned lock).
+    pub fn failure(message: impl Into<String>) -> Self {
+        DseError::Io {
+            message: message.into(),
+            source: None,
+        }
+    }
+}
+
+impl crate::error::Classify for DseError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            DseError::Input(e) => crate::error::Classify::kind(e),
+            DseError::Io { .. } => crate::error::ErrorKind::Internal,
+        }
+    }
 }

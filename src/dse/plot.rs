@@ -275,13 +275,13 @@ pub fn write_plots(
 ) -> Result<Vec<std::path::PathBuf>, super::DseError> {
     let pdir = dir.join("plots");
     std::fs::create_dir_all(&pdir).map_err(|e| {
-        super::DseError::Io(format!("{}: cannot create folder: {e}", pdir.display()))
+        super::DseError::io(format!("{}: cannot create folder: {e}", pdir.display()), e)
     })?;
     let mut written = Vec::new();
     for spec in plots {
         let t = format!("{title}: {} vs {}", spec.y, spec.x);
         if let Some(svg) =
-            scatter_svg(&t, columns, &finished.rows, spec).map_err(super::DseError::Io)?
+            scatter_svg(&t, columns, &finished.rows, spec).map_err(super::DseError::failure)?
         {
             let p = pdir.join(scatter_file_name(spec));
             super::store::write_atomic(&p, svg.as_bytes())?;
@@ -290,7 +290,7 @@ pub fn write_plots(
     }
     let t = format!("{title}: energy breakdown of the Pareto front");
     if let Some(svg) = energy_bars_svg(&t, columns, &finished.rows, &finished.front, objectives)
-        .map_err(super::DseError::Io)?
+        .map_err(super::DseError::failure)?
     {
         let p = pdir.join("energy_front.svg");
         super::store::write_atomic(&p, svg.as_bytes())?;

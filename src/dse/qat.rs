@@ -131,8 +131,8 @@ impl AccuracyTable {
             }
             out
         } else {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| InputError::at("", format!("cannot read file: {e}")).in_file(path))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| crate::error::unreadable(path, e))?;
             csv_rows(&text, &compute).map_err(|e| e.in_file(path))?
         };
         Self::from_rows(rows, &compute).map_err(|e| e.in_file(path))

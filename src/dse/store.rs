@@ -123,7 +123,7 @@ pub fn objectives_out(objs: &[Objective]) -> Vec<ManifestObjective> {
 }
 
 fn io_err(path: &Path, what: &str, e: std::io::Error) -> DseError {
-    DseError::Io(format!("{}: cannot {what}: {e}", path.display()))
+    DseError::io(format!("{}: cannot {what}: {e}", path.display()), e)
 }
 
 /// Writes a file atomically ([`crate::fsio::write_atomic`]).
@@ -369,7 +369,7 @@ impl OutDir {
             let mut f = self
                 .partial
                 .lock()
-                .map_err(|_| DseError::Io("partial file lock poisoned".into()))?;
+                .map_err(|_| DseError::failure("partial file lock poisoned"))?;
             writeln!(f, "{line}")
                 .and_then(|_| f.flush())
                 .map_err(|e| io_err(&self.dir.join(PARTIAL), "write", e))?;
@@ -385,7 +385,7 @@ impl OutDir {
         let rows: Vec<Row> = self
             .rows
             .into_inner()
-            .map_err(|_| DseError::Io("rows lock poisoned".into()))?
+            .map_err(|_| DseError::failure("rows lock poisoned"))?
             .into_values()
             .collect();
         drop(self.partial);
@@ -398,6 +398,53 @@ impl OutDir {
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }
+}
+
+/// The shards cover the sweep exactly once: same split, no shard twice, none missing.
+fn check_coverage(manifests: &[(PathBuf, Manifest)]) -> Result<(), DseError> {
+    let parse = |m: &Manifest| -> Shard {
+        m.shard
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(Shard::WHOLE)
+    };
+    let count = parse(&manifests[0].1).count;
+    let mut seen: BTreeMap<u64, &Path> = BTreeMap::new();
+    for (dir, m) in manifests {
+        let s = parse(m);
+        if s.count != count {
+            return Err(DseError::Input(InputError::at(
+                "$",
+                format!(
+                    "{} is shard {s} but {} is shard {}; all shards must split the sweep the same way",
+                    dir.display(),
+                    manifests[0].0.display(),
+                    parse(&manifests[0].1)
+                ),
+            )));
+        }
+        if let Some(prev) = seen.insert(s.index, dir) {
+            return Err(DseError::Input(InputError::at(
+                "$",
+                format!(
+                    "shard {s} appears twice: {} and {}",
+                    prev.display(),
+                    dir.display()
+                ),
+            )));
+        }
+    }
+    let missing: Vec<String> = (0..count)
+        .filter(|k| !seen.contains_key(k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(DseError::Input(InputError::at(
+            "$",
+            format!("missing shards: {}", missing.join(", ")),
+        )));
+    }
+    Ok(())
 }
 
 /// Merges finished shard folders into `out`: checks they belong to the same sweep and
@@ -470,49 +517,7 @@ pub fn merge(
         }
         manifests.push((dir.clone(), m));
     }
-    // Shard coverage.
-    let parse = |m: &Manifest| -> Shard {
-        m.shard
-            .as_deref()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(Shard::WHOLE)
-    };
-    let count = parse(&manifests[0].1).count;
-    let mut seen: BTreeMap<u64, &Path> = BTreeMap::new();
-    for (dir, m) in &manifests {
-        let s = parse(m);
-        if s.count != count {
-            return Err(DseError::Input(InputError::at(
-                "$",
-                format!(
-                    "{} is shard {s} but {} is shard {}; all shards must split the sweep the same way",
-                    dir.display(),
-                    manifests[0].0.display(),
-                    parse(&manifests[0].1)
-                ),
-            )));
-        }
-        if let Some(prev) = seen.insert(s.index, dir) {
-            return Err(DseError::Input(InputError::at(
-                "$",
-                format!(
-                    "shard {s} appears twice: {} and {}",
-                    prev.display(),
-                    dir.display()
-                ),
-            )));
-        }
-    }
-    let missing: Vec<String> = (0..count)
-        .filter(|k| !seen.contains_key(k))
-        .map(|k| format!("{k}/{count}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(DseError::Input(InputError::at(
-            "$",
-            format!("missing shards: {}", missing.join(", ")),
-        )));
-    }
+    check_coverage(&manifests)?;
     let first = manifests[0].1.clone();
     let mut rows: BTreeMap<u64, Row> = BTreeMap::new();
     for (dir, m) in &manifests {

@@ -2,7 +2,6 @@
 //! everything needed to evaluate one point. All checks run in [`Sweep::from_spec`], before
 //! any point is evaluated.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -21,6 +20,16 @@ use super::spec::{AxisSpec, ObjectiveSpec, PlotSpec, PrecisionMode, SweepSpec};
 use crate::arch::Arch;
 use crate::error::{load_json_file, parse_json, InputError, InputResult};
 use crate::workload::{PrecisionSpec, Workload, WorkloadSpec};
+
+mod axes;
+mod axis_arch;
+mod axis_batch;
+mod axis_precision;
+mod axis_sparsity;
+mod base;
+mod fingerprint;
+mod precheck;
+mod settings;
 
 /// Largest number of distinct arch variants kept built in memory.
 const ARCH_CACHE_MAX: u64 = 4096;
@@ -283,34 +292,7 @@ impl Sweep {
     /// and plots. Errors name the sweep's JSON path; errors inside the arch or workload
     /// name that file.
     pub fn from_spec(spec: SweepSpec, base_dir: &Path) -> InputResult<Sweep> {
-        // Base arch as JSON (validated), then the fixed edits.
-        let arch_path = resolve(base_dir, &spec.arch);
-        let arch_text = std::fs::read_to_string(&arch_path).map_err(|e| {
-            InputError::at(
-                "arch",
-                format!("cannot read arch file '{}': {e}", arch_path.display()),
-            )
-        })?;
-        Arch::from_json(&arch_text).map_err(|e| e.in_file(&arch_path))?;
-        let mut base_arch: Value = serde_json::from_str(&arch_text)
-            .map_err(|e| InputError::at("$", e.to_string()).in_file(&arch_path))?;
-        for (path, v) in &spec.set {
-            let at = format!("set.{path}");
-            let steps = jsonpath::parse(path).map_err(|e| InputError::at(&at, e))?;
-            jsonpath::set(&mut base_arch, &steps, v.clone()).map_err(|e| InputError::at(&at, e))?;
-            arch_from_value(&base_arch).map_err(|e| {
-                InputError::at(
-                    &at,
-                    format!(
-                        "setting {path} = {} gives an invalid arch: at {}: {}",
-                        compact(v),
-                        e.json_path,
-                        e.message
-                    ),
-                )
-            })?;
-        }
-        let base_arch_built = arch_from_value(&base_arch)?;
+        let (base_arch, base_arch_built) = base::base_arch(&spec, base_dir)?;
 
         // Base workload.
         let wl_path = resolve(base_dir, &spec.workload);
@@ -319,457 +301,30 @@ impl Sweep {
             Arc::new(Workload::from_spec(base_workload.clone()).map_err(|e| e.in_file(&wl_path))?);
 
         // Axes → dimensions.
-        let mut dims: Vec<Dim> = Vec::new();
-        let mut varied_ops: Vec<Option<usize>> = vec![None; base_workload.ops.len()];
-        // Tensors varied by sparsity axes: slot → (axis, first layer).
-        let mut varied_slots: BTreeMap<Slot, (usize, usize)> = BTreeMap::new();
-        // Arch variants that change which precisions run: (axis, value index, arch).
-        let mut precision_archs: Vec<(usize, usize, Arch)> = Vec::new();
-        // Workload variants to check against every arch: (where, workload).
-        let mut wl_checks: Vec<(String, Workload)> = Vec::new();
-        for (i, axis) in spec.axes.iter().enumerate() {
-            let at = format!("axes[{i}]");
-            match axis {
-                AxisSpec::Arch {
-                    name,
-                    path,
-                    paths,
-                    values,
-                } => {
-                    let all: Vec<String> = match (path, paths.is_empty()) {
-                        (Some(p), true) => vec![p.clone()],
-                        (None, false) => paths.clone(),
-                        (Some(_), false) => {
-                            return Err(InputError::at(&at, "give either \"path\" or \"paths\", not both"))
-                        }
-                        (None, true) => {
-                            return Err(InputError::at(&at, "expected \"path\" (a JSON path into the arch, e.g. \"array.rows\") or \"paths\""))
-                        }
-                    };
-                    let steps: Vec<Vec<Step>> = all
-                        .iter()
-                        .map(|p| jsonpath::parse(p))
-                        .collect::<Result<_, _>>()
-                        .map_err(|e| InputError::at(format!("{at}.path"), e))?;
-                    check_values(values, &at, compact)?;
-                    let touches_precision = steps.iter().any(|s| {
-                        matches!(s.first(), Some(Step::Key(k)) if k == "precisions" || k == "precision_fallback")
-                    });
-                    for (j, v) in values.iter().enumerate() {
-                        let mut a = base_arch.clone();
-                        for (p, st) in all.iter().zip(&steps) {
-                            jsonpath::set(&mut a, st, v.clone()).map_err(|e| {
-                                InputError::at(
-                                    format!("{at}.path"),
-                                    format!("'{p}' does not fit the arch: {e}"),
-                                )
-                            })?;
-                        }
-                        let built = arch_from_value(&a).map_err(|e| {
-                            InputError::at(
-                                format!("{at}.values[{j}]"),
-                                format!(
-                                    "setting {} = {} gives an invalid arch: at {}: {}",
-                                    all.join(", "),
-                                    compact(v),
-                                    e.json_path,
-                                    e.message
-                                ),
-                            )
-                        })?;
-                        if touches_precision {
-                            precision_archs.push((i, j, built));
-                        }
-                    }
-                    dims.push(Dim {
-                        column: name.clone().unwrap_or_else(|| all.join("+")),
-                        kind: DimKind::Arch { paths: steps },
-                        labels: values.clone(),
-                    });
-                }
-                AxisSpec::Precision {
-                    name,
-                    layers,
-                    mode,
-                    values,
-                } => {
-                    let ops = select_layers(&base_workload, layers)
-                        .map_err(|e| InputError::at(format!("{at}.layers"), e))?;
-                    for &o in &ops {
-                        if let Some(k) = varied_ops[o] {
-                            return Err(InputError::at(
-                                format!("{at}.layers"),
-                                format!(
-                                    "layer '{}' is already varied by axes[{k}]",
-                                    base_workload.ops[o].name
-                                ),
-                            ));
-                        }
-                        varied_ops[o] = Some(i);
-                    }
-                    let labels: Vec<Value> = values
-                        .iter()
-                        .map(|v| serde_json::to_value(v).unwrap_or(Value::Null))
-                        .collect();
-                    check_values(&labels, &at, compact)?;
-                    for (j, v) in values.iter().enumerate() {
-                        let mut w = base_workload.clone();
-                        for &o in &ops {
-                            w.ops[o].precision = Some(v.clone());
-                        }
-                        let built = variant_workload(
-                            w,
-                            format!("{at}.values[{j}]"),
-                            format!("precision {} on the selected layers", compact(&labels[j])),
-                        )?;
-                        wl_checks.push((format!("{at}.values[{j}]"), built));
-                    }
-                    match mode {
-                        PrecisionMode::Each => {
-                            for &o in &ops {
-                                dims.push(Dim {
-                                    column: base_workload.ops[o].name.clone(),
-                                    kind: DimKind::Precision {
-                                        ops: vec![o],
-                                        values: values.clone(),
-                                    },
-                                    labels: labels.clone(),
-                                });
-                            }
-                        }
-                        PrecisionMode::Group => dims.push(Dim {
-                            column: name.clone().unwrap_or_else(|| layers.join(",")),
-                            kind: DimKind::Precision {
-                                ops,
-                                values: values.clone(),
-                            },
-                            labels,
-                        }),
-                    }
-                }
-                AxisSpec::Batch { values } => {
-                    let labels: Vec<Value> = values.iter().map(|&b| Value::from(b)).collect();
-                    check_values(&labels, &at, compact)?;
-                    if dims.iter().any(|d| matches!(d.kind, DimKind::Batch { .. })) {
-                        return Err(InputError::at(&at, "only one batch axis is allowed"));
-                    }
-                    for (j, &b) in values.iter().enumerate() {
-                        let mut w = base_workload.clone();
-                        set_batch(&mut w, b)
-                            .map_err(|e| InputError::at(format!("{at}.values[{j}]"), e))?;
-                        variant_workload(w, format!("{at}.values[{j}]"), format!("batch {b}"))?;
-                    }
-                    dims.push(Dim {
-                        column: "batch".into(),
-                        kind: DimKind::Batch {
-                            values: values.clone(),
-                        },
-                        labels,
-                    });
-                }
-                AxisSpec::Sparsity {
-                    name,
-                    layers,
-                    mode,
-                    operand,
-                    values,
-                } => {
-                    let ops = select_layers(&base_workload, layers)
-                        .map_err(|e| InputError::at(format!("{at}.layers"), e))?;
-                    let choices: Vec<SparsityChoice> = values
-                        .iter()
-                        .enumerate()
-                        .map(|(j, v)| {
-                            SparsityChoice::parse(v)
-                                .map_err(|e| InputError::at(format!("{at}.values[{j}]"), e))
-                        })
-                        .collect::<InputResult<_>>()?;
-                    let labels: Vec<Value> = choices.iter().map(SparsityChoice::label).collect();
-                    check_values(&labels, &at, compact)?;
-                    let mut layer_slots: Vec<(usize, Slot)> = Vec::new();
-                    for &o in &ops {
-                        let slot = slot_of(&base_workload, &base_wl, o, *operand)
-                            .map_err(|e| InputError::at(format!("{at}.layers"), e))?;
-                        let tensor = || slot_tensor(&base_workload, slot);
-                        if let Some(&(k, other)) = varied_slots.get(&slot) {
-                            let opname = |x: usize| base_workload.ops[x].name.clone();
-                            let msg = if k != i {
-                                format!(
-                                    "the {} of layer '{}' (tensor '{}') is already varied by axes[{k}]",
-                                    operand.name(), opname(o), tensor()
-                                )
-                            } else if *mode == PrecisionMode::Each {
-                                format!(
-                                    "layers '{}' and '{}' share the {} tensor '{}', so they cannot vary on their own; use \"mode\": \"group\"",
-                                    opname(other), opname(o), operand.name(), tensor()
-                                )
-                            } else {
-                                String::new()
-                            };
-                            if !msg.is_empty() {
-                                return Err(InputError::at(format!("{at}.layers"), msg));
-                            }
-                        } else {
-                            varied_slots.insert(slot, (i, o));
-                        }
-                        layer_slots.push((o, slot));
-                    }
-                    for (j, c) in choices.iter().enumerate() {
-                        if let SparsityChoice::Pattern(p) = c {
-                            for &(o, _) in &layer_slots {
-                                check_fits(&base_wl, o, *p)
-                                    .map_err(|e| InputError::at(format!("{at}.values[{j}]"), e))?;
-                            }
-                        }
-                        let mut w = base_workload.clone();
-                        for &(_, slot) in &layer_slots {
-                            apply_sparsity(&mut w, slot, c.to_spec());
-                        }
-                        let built = variant_workload(
-                            w,
-                            format!("{at}.values[{j}]"),
-                            format!("sparsity {} on the selected layers", compact(&labels[j])),
-                        )?;
-                        wl_checks.push((format!("{at}.values[{j}]"), built));
-                    }
-                    match mode {
-                        PrecisionMode::Each => {
-                            for &(o, slot) in &layer_slots {
-                                dims.push(Dim {
-                                    column: format!(
-                                        "{}.sparsity.{}",
-                                        base_workload.ops[o].name,
-                                        operand.name()
-                                    ),
-                                    kind: DimKind::Sparsity {
-                                        slots: vec![slot],
-                                        values: choices.clone(),
-                                    },
-                                    labels: labels.clone(),
-                                });
-                            }
-                        }
-                        PrecisionMode::Group => {
-                            let mut slots: Vec<Slot> =
-                                layer_slots.iter().map(|&(_, s)| s).collect();
-                            slots.sort_unstable();
-                            slots.dedup();
-                            dims.push(Dim {
-                                column: name.clone().unwrap_or_else(|| {
-                                    format!("{}.sparsity.{}", layers.join(","), operand.name())
-                                }),
-                                kind: DimKind::Sparsity {
-                                    slots,
-                                    values: choices,
-                                },
-                                labels,
-                            });
-                        }
-                    }
-                }
-            }
-        }
-
-        // Every precision must run on every arch variant that decides precisions.
-        let mut archs: Vec<(String, &Arch)> = precision_archs
-            .iter()
-            .map(|(i, j, a)| (format!(" with axes[{i}].values[{j}]"), a))
-            .collect();
-        if archs.is_empty() {
-            archs.push((String::new(), &base_arch_built));
-        }
-        let mut notes = std::collections::BTreeSet::new();
-        let run_options = crate::model::RunOptions::with_launch(spec.launch);
-        for (what, arch) in &archs {
-            let costs =
-                quietly(|| crate::model::plan_with(&base_wl, arch, &run_options)).map_err(|e| {
-                    InputError::at(
-                        "workload",
-                        format!(
-                            "the base workload cannot run on arch '{}'{what}: at {}: {}",
-                            arch.name, e.json_path, e.message
-                        ),
-                    )
-                })?;
-            notes.extend(costs.into_iter().flat_map(|c| c.warnings));
-            for (at, w) in &wl_checks {
-                let costs =
-                    quietly(|| crate::model::plan_with(w, arch, &run_options)).map_err(|e| {
-                        InputError::at(
-                            at.clone(),
-                            format!(
-                                "this precision cannot run on arch '{}'{what}: {}",
-                                arch.name, e.message
-                            ),
-                        )
-                    })?;
-                notes.extend(costs.into_iter().flat_map(|c| c.warnings));
-            }
-        }
-        if spec.accuracy.is_some() && !varied_slots.is_empty() {
+        let axes = axes::Axes::build(&spec.axes, &base_arch, &base_workload, &base_wl)?;
+        let mut notes = precheck::check_precisions(
+            &base_wl,
+            &base_arch_built,
+            &axes.precision_archs,
+            &axes.wl_checks,
+            spec.launch,
+        )?;
+        if spec.accuracy.is_some() && !axes.varied_slots.is_empty() {
             notes.insert(
                 "accuracy is looked up by the layers' precisions only: points that differ only in sparsity get the same accuracy".into(),
             );
         }
         let notes: Vec<String> = notes.into_iter().collect();
+        let dims = axes.dims;
 
-        // Columns must be unique and not clash with fixed ones.
-        let reserved: Vec<&str> = ["id", "status", "accuracy_source", "error"]
-            .into_iter()
-            .chain(Metric::ALL.iter().map(|m| m.name()))
-            .collect();
-        for (k, d) in dims.iter().enumerate() {
-            if reserved.contains(&d.column.as_str())
-                || dims[..k].iter().any(|e| e.column == d.column)
-            {
-                return Err(InputError::at(
-                    "axes",
-                    format!(
-                        "two columns would be named '{}'; give the axis a distinct \"name\"",
-                        d.column
-                    ),
-                ));
-            }
-        }
-
+        settings::check_columns(&dims)?;
         let space = Space::new(dims.iter().map(|d| d.labels.len() as u64).collect())
             .map_err(|e| InputError::at("axes", e))?;
-        let points = match &spec.sample {
-            None => PointSet::All(space.total()),
-            Some(s) => {
-                if s.count == 0 {
-                    return Err(InputError::at(
-                        "sample.count",
-                        "expected at least 1 point, got 0",
-                    ));
-                }
-                if s.count > super::limits::MAX_SAMPLE_POINTS && s.count < space.total() {
-                    return Err(InputError::at(
-                        "sample.count",
-                        format!(
-                            "expected at most {} sampled points (their ids are held in memory), got {}",
-                            super::limits::MAX_SAMPLE_POINTS,
-                            s.count
-                        ),
-                    ));
-                }
-                if s.count >= space.total() {
-                    PointSet::All(space.total())
-                } else {
-                    PointSet::Sample(sample(space.total(), s.count, s.seed))
-                }
-            }
-        };
-
-        // QAT accuracy.
-        let accuracy = match &spec.accuracy {
-            None => None,
-            Some(rel) => Some(AccuracyTable::load(&resolve(base_dir, rel), &base_wl)?),
-        };
-        let accuracy_model = match (&spec.accuracy_model, &accuracy) {
-            (None, _) => None,
-            (Some(_), None) => {
-                return Err(InputError::at(
-                    "accuracy_model",
-                    "an accuracy model needs an \"accuracy\" QAT results file to fit",
-                ))
-            }
-            (Some(_), Some(t)) => Some(AdditiveModel::fit(t).map_err(|e| {
-                InputError::at(
-                    "accuracy_model",
-                    format!("{}: {e}", spec.accuracy.as_deref().unwrap_or_default()),
-                )
-            })?),
-        };
-
-        let mut constraints = Vec::new();
-        for (i, c) in spec.constraints.iter().enumerate() {
-            let at = format!("constraints[{i}]");
-            let metric = Metric::parse(&c.metric).ok_or_else(|| {
-                InputError::at(
-                    format!("{at}.metric"),
-                    format!(
-                        "unknown metric '{}' (metrics: {})",
-                        c.metric,
-                        Metric::names()
-                    ),
-                )
-            })?;
-            if c.min.is_none() && c.max.is_none() {
-                return Err(InputError::at(&at, "expected \"min\", \"max\" or both"));
-            }
-            if let (Some(a), Some(b)) = (c.min, c.max) {
-                if a > b {
-                    return Err(InputError::at(&at, format!("min {a} is above max {b}")));
-                }
-            }
-            if metric == Metric::Accuracy && accuracy.is_none() {
-                return Err(InputError::at(
-                    format!("{at}.metric"),
-                    "an accuracy constraint needs an \"accuracy\" QAT results file",
-                ));
-            }
-            constraints.push(Constraint {
-                metric,
-                min: c.min,
-                max: c.max,
-            });
-        }
-
-        let pareto: Vec<Objective> = if spec.pareto.is_empty() {
-            vec![
-                Objective {
-                    metric: Metric::LatencyS,
-                    goal: Goal::Min,
-                },
-                Objective {
-                    metric: Metric::EnergyPj,
-                    goal: Goal::Min,
-                },
-            ]
-        } else {
-            spec.pareto
-                .iter()
-                .enumerate()
-                .map(|(i, o)| match o {
-                    ObjectiveSpec::Name(n) => {
-                        Objective::parse(n).map_err(|e| InputError::at(format!("pareto[{i}]"), e))
-                    }
-                    ObjectiveSpec::Explicit { metric, goal } => Metric::parse(metric)
-                        .map(|m| Objective {
-                            metric: m,
-                            goal: *goal,
-                        })
-                        .ok_or_else(|| {
-                            InputError::at(
-                                format!("pareto[{i}].metric"),
-                                format!("unknown metric '{metric}' (metrics: {})", Metric::names()),
-                            )
-                        }),
-                })
-                .collect::<InputResult<_>>()?
-        };
-        check_objectives(&pareto, accuracy.is_some()).map_err(|e| InputError::at("pareto", e))?;
-        for (i, p) in spec.plots.iter().enumerate() {
-            for (axis, name) in [("x", &p.x), ("y", &p.y)] {
-                if Metric::parse(name).is_none() {
-                    return Err(InputError::at(
-                        format!("plots[{i}].{axis}"),
-                        format!("unknown metric '{name}' (metrics: {})", Metric::names()),
-                    ));
-                }
-            }
-        }
-        let plots = if spec.plots.is_empty() {
-            vec![PlotSpec {
-                x: pareto[0].metric.name().into(),
-                y: pareto[1].metric.name().into(),
-                log_x: false,
-                log_y: false,
-            }]
-        } else {
-            spec.plots.clone()
-        };
+        let points = settings::points(spec.sample.as_ref(), &space)?;
+        let (accuracy, accuracy_model) = settings::accuracy(&spec, base_dir, &base_wl)?;
+        let constraints = settings::constraints(&spec, accuracy.is_some())?;
+        let pareto = settings::pareto(&spec, accuracy.is_some())?;
+        let plots = settings::plots(&spec, &pareto)?;
 
         let arch_dims: Vec<usize> = (0..dims.len())
             .filter(|&d| matches!(dims[d].kind, DimKind::Arch { .. }))
@@ -798,25 +353,8 @@ impl Sweep {
         let wl_cache = (wl_space.total() > 1 && cache(wl_space.total(), WORKLOAD_CACHE_MAX))
             .then(|| (0..wl_space.total()).map(|_| OnceLock::new()).collect());
 
-        // Fingerprint of everything that decides the rows.
-        let mut fp_doc = serde_json::json!({
-            "arch": base_arch,
-            "workload": base_workload,
-            "engine": spec.engine,
-            "axes": spec.axes,
-            "sample": spec.sample,
-            "constraints": spec.constraints,
-            "accuracy": accuracy.as_ref().map(|a| &a.entries),
-        });
-        if let Some(m) = &spec.accuracy_model {
-            fp_doc["accuracy_model"] = serde_json::json!(m);
-        }
-        // The launch path joins the fingerprint only when it is not the default, so the
-        // rows of sweeps written before it existed still resume.
-        if spec.launch != crate::model::gpu::Launch::default() {
-            fp_doc["launch"] = serde_json::json!(spec.launch);
-        }
-        let fingerprint = format!("{:016x}", fnv1a64(compact(&fp_doc).as_bytes()));
+        let fingerprint =
+            fingerprint::fingerprint(&spec, &base_arch, &base_workload, accuracy.as_ref());
 
         Ok(Sweep {
             spec,
@@ -1038,7 +576,7 @@ impl Sweep {
             Ok(s) => s,
             Err(e) => return fail(m, source, format!("at {}: {}", e.json_path, e.message)),
         };
-        if let Err(e) = eval.report(&wl).check_figures() {
+        if let Err(e) = eval.check_figures(&wl) {
             return fail(m, source, format!("at {}: {}", e.json_path, e.message));
         }
         metrics::fill_from_run(&mut m, &eval);

@@ -57,21 +57,10 @@ fn register(cx: &Ctx, int_operands: bool, k: usize) -> FuncResult<Register> {
             })
         });
     }
-    let fmt = cx.op.precision.mac_format();
-    let mac = cx.arch.mac_mode(fmt).map_err(|e| cx.err("precision", e))?;
-    if let Some(acc) = cx.op.precision.accumulator {
-        if acc != mac.accumulator {
-            return Err(cx.err(
-                "precision.accumulator",
-                format!(
-                    "asks for a {acc} accumulator but the architecture accumulates {} MACs in {}",
-                    mac.format, mac.accumulator
-                ),
-            ));
-        }
-    }
-    let support = cx.arch.precision(mac.format);
-    let accum: Accumulator = match support.and_then(|p| p.accumulation) {
+    let bound = crate::binding::bind(&cx.op.precision, cx.arch)
+        .map_err(|e| cx.err(e.field(), e.to_string()))?;
+    let mac = bound.mac;
+    let accum: Accumulator = match bound.accumulation {
         Some(a) => {
             let consistent = crate::arch::accumulation_matches(a.format, mac.accumulator);
             if !consistent {
@@ -220,8 +209,12 @@ fn register_and_mx(
     if !mx {
         return Ok((register(cx, int, k)?, None));
     }
-    let fmt = cx.op.precision.mac_format();
-    let mac = cx.arch.mac_mode(fmt).map_err(|e| cx.err("precision", e))?;
+    // The MAC mode only: an accumulator mismatch is reported by `register` after this check.
+    let mac = match crate::binding::bind(&cx.op.precision, cx.arch) {
+        Ok(b) => b.mac,
+        Err(crate::binding::BindError::AccumulatorMismatch { mac, .. }) => mac,
+        Err(e) => return Err(cx.err(e.field(), e.to_string())),
+    };
     if !mac.accumulator.is_float() {
         return Err(cx.err(
             "precision",

@@ -8,7 +8,7 @@ use crate::tensor::TensorError;
 #[derive(Debug, thiserror::Error)]
 pub enum FuncError {
     /// A workload or arch field that functional execution cannot use, with its path.
-    #[error("{0}")]
+    #[error(transparent)]
     Input(InputError),
     /// A bad or mismatching value file (`.npy`).
     #[error("{context}: {source}")]
@@ -65,3 +65,12 @@ impl FuncError {
 
 /// Result alias of the functional executor.
 pub type FuncResult<T> = Result<T, FuncError>;
+
+impl crate::error::Classify for FuncError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            FuncError::Tensor { source, .. } => source.kind(),
+            _ => crate::error::ErrorKind::BadInput,
+        }
+    }
+}

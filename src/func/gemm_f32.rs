@@ -105,6 +105,11 @@ fn pack_b(b: &[f32], n: usize, k: usize, nr: usize) -> Vec<f32> {
 
 /// An `R × 32` block of chains over `k0..k1` (AVX-512); the first block stores its sums,
 /// later blocks add them to C (one f32 add each).
+///
+/// # Safety
+/// The CPU must support AVX-512 F and FMA. `a` holds rows `i..i + R` of `k` values,
+/// `k0 <= k1 <= k`, `panel` points to a packed panel of at least `k1 * 32` readable f32s,
+/// and `c` holds rows `i..i + R` of `n` values with `j0 + w <= n`, `w <= 32`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,fma")]
 #[inline]
@@ -123,6 +128,8 @@ unsafe fn micro512<const R: usize>(
     first: bool,
 ) {
     use std::arch::x86_64::*;
+    debug_assert!((i + R) * k <= a.len() && k0 <= k1 && k1 <= k);
+    debug_assert!(j0 + w <= n && w <= NR512 && (i + R) * n <= c.len());
     let ap = a.as_ptr().add(i * k);
     let mut lo = [_mm512_setzero_ps(); R];
     let mut hi = [_mm512_setzero_ps(); R];
@@ -147,6 +154,10 @@ unsafe fn micro512<const R: usize>(
 /// A row driver: for each block of k (`block` products) and each panel, runs the
 /// `$mr`-row micro-kernel down the rows, then the remainder rows (`$tail` lists the
 /// remainder sizes, `1..$mr`). The AVX2 and AVX-512 drivers differ only in these.
+///
+/// The generated functions are unsafe. Safety: the CPU must support `$features`; `a`
+/// holds `rows` rows of `k` values, `bp` the `np` packed panels of B (`np * k * $nr`
+/// values, [`pack_b`]), `c` holds `rows` rows of `n` values and `np * $nr >= n`.
 macro_rules! row_driver {
     ($name:ident, $features:literal, $nr:expr, $mr:expr, $micro:ident, [$($tail:literal)*]) => {
         #[cfg(target_arch = "x86_64")]
@@ -162,6 +173,8 @@ macro_rules! row_driver {
             np: usize,
             block: usize,
         ) {
+            debug_assert!(a.len() >= rows * k && c.len() >= rows * n);
+            debug_assert!(bp.len() >= np * k * $nr && np * $nr >= n);
             let mut k0: usize = 0;
             let mut first = true;
             loop {
@@ -209,6 +222,11 @@ fn store_row(dst: &mut [f32], row: &[f32], first: bool) {
 
 /// An `R × 16` block of chains over `k0..k1`; the first block stores its sums, later
 /// blocks add them to C (one f32 add each).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA. `a` holds rows `i..i + R` of `k` values,
+/// `k0 <= k1 <= k`, `panel` points to a packed panel of at least `k1 * 16` readable f32s,
+/// and `c` holds rows `i..i + R` of `n` values with `j0 + w <= n`, `w <= 16`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 #[inline]
@@ -227,6 +245,8 @@ unsafe fn micro<const R: usize>(
     first: bool,
 ) {
     use std::arch::x86_64::*;
+    debug_assert!((i + R) * k <= a.len() && k0 <= k1 && k1 <= k);
+    debug_assert!(j0 + w <= n && w <= NR && (i + R) * n <= c.len());
     let ap = a.as_ptr().add(i * k);
     let mut lo = [_mm256_setzero_ps(); R];
     let mut hi = [_mm256_setzero_ps(); R];

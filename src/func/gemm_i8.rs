@@ -56,6 +56,9 @@ fn all_i8_portable(v: &[i32]) -> bool {
 }
 
 /// [`all_i8_portable`] compiled for AVX-512 (16 lanes of min/max).
+///
+/// # Safety
+/// The CPU must support AVX-512 F.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn all_i8_avx512(v: &[i32]) -> bool {
@@ -186,9 +189,17 @@ fn pack_a(a: &[i32], m: usize, k: usize, kq: usize) -> Vec<u32> {
     ap
 }
 
+/// A block of C rows over every k quad and panel (AVX-512 VNNI), added into C.
+///
+/// # Safety
+/// The CPU must support AVX-512 F, BW and VNNI. `ap` holds `rows` packed rows of `kq`
+/// quads, `bp` the `np` packed panels (`np * kq * 128` bytes), `c` holds `rows` rows of
+/// `n` and `np * 32 >= n`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 unsafe fn block(ap: &[u32], bp: &[i8], c: &mut [i32], rows: usize, n: usize, kq: usize, np: usize) {
+    debug_assert!(ap.len() >= rows * kq && c.len() >= rows * n);
+    debug_assert!(bp.len() >= np * kq * NR * 4 && np * NR >= n);
     for q0 in (0..kq).step_by(KC) {
         let q1 = (q0 + KC).min(kq);
         for jp in 0..np {
@@ -214,6 +225,12 @@ unsafe fn block(ap: &[u32], bp: &[i8], c: &mut [i32], rows: usize, n: usize, kq:
 }
 
 /// An `R × 32` block of C over k quads `q0..q1`, added into C (wrapping).
+///
+/// # Safety
+/// The CPU must support AVX-512 F, BW and VNNI. `ap` holds packed rows `i..i + R` of `kq`
+/// quads, `q0 <= q1 <= kq`, `panel` points to a packed panel of at least `q1 * 128`
+/// readable bytes, and `c` holds rows `i..i + R` of `n` values with `j0 + w <= n`,
+/// `w <= 32`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
 #[inline]
@@ -231,6 +248,8 @@ unsafe fn micro<const R: usize>(
     w: usize,
 ) {
     use std::arch::x86_64::*;
+    debug_assert!((i + R) * kq <= ap.len() && q0 <= q1 && q1 <= kq);
+    debug_assert!(j0 + w <= n && w <= NR && (i + R) * n <= c.len());
     let a = ap.as_ptr().add(i * kq);
     let mut lo = [_mm512_setzero_si512(); R];
     let mut hi = [_mm512_setzero_si512(); R];

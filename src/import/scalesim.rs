@@ -31,12 +31,11 @@ pub use topology::{
 };
 
 use crate::arch::Arch;
-use crate::error::{InputError, InputResult};
+use crate::error::InputResult;
 use crate::workload::WorkloadSpec;
 
 fn read(path: &Path) -> InputResult<String> {
-    std::fs::read_to_string(path)
-        .map_err(|e| InputError::at("", format!("cannot read file: {e}")).in_file(path))
+    std::fs::read_to_string(path).map_err(|e| crate::error::unreadable(path, e))
 }
 
 /// Reads and parses a SCALE-Sim `.cfg` file; errors name the file and line.

@@ -396,6 +396,21 @@ fn plan_compute(
     })
 }
 
+/// Binds an op's precision to the arch ([`crate::binding::bind`]); an error is put at the
+/// op's JSON path and names the op.
+pub fn bind_precision(op: &Op, arch: &Arch) -> InputResult<crate::binding::BoundPrecision> {
+    crate::binding::bind(&op.precision, arch).map_err(|e| {
+        let sep = match e {
+            crate::binding::BindError::Unsupported(_) => ":",
+            crate::binding::BindError::AccumulatorMismatch { .. } => "",
+        };
+        InputError::at(
+            format!("{}.{}", op.json_path, e.field()),
+            format!("op '{}'{sep} {e}", op.name),
+        )
+    })
+}
+
 /// Costs a compute op whose operands are stored and computed as `sp` says (dense: the
 /// identity).
 fn plan_compute_with(
@@ -406,32 +421,13 @@ fn plan_compute_with(
     table: &EnergyTable,
     sp: &sparsity::GemmSparsity,
 ) -> InputResult<OpCost> {
-    let fmt = op.precision.mac_format();
-    let mac = arch.mac_mode(fmt).map_err(|e| {
-        InputError::at(
-            format!("{}.precision", op.json_path),
-            format!("op '{}': {e}", op.name),
-        )
-    })?;
+    let bound = bind_precision(op, arch)?;
     let mut warnings = Vec::new();
-    if mac.fell_back {
-        warnings.push(format!(
-            "op '{}': {} is not supported; runs on {} MACs",
-            op.name, fmt, mac.format
-        ));
-        tracing::warn!("{}", warnings.last().map(String::as_str).unwrap_or(""));
+    if let Some(w) = bound.fallback_warning(&op.name) {
+        tracing::warn!("{w}");
+        warnings.push(w);
     }
-    if let Some(acc) = op.precision.accumulator {
-        if acc != mac.accumulator {
-            return Err(InputError::at(
-                format!("{}.precision.accumulator", op.json_path),
-                format!(
-                    "op '{}' asks for a {acc} accumulator but the architecture accumulates {} MACs in {}",
-                    op.name, mac.format, mac.accumulator
-                ),
-            ));
-        }
-    }
+    let mac = bound.mac;
     // Unique activation elements in DRAM: the ifmap, not its im2col view.
     let (mf, kf, cnt) = (g.m as f64, g.k as f64, g.count as f64);
     let a_unique: f64 = op

@@ -38,6 +38,15 @@ pub enum CastCliError {
     Io(#[from] std::io::Error),
 }
 
+impl crate::error::Classify for CastCliError {
+    fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            CastCliError::BadInput(_) => crate::error::ErrorKind::BadInput,
+            CastCliError::Io(_) => crate::error::ErrorKind::Internal,
+        }
+    }
+}
+
 impl From<NumericsError> for CastCliError {
     fn from(e: NumericsError) -> Self {
         CastCliError::BadInput(e.to_string())

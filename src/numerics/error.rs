@@ -70,3 +70,10 @@ pub(crate) fn check_len(
         })
     }
 }
+
+impl crate::error::Classify for NumericsError {
+    /// Every numerics error is bad input (see the type's documentation).
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::BadInput
+    }
+}

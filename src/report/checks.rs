@@ -11,6 +11,48 @@ use crate::error::{InputError, InputResult};
 /// A count at this value saturated: it is not a figure.
 const SATURATED: u64 = u64::MAX;
 
+/// The figures of a run to check: summary floats and counts (named as in the report's
+/// `summary`), and each layer's counts.
+pub(crate) struct Figures<'a> {
+    /// `summary.<name>` floats, in report order.
+    pub floats: Vec<(&'static str, f64)>,
+    /// `summary.<name>` counts, in report order.
+    pub counts: Vec<(&'static str, u64)>,
+    /// Each layer's name and its `macs`, `vector_ops`, `cycles`, `end_cycle`.
+    pub layers: Vec<(&'a str, [u64; 4])>,
+}
+
+impl Figures<'_> {
+    /// Refuses a non-finite float or a saturated count, naming the first one.
+    pub(crate) fn check(&self) -> InputResult<()> {
+        for (name, v) in &self.floats {
+            if !v.is_finite() {
+                return Err(not_a_figure(&format!("summary.{name}"), &v.to_string()));
+            }
+        }
+        for (name, v) in &self.counts {
+            if *v == SATURATED {
+                return Err(not_a_figure(
+                    &format!("summary.{name}"),
+                    "2^64 - 1 (saturated)",
+                ));
+            }
+        }
+        for (i, (layer, values)) in self.layers.iter().enumerate() {
+            let names = ["macs", "vector_ops", "cycles", "end_cycle"];
+            for (name, v) in names.into_iter().zip(values) {
+                if *v == SATURATED {
+                    return Err(not_a_figure(
+                        &format!("layers[{i}].{name} ('{layer}')"),
+                        "2^64 - 1 (saturated)",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Report {
     /// Refuses a report with a non-finite float figure or a saturated count, naming the
     /// figure (`summary.energy_pj`, `layers[3].cycles`, ...).
@@ -18,70 +60,54 @@ impl Report {
         let s = &self.summary;
         let e = &s.energy_breakdown_pj;
         let m = &s.memory;
-        let floats = [
-            ("latency_s", s.latency_s),
-            ("achieved_tops", s.achieved_tops),
-            ("peak_tops", s.peak_tops),
-            ("utilization", s.utilization),
-            ("energy_pj", s.energy_pj),
-            ("energy_breakdown_pj.mac", e.mac),
-            ("energy_breakdown_pj.vector", e.vector),
-            ("energy_breakdown_pj.sram", e.sram),
-            ("energy_breakdown_pj.dram", e.dram),
-            ("energy_breakdown_pj.static", e.static_),
-            ("energy_breakdown_pj.clock", e.clock),
-            ("energy_breakdown_pj.sm_overhead", e.sm_overhead),
-            ("energy_breakdown_pj.l2", e.l2),
-            ("energy_breakdown_pj.register_file", e.register_file),
-            ("energy_breakdown_pj.noc", e.noc),
-            ("inferences_per_joule", s.inferences_per_joule),
-            ("energy_per_sample_pj", s.energy_per_sample_pj),
-            ("latency_per_sample_s", s.latency_per_sample_s),
-            ("dram_bytes", s.dram_bytes),
-            ("sram_bytes", s.sram_bytes),
-            ("average_power_w", s.average_power_w),
-            ("memory.dram_read_bytes", m.dram_read_bytes),
-            ("memory.dram_write_bytes", m.dram_write_bytes),
-            ("memory.achieved_dram_gbps", m.achieved_dram_gbps),
-            ("memory.onchip_peak_bytes", m.onchip_peak_bytes),
-            ("area_mm2", s.area_mm2),
-        ];
-        for (name, v) in floats {
-            if !v.is_finite() {
-                return Err(not_a_figure(&format!("summary.{name}"), &v.to_string()));
-            }
+        Figures {
+            floats: vec![
+                ("latency_s", s.latency_s),
+                ("achieved_tops", s.achieved_tops),
+                ("peak_tops", s.peak_tops),
+                ("utilization", s.utilization),
+                ("energy_pj", s.energy_pj),
+                ("energy_breakdown_pj.mac", e.mac),
+                ("energy_breakdown_pj.vector", e.vector),
+                ("energy_breakdown_pj.sram", e.sram),
+                ("energy_breakdown_pj.dram", e.dram),
+                ("energy_breakdown_pj.static", e.static_),
+                ("energy_breakdown_pj.clock", e.clock),
+                ("energy_breakdown_pj.sm_overhead", e.sm_overhead),
+                ("energy_breakdown_pj.l2", e.l2),
+                ("energy_breakdown_pj.register_file", e.register_file),
+                ("energy_breakdown_pj.noc", e.noc),
+                ("inferences_per_joule", s.inferences_per_joule),
+                ("energy_per_sample_pj", s.energy_per_sample_pj),
+                ("latency_per_sample_s", s.latency_per_sample_s),
+                ("dram_bytes", s.dram_bytes),
+                ("sram_bytes", s.sram_bytes),
+                ("average_power_w", s.average_power_w),
+                ("memory.dram_read_bytes", m.dram_read_bytes),
+                ("memory.dram_write_bytes", m.dram_write_bytes),
+                ("memory.achieved_dram_gbps", m.achieved_dram_gbps),
+                ("memory.onchip_peak_bytes", m.onchip_peak_bytes),
+                ("area_mm2", s.area_mm2),
+            ],
+            counts: vec![
+                ("cycles", s.cycles),
+                ("macs", s.macs),
+                ("vector_ops", s.vector_ops),
+                ("compute_cycles", s.compute_cycles),
+                ("stall_cycles", s.stall_cycles),
+            ],
+            layers: self
+                .layers
+                .iter()
+                .map(|l| {
+                    (
+                        l.name.as_str(),
+                        [l.macs, l.vector_ops, l.cycles, l.end_cycle],
+                    )
+                })
+                .collect(),
         }
-        let counts = [
-            ("cycles", s.cycles),
-            ("macs", s.macs),
-            ("vector_ops", s.vector_ops),
-            ("compute_cycles", s.compute_cycles),
-            ("stall_cycles", s.stall_cycles),
-        ];
-        for (name, v) in counts {
-            if v == SATURATED {
-                return Err(not_a_figure(
-                    &format!("summary.{name}"),
-                    "2^64 - 1 (saturated)",
-                ));
-            }
-        }
-        for (i, l) in self.layers.iter().enumerate() {
-            for (name, v) in [
-                ("macs", l.macs),
-                ("vector_ops", l.vector_ops),
-                ("cycles", l.cycles),
-                ("end_cycle", l.end_cycle),
-            ] {
-                if v == SATURATED {
-                    return Err(not_a_figure(
-                        &format!("layers[{i}].{name} ('{}')", l.name),
-                        "2^64 - 1 (saturated)",
-                    ));
-                }
-            }
-        }
-        Ok(())
+        .check()
     }
 }
 

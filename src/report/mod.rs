@@ -1,7 +1,7 @@
 //! The [`Report`] of one run and its renderers (table, JSON, CSV). Knows how to present
 //! numbers, not how they were computed.
 
-mod checks;
+pub(crate) mod checks;
 mod csv;
 mod log;
 pub mod mapping;
@@ -249,6 +249,85 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
+/// One layer's row: its timing and traffic from the timeline, energy from the ledger, and
+/// its utilization (MACs or vector ops against the arch's peak); adds the op's time at peak
+/// to `time_at_peak_s`.
+fn layer_report(
+    arch: &crate::arch::Arch,
+    workload: &crate::workload::Workload,
+    op: &crate::workload::Op,
+    c: &model::OpCost,
+    t: &crate::sim::OpTiming,
+    e: EnergyBreakdown,
+    time_at_peak_s: &mut f64,
+) -> LayerReport {
+    let clock = arch.clock_hz();
+    let dram_bytes = t.dram_read_bytes + t.dram_write_bytes;
+    let cycles = t.end_cycle - t.start_cycle;
+    let utilization = match (&c.mac, c.unit) {
+        (Some(mac), _) => {
+            let peak_per_cycle =
+                arch.pes_per_core() as f64 * mac.macs_per_pe_per_cycle * arch.cores as f64;
+            // Sparse ops count dense-equivalent MACs against a dense-equivalent peak.
+            let peak_per_cycle =
+                peak_per_cycle * c.sparsity.as_ref().map_or(1.0, |s| s.peak_multiplier);
+            let peak_per_s = peak_per_cycle * clock;
+            *time_at_peak_s += c.macs as f64 / peak_per_s;
+            ratio(c.macs as f64, cycles as f64 * peak_per_cycle)
+        }
+        (None, Unit::Vector) => ratio(
+            c.vector_ops as f64,
+            cycles as f64
+                * arch.vector_unit.lanes as f64
+                * arch.vector_unit.ops_per_lane_per_cycle
+                * arch.cores as f64,
+        ),
+        _ => 0.0,
+    };
+    LayerReport {
+        name: op.name.clone(),
+        op: op.kind.name().to_string(),
+        precision: op.precision.label(),
+        mac_format: c.mac.as_ref().map(|m| m.format.name()),
+        unit: c.unit,
+        fused_into: c.fused.map(|f| workload.ops[f.host].name.clone()),
+        fused_stage: c.fused.map(|f| f.stage),
+        macs: c.macs,
+        vector_ops: c.vector_ops,
+        gemm: op.gemm.map(|g| [g.count, g.m, g.n, g.k]),
+        cycles,
+        compute_cycles: t.compute_cycles,
+        stall_cycles: t.stall_cycles,
+        stall_reason: t.stall_reason,
+        start_cycle: t.start_cycle,
+        end_cycle: t.end_cycle,
+        ready_cycle: t.ready_cycle,
+        wait_cycles: t.wait_cycles,
+        stall_dram_cycles: t.stall_dram_cycles,
+        stall_sram_cycles: t.stall_sram_cycles,
+        cores: t.cores.clone(),
+        tiles: t.tiles,
+        utilization,
+        mapping_efficiency: c.mapping.map(|m| m.mapping_efficiency()),
+        cores_used: c.cores_used,
+        reuse: c.tiling.map(|t| t.reuse),
+        temporal_mapping: op.gemm.and_then(|g| mapping::LayerMapping::of(c, g.count)),
+        dram_bytes,
+        dram_read_bytes: t.dram_read_bytes,
+        dram_write_bytes: t.dram_write_bytes,
+        kept_on_chip_bytes: t.kept_on_chip_bytes,
+        output_on_chip: t.output_on_chip,
+        achieved_dram_gbps: ratio(dram_bytes, cycles as f64) * arch.clock_ghz,
+        sram_bytes: c.traffic.sram_bytes(),
+        buffer_peak_bytes: t.buffer_peak_bytes,
+        energy_pj: e.total(),
+        energy_breakdown_pj: e,
+        warnings: c.warnings.clone(),
+        sparsity: c.sparsity.clone(),
+        pe_accesses: c.pe_accesses,
+    }
+}
+
 impl Report {
     /// Assembles the report of an evaluation: copies and formats its figures (energy and
     /// power from its [`crate::power::EnergyLedger`], clock and cap from its operating
@@ -259,80 +338,16 @@ impl Report {
         let mut layers = Vec::with_capacity(costs.len());
         let mut warnings = Vec::new();
         let mut time_at_peak_s = 0.0;
-        let clock = arch.clock_hz();
         let mut mem = MemoryLevels::default();
         for (i, (op, c)) in workload.ops.iter().zip(costs).enumerate() {
             let t = &timeline.ops[i];
-            let dram_bytes = t.dram_read_bytes + t.dram_write_bytes;
             let e = ledger.ops[i];
             mem.dram_read_bytes += t.dram_read_bytes;
             mem.dram_write_bytes += t.dram_write_bytes;
             mem.kept_on_chip_bytes += t.kept_on_chip_bytes;
             mem.core_buffer_bytes += c.traffic.sram_bytes();
-            let cycles = t.end_cycle - t.start_cycle;
-            let utilization = match (&c.mac, c.unit) {
-                (Some(mac), _) => {
-                    let peak_per_cycle =
-                        arch.pes_per_core() as f64 * mac.macs_per_pe_per_cycle * arch.cores as f64;
-                    // Sparse ops count dense-equivalent MACs against a dense-equivalent peak.
-                    let peak_per_cycle =
-                        peak_per_cycle * c.sparsity.as_ref().map_or(1.0, |s| s.peak_multiplier);
-                    let peak_per_s = peak_per_cycle * clock;
-                    time_at_peak_s += c.macs as f64 / peak_per_s;
-                    ratio(c.macs as f64, cycles as f64 * peak_per_cycle)
-                }
-                (None, Unit::Vector) => ratio(
-                    c.vector_ops as f64,
-                    cycles as f64
-                        * arch.vector_unit.lanes as f64
-                        * arch.vector_unit.ops_per_lane_per_cycle
-                        * arch.cores as f64,
-                ),
-                _ => 0.0,
-            };
             warnings.extend(c.warnings.iter().cloned());
-            layers.push(LayerReport {
-                name: op.name.clone(),
-                op: op.kind.name().to_string(),
-                precision: op.precision.label(),
-                mac_format: c.mac.as_ref().map(|m| m.format.name()),
-                unit: c.unit,
-                fused_into: c.fused.map(|f| workload.ops[f.host].name.clone()),
-                fused_stage: c.fused.map(|f| f.stage),
-                macs: c.macs,
-                vector_ops: c.vector_ops,
-                gemm: op.gemm.map(|g| [g.count, g.m, g.n, g.k]),
-                cycles,
-                compute_cycles: t.compute_cycles,
-                stall_cycles: t.stall_cycles,
-                stall_reason: t.stall_reason,
-                start_cycle: t.start_cycle,
-                end_cycle: t.end_cycle,
-                ready_cycle: t.ready_cycle,
-                wait_cycles: t.wait_cycles,
-                stall_dram_cycles: t.stall_dram_cycles,
-                stall_sram_cycles: t.stall_sram_cycles,
-                cores: t.cores.clone(),
-                tiles: t.tiles,
-                utilization,
-                mapping_efficiency: c.mapping.map(|m| m.mapping_efficiency()),
-                cores_used: c.cores_used,
-                reuse: c.tiling.map(|t| t.reuse),
-                temporal_mapping: op.gemm.and_then(|g| mapping::LayerMapping::of(c, g.count)),
-                dram_bytes,
-                dram_read_bytes: t.dram_read_bytes,
-                dram_write_bytes: t.dram_write_bytes,
-                kept_on_chip_bytes: t.kept_on_chip_bytes,
-                output_on_chip: t.output_on_chip,
-                achieved_dram_gbps: ratio(dram_bytes, cycles as f64) * arch.clock_ghz,
-                sram_bytes: c.traffic.sram_bytes(),
-                buffer_peak_bytes: t.buffer_peak_bytes,
-                energy_pj: e.total(),
-                energy_breakdown_pj: e,
-                warnings: c.warnings.clone(),
-                sparsity: c.sparsity.clone(),
-                pe_accesses: c.pe_accesses,
-            });
+            layers.push(layer_report(arch, workload, op, c, t, e, &mut time_at_peak_s));
         }
         let cycles = timeline.cycles;
         let latency_s = ledger.latency_s;

@@ -187,3 +187,16 @@ pub enum NpyErrorKind {
     #[error("{0}")]
     Content(Box<TensorError>),
 }
+
+impl crate::error::Classify for TensorError {
+    /// Failing to write a file is internal; everything else (an unreadable or malformed
+    /// input, a mismatching value) is bad input.
+    fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            TensorError::Io { action, .. } if *action != "read" => {
+                crate::error::ErrorKind::Internal
+            }
+            _ => crate::error::ErrorKind::BadInput,
+        }
+    }
+}

@@ -12,32 +12,137 @@ use super::{
 use crate::error::{InputError, InputResult};
 use crate::numerics::Format;
 
+/// The tensor table being built: tensors in declaration order, names unique.
+struct Table {
+    tensors: Vec<Tensor>,
+    by_name: BTreeMap<String, TensorId>,
+}
+
+impl Table {
+    /// Declares a tensor; `path` is the JSON path of its name (for errors).
+    fn declare(&mut self, t: Tensor, path: String) -> InputResult<TensorId> {
+        if t.name.is_empty() {
+            return Err(InputError::at(path, "expected a non-empty tensor name"));
+        }
+        if self.by_name.contains_key(&t.name) {
+            return Err(InputError::at(
+                path,
+                format!("duplicate tensor name '{}'", t.name),
+            ));
+        }
+        let id = self.tensors.len();
+        self.by_name.insert(t.name.clone(), id);
+        self.tensors.push(t);
+        Ok(id)
+    }
+}
+
+/// Names resolve through a hash index (linear in the graph, not quadratic).
+fn index_of(tensors: &[Tensor]) -> HashMap<String, TensorId> {
+    tensors
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect()
+}
+
+/// A tensor by name, or an error at `path` naming what it could have been.
+fn lookup(name: &str, path: String, index: &HashMap<String, TensorId>) -> InputResult<TensorId> {
+    index.get(name).copied().ok_or_else(|| {
+        InputError::at(
+            path,
+            format!(
+                "unknown tensor '{name}': not a graph input, a declared weight or any op's output"
+            ),
+        )
+    })
+}
+
+/// An op's resolved tensors: inputs, weight, bias.
+type Resolved = (Vec<TensorId>, Option<TensorId>, Option<TensorId>);
+
 pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
-    let mut tensors: Vec<Tensor> = Vec::new();
-    let mut by_name: BTreeMap<String, TensorId> = BTreeMap::new();
+    let mut table = Table {
+        tensors: Vec::new(),
+        by_name: BTreeMap::new(),
+    };
+    let inputs = declare_inputs_and_weights(&spec, &mut table)?;
+    // Op names unique; outputs declared (shape filled in later).
+    let out_ids = declare_op_outputs(&spec, &mut table)?;
+    // Resolve input / weight / bias names.
+    let resolved = resolve_names(&spec, &table.tensors)?;
 
-    let mut declare =
-        |t: Tensor, path: String, tensors: &mut Vec<Tensor>| -> InputResult<TensorId> {
-            if t.name.is_empty() {
-                return Err(InputError::at(path, "expected a non-empty tensor name"));
+    // DAG and cycle detection.
+    let mut graph: DiGraph<usize, TensorId> = DiGraph::new();
+    let nodes: Vec<NodeIndex> = (0..spec.ops.len()).map(|i| graph.add_node(i)).collect();
+    for (i, (ins, _, _)) in resolved.iter().enumerate() {
+        for &t in ins {
+            if let Some(p) = table.tensors[t].producer {
+                graph.add_edge(nodes[p], nodes[i], t);
             }
-            if by_name.contains_key(&t.name) {
-                return Err(InputError::at(
-                    path,
-                    format!("duplicate tensor name '{}'", t.name),
-                ));
-            }
-            let id = tensors.len();
-            by_name.insert(t.name.clone(), id);
-            tensors.push(t);
-            Ok(id)
-        };
+        }
+    }
+    let topo_order = topo_sort(&graph, &spec.ops)?;
 
+    // Shapes, formats, attributes in topological order.
+    let mut ops: Vec<Option<Op>> = vec![None; spec.ops.len()];
+    let mut total_macs = 0u64;
+    for &i in &topo_order {
+        ops[i] = Some(shape_op(
+            &spec,
+            i,
+            &resolved[i],
+            out_ids[i],
+            &mut table,
+            &mut total_macs,
+        )?);
+    }
+    let ops: Vec<Op> = ops
+        .into_iter()
+        .map(|o| o.expect("every op visited in topological order"))
+        .collect();
+    let mut tensors = table.tensors;
+    super::sparsity::attach(&spec, &mut tensors, &ops)?;
+
+    let outputs = if spec.outputs.is_empty() {
+        let consumed: std::collections::BTreeSet<TensorId> =
+            ops.iter().flat_map(|o| o.inputs.iter().copied()).collect();
+        ops.iter()
+            .map(|o| o.output)
+            .filter(|t| !consumed.contains(t))
+            .collect()
+    } else {
+        let index = index_of(&tensors);
+        let mut v = Vec::new();
+        for (j, name) in spec.outputs.iter().enumerate() {
+            v.push(lookup(name, format!("outputs[{j}]"), &index)?);
+        }
+        v
+    };
+
+    Ok(Workload {
+        name: spec.name.clone(),
+        tensors,
+        ops,
+        topo_order,
+        graph,
+        inputs,
+        outputs,
+        spec,
+        base_dir: None,
+    })
+}
+
+/// Declares the graph inputs and the weights; returns the inputs' ids.
+fn declare_inputs_and_weights(
+    spec: &WorkloadSpec,
+    table: &mut Table,
+) -> InputResult<Vec<TensorId>> {
     let mut inputs = Vec::new();
     for (i, t) in spec.inputs.iter().enumerate() {
         let path = format!("inputs[{i}]");
         let elements = checked_elements(&t.shape, &format!("{path}.shape"))?;
-        let id = declare(
+        let id = table.declare(
             Tensor {
                 name: t.name.clone(),
                 shape: t.shape.clone(),
@@ -49,14 +154,13 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
                 sparsity: None,
             },
             format!("{path}.name"),
-            &mut tensors,
         )?;
         inputs.push(id);
     }
     for (i, t) in spec.weights.iter().enumerate() {
         let path = format!("weights[{i}]");
         let elements = checked_elements(&t.shape, &format!("{path}.shape"))?;
-        declare(
+        table.declare(
             Tensor {
                 name: t.name.clone(),
                 shape: t.shape.clone(),
@@ -68,11 +172,13 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
                 sparsity: None,
             },
             format!("{path}.name"),
-            &mut tensors,
         )?;
     }
+    Ok(inputs)
+}
 
-    // Op names unique; outputs declared (shape filled in later).
+/// Checks op names and fields, declares each op's output tensor (shape filled in later).
+fn declare_op_outputs(spec: &WorkloadSpec, table: &mut Table) -> InputResult<Vec<TensorId>> {
     if spec.ops.is_empty() {
         return Err(InputError::at("ops", "expected at least one op"));
     }
@@ -93,7 +199,7 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
             ));
         }
         check_fields(op, &path)?;
-        let id = declare(
+        let id = table.declare(
             Tensor {
                 name: op.output.clone(),
                 shape: vec![],
@@ -105,32 +211,15 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
                 sparsity: None,
             },
             format!("{path}.output"),
-            &mut tensors,
         )?;
         out_ids.push(id);
     }
+    Ok(out_ids)
+}
 
-    // Resolve input / weight / bias names.
-    // Names resolve through a hash index (linear in the graph, not quadratic).
-    let index_of = |tensors: &[Tensor]| -> HashMap<String, TensorId> {
-        tensors
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.name.clone(), i))
-            .collect()
-    };
-    let lookup = |name: &str,
-                  path: String,
-                  index: &HashMap<String, TensorId>|
-     -> InputResult<TensorId> {
-        index.get(name).copied().ok_or_else(|| {
-            InputError::at(
-                path,
-                format!("unknown tensor '{name}': not a graph input, a declared weight or any op's output"),
-            )
-        })
-    };
-    let index = index_of(&tensors);
+/// Resolves every op's input, weight and bias names.
+fn resolve_names(spec: &WorkloadSpec, tensors: &[Tensor]) -> InputResult<Vec<Resolved>> {
+    let index = index_of(tensors);
     let mut resolved: Vec<(Vec<TensorId>, Option<TensorId>, Option<TensorId>)> = Vec::new();
     for (i, op) in spec.ops.iter().enumerate() {
         let path = format!("ops[{i}]");
@@ -164,139 +253,101 @@ pub(super) fn build(spec: WorkloadSpec) -> InputResult<Workload> {
         }
         resolved.push((ins, weight, bias));
     }
+    Ok(resolved)
+}
 
-    // DAG and cycle detection.
-    let mut graph: DiGraph<usize, TensorId> = DiGraph::new();
-    let nodes: Vec<NodeIndex> = (0..spec.ops.len()).map(|i| graph.add_node(i)).collect();
-    for (i, (ins, _, _)) in resolved.iter().enumerate() {
-        for &t in ins {
-            if let Some(p) = tensors[t].producer {
-                graph.add_edge(nodes[p], nodes[i], t);
-            }
-        }
-    }
-    let topo_order = topo_sort(&graph, &spec.ops)?;
-
-    // Shapes, formats, attributes in topological order.
-    let mut ops: Vec<Option<Op>> = vec![None; spec.ops.len()];
-    let mut total_macs = 0u64;
-    for &i in &topo_order {
-        let op = &spec.ops[i];
-        let path = format!("ops[{i}]");
-        let (ins, weight, bias) = &resolved[i];
-        let in_shapes: Vec<&[u64]> = ins.iter().map(|&t| tensors[t].shape.as_slice()).collect();
-        let precision = resolve_precision(op, &path, ins, *weight, &tensors)?;
-        let weight_shape = weight.map(|w| tensors[w].shape.clone());
-        let Inferred {
-            output_shape,
-            attrs,
-            gemm,
-            implicit_weight,
-        } = infer(op, &path, &in_shapes, weight_shape.as_deref())?;
-        if let Some(g) = gemm {
-            let macs = g.checked_macs().ok_or_else(|| {
-                InputError::at(
-                    path.clone(),
-                    format!(
-                        "the op's MAC count ({} x {} x {} x {}) overflows 2^64",
-                        g.count, g.m, g.n, g.k
-                    ),
-                )
-            })?;
-            total_macs = total_macs.checked_add(macs).ok_or_else(|| {
-                InputError::at(
-                    path.clone(),
-                    "the workload's total MAC count overflows 2^64 at this op",
-                )
-            })?;
-        }
-        let mut weight = *weight;
-        if let Some(shape) = implicit_weight {
-            let elements = checked_elements(&shape, &format!("{path}.weight"))?;
-            let name = format!("{}.weight", op.name);
-            let id = declare(
-                Tensor {
-                    name: name.clone(),
-                    shape,
-                    format: precision.weights,
-                    role: TensorRole::Weight,
-                    producer: None,
-                    file: None,
-                    elements,
-                    sparsity: None,
-                },
-                format!("{path}.weight"),
-                &mut tensors,
-            )?;
-            weight = Some(id);
-        }
-        if let (Some(b), Some(g)) = (bias, gemm) {
-            let bt = &tensors[*b];
-            let n_total = if op.op == OpKind::Conv2d {
-                g.n * g.count
-            } else {
-                g.n
-            };
-            if bt.elements != n_total {
-                return Err(InputError::at(
-                    format!("{path}.bias"),
-                    format!(
-                        "bias '{}' has {} elements; expected {}",
-                        bt.name, bt.elements, n_total
-                    ),
-                ));
-            }
-        }
-        let out = out_ids[i];
-        let elements = checked_elements(&output_shape, &format!("{path}.output"))?;
-        tensors[out].shape = output_shape;
-        tensors[out].elements = elements;
-        tensors[out].format = precision.output;
-        ops[i] = Some(Op {
-            name: op.name.clone(),
-            kind: op.op,
-            inputs: ins.clone(),
-            weight,
-            bias: *bias,
-            output: out,
-            attrs,
-            precision,
-            gemm,
-            json_path: path,
-        });
-    }
-    let ops: Vec<Op> = ops
-        .into_iter()
-        .map(|o| o.expect("every op visited in topological order"))
+/// Infers op `i`'s shapes, precision and attributes (its inputs are already shaped),
+/// declares its implicit weight, and fills in its output tensor.
+fn shape_op(
+    spec: &WorkloadSpec,
+    i: usize,
+    (ins, weight, bias): &Resolved,
+    out: TensorId,
+    table: &mut Table,
+    total_macs: &mut u64,
+) -> InputResult<Op> {
+    let op = &spec.ops[i];
+    let path = format!("ops[{i}]");
+    let in_shapes: Vec<&[u64]> = ins
+        .iter()
+        .map(|&t| table.tensors[t].shape.as_slice())
         .collect();
-    super::sparsity::attach(&spec, &mut tensors, &ops)?;
-
-    let outputs = if spec.outputs.is_empty() {
-        let consumed: std::collections::BTreeSet<TensorId> =
-            ops.iter().flat_map(|o| o.inputs.iter().copied()).collect();
-        ops.iter()
-            .map(|o| o.output)
-            .filter(|t| !consumed.contains(t))
-            .collect()
-    } else {
-        let index = index_of(&tensors);
-        let mut v = Vec::new();
-        for (j, name) in spec.outputs.iter().enumerate() {
-            v.push(lookup(name, format!("outputs[{j}]"), &index)?);
+    let precision = resolve_precision(op, &path, ins, *weight, &table.tensors)?;
+    let weight_shape = weight.map(|w| table.tensors[w].shape.clone());
+    let Inferred {
+        output_shape,
+        attrs,
+        gemm,
+        implicit_weight,
+    } = infer(op, &path, &in_shapes, weight_shape.as_deref())?;
+    if let Some(g) = gemm {
+        let macs = g.checked_macs().ok_or_else(|| {
+            InputError::at(
+                path.clone(),
+                format!(
+                    "the op's MAC count ({} x {} x {} x {}) overflows 2^64",
+                    g.count, g.m, g.n, g.k
+                ),
+            )
+        })?;
+        *total_macs = total_macs.checked_add(macs).ok_or_else(|| {
+            InputError::at(
+                path.clone(),
+                "the workload's total MAC count overflows 2^64 at this op",
+            )
+        })?;
+    }
+    let mut weight = *weight;
+    if let Some(shape) = implicit_weight {
+        let elements = checked_elements(&shape, &format!("{path}.weight"))?;
+        let name = format!("{}.weight", op.name);
+        let id = table.declare(
+            Tensor {
+                name: name.clone(),
+                shape,
+                format: precision.weights,
+                role: TensorRole::Weight,
+                producer: None,
+                file: None,
+                elements,
+                sparsity: None,
+            },
+            format!("{path}.weight"),
+        )?;
+        weight = Some(id);
+    }
+    if let (Some(b), Some(g)) = (bias, gemm) {
+        let bt = &table.tensors[*b];
+        let n_total = if op.op == OpKind::Conv2d {
+            g.n * g.count
+        } else {
+            g.n
+        };
+        if bt.elements != n_total {
+            return Err(InputError::at(
+                format!("{path}.bias"),
+                format!(
+                    "bias '{}' has {} elements; expected {}",
+                    bt.name, bt.elements, n_total
+                ),
+            ));
         }
-        v
-    };
-
-    Ok(Workload {
-        name: spec.name.clone(),
-        tensors,
-        ops,
-        topo_order,
-        graph,
-        inputs,
-        outputs,
-        spec,
-        base_dir: None,
+    }
+    let elements = checked_elements(&output_shape, &format!("{path}.output"))?;
+    table.tensors[out].shape = output_shape;
+    table.tensors[out].elements = elements;
+    table.tensors[out].format = precision.output;
+    Ok(Op {
+        name: op.name.clone(),
+        kind: op.op,
+        inputs: ins.clone(),
+        weight,
+        bias: *bias,
+        output: out,
+        attrs,
+        precision,
+        gemm,
+        json_path: path,
     })
 }
 

@@ -1,5 +1,9 @@
 //! Shape inference per op kind, and the GEMM view of compute ops.
 
+mod elementwise;
+mod layout;
+mod pool;
+
 use super::{ConvAttrs, GemmView, OpAttrs, OpKind, OpSpec, PoolAttrs};
 use crate::error::{InputError, InputResult};
 
@@ -169,46 +173,32 @@ fn check_bias_input(path: &str, bias: &[u64], n: u64) -> InputResult<()> {
     Ok(())
 }
 
+/// An op's output shape and attributes, with no GEMM view or implicit weight.
+fn plain(output_shape: Vec<u64>, attrs: OpAttrs) -> Inferred {
+    Inferred {
+        output_shape,
+        attrs,
+        gemm: None,
+        implicit_weight: None,
+    }
+}
+
+/// Infers an op's output shape and attributes from its input shapes (and its weight's,
+/// when declared), by op family: `shapes/elementwise.rs`, `shapes/pool.rs`,
+/// `shapes/layout.rs`; matmul and conv here.
 pub(super) fn infer(
     op: &OpSpec,
     path: &str,
     ins: &[&[u64]],
     weight: Option<&[u64]>,
 ) -> InputResult<Inferred> {
-    let plain = |output_shape: Vec<u64>, attrs: OpAttrs| Inferred {
-        output_shape,
-        attrs,
-        gemm: None,
-        implicit_weight: None,
-    };
     match op.op {
         OpKind::Matmul => matmul(op, path, ins, weight),
         OpKind::Conv2d => conv2d(op, path, ins, weight),
         OpKind::Add | OpKind::Mul | OpKind::Sub | OpKind::Div | OpKind::Pow => {
-            expect_inputs(op, path, 2..=2)?;
-            Ok(plain(broadcast(path, ins[0], ins[1])?, OpAttrs::None))
+            elementwise::binary(op, path, ins)
         }
-        OpKind::Vector => {
-            let target = op.shape.as_ref().ok_or_else(|| {
-                err(
-                    path,
-                    "shape",
-                    "a vector op needs \"shape\": its output shape",
-                )
-            })?;
-            let mut out = Vec::with_capacity(target.len());
-            for &d in target {
-                if d <= 0 {
-                    return Err(err(
-                        path,
-                        "shape",
-                        format!("expected dimensions > 0, got {target:?}"),
-                    ));
-                }
-                out.push(d as u64);
-            }
-            Ok(plain(out, OpAttrs::None))
-        }
+        OpKind::Vector => elementwise::vector(op, path, ins),
         OpKind::Relu
         | OpKind::Gelu
         | OpKind::Sigmoid
@@ -219,231 +209,16 @@ pub(super) fn infer(
         | OpKind::Cast
         | OpKind::Quantize
         | OpKind::Requantize
-        | OpKind::Dequantize => {
-            expect_inputs(op, path, 1..=1)?;
-            Ok(plain(ins[0].to_vec(), OpAttrs::None))
-        }
-        OpKind::Clip => {
-            expect_inputs(op, path, 1..=1)?;
-            if let (Some(lo), Some(hi)) = (op.min, op.max) {
-                if lo > hi {
-                    return Err(err(
-                        path,
-                        "min",
-                        format!("min {lo} is greater than max {hi}"),
-                    ));
-                }
-            }
-            Ok(plain(
-                ins[0].to_vec(),
-                OpAttrs::Clip {
-                    min: op.min,
-                    max: op.max,
-                },
-            ))
-        }
-        OpKind::Softmax => {
-            expect_inputs(op, path, 1..=1)?;
-            let axis = norm_axis(path, op.axis.unwrap_or(-1), ins[0].len())?;
-            Ok(plain(ins[0].to_vec(), OpAttrs::Axis(axis)))
-        }
-        OpKind::Layernorm => {
-            // [X] or [X, scale] or [X, scale, bias]; scale and bias broadcast to the
-            // normalised trailing dimensions.
-            expect_inputs(op, path, 1..=3)?;
-            let axis = norm_axis(path, op.axis.unwrap_or(-1), ins[0].len())?;
-            for (j, s) in ins.iter().enumerate().skip(1) {
-                let tail = &ins[0][axis..];
-                if s.len() > tail.len() || broadcast(path, tail, s)? != tail {
-                    return Err(err(
-                        path,
-                        &format!("inputs[{j}]"),
-                        format!(
-                            "shape {s:?} does not broadcast to the normalised dimensions {tail:?}"
-                        ),
-                    ));
-                }
-            }
-            Ok(plain(ins[0].to_vec(), OpAttrs::Axis(axis)))
-        }
-        OpKind::Maxpool | OpKind::Avgpool => {
-            expect_inputs(op, path, 1..=1)?;
-            let x = ins[0];
-            require_rank(path, x, 4, "NCHW")?;
-            let kernel = op
-                .kernel
-                .ok_or_else(|| err(path, "kernel", "a pooling op needs \"kernel\": [kh, kw]"))?;
-            let kernel = positive2(path, "kernel", Some(kernel), [1, 1])?;
-            let stride = positive2(path, "stride", op.stride, kernel)?;
-            let padding = padding4(path, &op.padding)?;
-            let ceil_mode = op.ceil_mode.unwrap_or(false);
-            let ho = window_out(
-                path,
-                "kernel",
-                x[2],
-                padding[0] + padding[2],
-                kernel[0],
-                stride[0],
-                1,
-                ceil_mode,
-            )?;
-            let wo = window_out(
-                path,
-                "kernel",
-                x[3],
-                padding[1] + padding[3],
-                kernel[1],
-                stride[1],
-                1,
-                ceil_mode,
-            )?;
-            Ok(plain(
-                vec![x[0], x[1], ho, wo],
-                OpAttrs::Pool(PoolAttrs {
-                    kernel,
-                    stride,
-                    padding,
-                    ceil_mode,
-                }),
-            ))
-        }
-        OpKind::GlobalAvgpool => {
-            expect_inputs(op, path, 1..=1)?;
-            let x = ins[0];
-            if x.len() < 3 {
-                return Err(err(
-                    path,
-                    "inputs[0]",
-                    format!("expected an N×C×spatial input, got {x:?}"),
-                ));
-            }
-            let mut out = x[..2].to_vec();
-            out.extend(std::iter::repeat_n(1, x.len() - 2));
-            Ok(plain(out, OpAttrs::None))
-        }
-        OpKind::Reshape => {
-            expect_inputs(op, path, 1..=1)?;
-            let x = ins[0];
-            let target = op
-                .shape
-                .as_ref()
-                .ok_or_else(|| err(path, "shape", "a reshape op needs \"shape\""))?;
-            let total: u64 = x.iter().product();
-            let mut out = Vec::with_capacity(target.len());
-            let mut infer_at = None;
-            for (i, &d) in target.iter().enumerate() {
-                match d {
-                    -1 if infer_at.is_none() => {
-                        infer_at = Some(i);
-                        out.push(1)
-                    }
-                    0 => out.push(*x.get(i).ok_or_else(|| {
-                        err(
-                            path,
-                            "shape",
-                            format!("0 at position {i} copies a dimension the input lacks"),
-                        )
-                    })?),
-                    d if d > 0 => out.push(d as u64),
-                    _ => {
-                        return Err(err(
-                            path,
-                            "shape",
-                            format!("invalid dimension {d} (use > 0, 0 to copy, or one -1)"),
-                        ))
-                    }
-                }
-            }
-            let known: u64 = out
-                .iter()
-                .try_fold(1u64, |a, &d| a.checked_mul(d))
-                .ok_or_else(|| err(path, "shape", "the product of dimensions overflows u64"))?;
-            if let Some(i) = infer_at {
-                if !total.is_multiple_of(known) {
-                    return Err(err(
-                        path,
-                        "shape",
-                        format!("cannot reshape {x:?} into {target:?}"),
-                    ));
-                }
-                out[i] = total / known;
-            } else if known != total {
-                return Err(err(
-                    path,
-                    "shape",
-                    format!("cannot reshape {x:?} ({total} elements) into {target:?}"),
-                ));
-            }
-            Ok(plain(out, OpAttrs::None))
-        }
-        OpKind::Flatten => {
-            expect_inputs(op, path, 1..=1)?;
-            let x = ins[0];
-            let r = x.len() as i64;
-            let a = op.axis.unwrap_or(1);
-            let a = if a < 0 { a + r } else { a };
-            if a < 0 || a > r {
-                return Err(err(
-                    path,
-                    "axis",
-                    format!("axis {a} is out of range for rank {r}"),
-                ));
-            }
-            let a = a as usize;
-            let outer: u64 = x[..a].iter().product();
-            let inner: u64 = x[a..].iter().product();
-            Ok(plain(vec![outer, inner], OpAttrs::Axis(a)))
-        }
-        OpKind::Transpose => {
-            expect_inputs(op, path, 1..=1)?;
-            let x = ins[0];
-            let perm = match &op.perm {
-                Some(p) => p.clone(),
-                None => (0..x.len()).rev().collect(),
-            };
-            let mut seen = vec![false; x.len()];
-            if perm.len() != x.len()
-                || perm
-                    .iter()
-                    .any(|&p| p >= x.len() || std::mem::replace(&mut seen[p], true))
-            {
-                return Err(err(
-                    path,
-                    "perm",
-                    format!("{perm:?} is not a permutation of 0..{}", x.len()),
-                ));
-            }
-            Ok(plain(
-                perm.iter().map(|&p| x[p]).collect(),
-                OpAttrs::Transpose(perm),
-            ))
-        }
-        OpKind::Concat => {
-            if op.inputs.is_empty() {
-                return Err(err(path, "inputs", "a concat op needs at least one input"));
-            }
-            let first = ins[0];
-            let axis = norm_axis(path, op.axis.unwrap_or(1), first.len())?;
-            let mut out = first.to_vec();
-            for (j, s) in ins.iter().enumerate().skip(1) {
-                let same_rest = s.len() == first.len()
-                    && s.iter()
-                        .zip(first)
-                        .enumerate()
-                        .all(|(d, (a, b))| d == axis || a == b);
-                if !same_rest {
-                    return Err(err(
-                        path,
-                        &format!("inputs[{j}]"),
-                        format!("shape {s:?} does not match {first:?} outside axis {axis}"),
-                    ));
-                }
-                out[axis] = out[axis]
-                    .checked_add(s[axis])
-                    .ok_or_else(|| err(path, "inputs", "concatenated size overflows u64"))?;
-            }
-            Ok(plain(out, OpAttrs::Axis(axis)))
-        }
+        | OpKind::Dequantize => elementwise::unary(op, path, ins),
+        OpKind::Clip => elementwise::clip(op, path, ins),
+        OpKind::Softmax => elementwise::softmax(op, path, ins),
+        OpKind::Layernorm => elementwise::layernorm(op, path, ins),
+        OpKind::Maxpool | OpKind::Avgpool => pool::pool(op, path, ins),
+        OpKind::GlobalAvgpool => pool::global_avgpool(op, path, ins),
+        OpKind::Reshape => layout::reshape(op, path, ins),
+        OpKind::Flatten => layout::flatten(op, path, ins),
+        OpKind::Transpose => layout::transpose(op, path, ins),
+        OpKind::Concat => layout::concat(op, path, ins),
     }
 }
 
@@ -582,37 +357,17 @@ fn matmul(
     })
 }
 
-fn conv2d(
+/// A conv2d's output channels and kernel: from its weight's shape
+/// (`[out_channels, in_channels/groups, kh, kw]`, checked against `out_channels`, `kernel`
+/// and the input's `c` channels), or from `out_channels` and `kernel` when it has none.
+fn conv_weight(
     op: &OpSpec,
     path: &str,
-    ins: &[&[u64]],
     weight: Option<&[u64]>,
-) -> InputResult<Inferred> {
-    expect_inputs(op, path, 1..=3)?;
-    let x = ins[0];
-    require_rank(path, x, 4, "NCHW")?;
-    let (n_batch, c, h, w) = (x[0], x[1], x[2], x[3]);
-    let groups = op.groups.unwrap_or(1);
-    if groups == 0 {
-        return Err(err(path, "groups", "expected a positive integer, got 0"));
-    }
-    // The weight (and bias) may come as inputs: [X, W] or [X, W, B].
-    if ins.len() >= 2 && op.weight.is_some() {
-        return Err(err(
-            path,
-            "weight",
-            "the weight is given twice: as inputs[1] and as \"weight\"",
-        ));
-    }
-    if ins.len() == 3 && op.bias.is_some() {
-        return Err(err(
-            path,
-            "bias",
-            "the bias is given twice: as inputs[2] and as \"bias\"",
-        ));
-    }
-    let weight = if ins.len() >= 2 { Some(ins[1]) } else { weight };
-    let (out_channels, kernel) = match weight {
+    groups: u64,
+    c: u64,
+) -> InputResult<(u64, [u64; 2])> {
+    Ok(match weight {
         Some(ws) => {
             if ws.len() != 4 {
                 return Err(err(
@@ -666,7 +421,40 @@ fn conv2d(
             })?;
             (oc, k)
         }
-    };
+    })
+}
+
+fn conv2d(
+    op: &OpSpec,
+    path: &str,
+    ins: &[&[u64]],
+    weight: Option<&[u64]>,
+) -> InputResult<Inferred> {
+    expect_inputs(op, path, 1..=3)?;
+    let x = ins[0];
+    require_rank(path, x, 4, "NCHW")?;
+    let (n_batch, c, h, w) = (x[0], x[1], x[2], x[3]);
+    let groups = op.groups.unwrap_or(1);
+    if groups == 0 {
+        return Err(err(path, "groups", "expected a positive integer, got 0"));
+    }
+    // The weight (and bias) may come as inputs: [X, W] or [X, W, B].
+    if ins.len() >= 2 && op.weight.is_some() {
+        return Err(err(
+            path,
+            "weight",
+            "the weight is given twice: as inputs[1] and as \"weight\"",
+        ));
+    }
+    if ins.len() == 3 && op.bias.is_some() {
+        return Err(err(
+            path,
+            "bias",
+            "the bias is given twice: as inputs[2] and as \"bias\"",
+        ));
+    }
+    let weight = if ins.len() >= 2 { Some(ins[1]) } else { weight };
+    let (out_channels, kernel) = conv_weight(op, path, weight, groups, c)?;
     if out_channels == 0 {
         return Err(err(
             path,

@@ -121,3 +121,10 @@ impl OnnxError {
         }
     }
 }
+
+impl crate::error::Classify for OnnxError {
+    /// Every ONNX error is about the model file given.
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::BadInput
+    }
+}

@@ -14,6 +14,12 @@
 //! MACs); integer operands run on the signed integer MACs of the wider width
 //! (`precision.mac`, e.g. uint8 × int8 on int8 MACs).
 
+mod elementwise;
+mod layout;
+mod linalg;
+mod quant;
+mod spatial;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -58,40 +64,7 @@ pub fn import_file(path: &Path, opts: &ImportOptions) -> Result<Imported, OnnxEr
 /// Converts a loaded model into a workload spec plus weight values.
 pub fn to_workload(model: &OnnxModel, opts: &ImportOptions) -> Result<Imported, OnnxError> {
     let mut warnings = Vec::new();
-    // Unknown operators: replaced by Identity for shape inference when allowed.
-    let mut unknown: BTreeSet<usize> = BTreeSet::new();
-    let mut for_infer = model.clone();
-    for (i, node) in model.graph.nodes.iter().enumerate() {
-        if Op::of(node).is_none() {
-            if !opts.allow_unknown {
-                return Err(OnnxError::UnsupportedOp {
-                    node: node.label(),
-                    op: node.op_type.clone(),
-                    domain: node.domain.clone(),
-                });
-            }
-            if node.input(0).is_none() {
-                return Err(OnnxError::Node {
-                    node: node.label(),
-                    detail: "an unknown operator without inputs cannot be mapped to a vector op"
-                        .into(),
-                });
-            }
-            unknown.insert(i);
-            let n = &mut for_infer.graph.nodes[i];
-            n.op_type = "Identity".into();
-            n.domain = String::new();
-            n.inputs.truncate(1);
-            n.outputs.truncate(1);
-            n.attributes.clear();
-            let out = n.outputs.first().cloned().unwrap_or_default();
-            for_infer.graph.value_infos.retain(|v| v.name != out);
-            for o in for_infer.graph.outputs.iter_mut().filter(|o| o.name == out) {
-                o.shape = None;
-                o.dtype = None;
-            }
-        }
-    }
+    let (for_infer, unknown) = mask_unknown(model, opts)?;
     let mut types = for_infer.infer_shapes_with(&opts.input_shapes)?;
     // An unknown operator's output takes its declared type where the model gives one
     // (inference assumed the first input's); a consumed value must agree with that.
@@ -210,6 +183,48 @@ pub fn to_workload(model: &OnnxModel, opts: &ImportOptions) -> Result<Imported, 
     })
 }
 
+/// Unknown operators (refused unless `allow_unknown`) replaced by Identity on a copy of the
+/// model, so shape inference can run; returns the copy and the unknown nodes' indices.
+fn mask_unknown(
+    model: &OnnxModel,
+    opts: &ImportOptions,
+) -> Result<(OnnxModel, BTreeSet<usize>), OnnxError> {
+    let mut unknown: BTreeSet<usize> = BTreeSet::new();
+    let mut for_infer = model.clone();
+    for (i, node) in model.graph.nodes.iter().enumerate() {
+        if Op::of(node).is_none() {
+            if !opts.allow_unknown {
+                return Err(OnnxError::UnsupportedOp {
+                    node: node.label(),
+                    op: node.op_type.clone(),
+                    domain: node.domain.clone(),
+                });
+            }
+            if node.input(0).is_none() {
+                return Err(OnnxError::Node {
+                    node: node.label(),
+                    detail: "an unknown operator without inputs cannot be mapped to a vector op"
+                        .into(),
+                });
+            }
+            unknown.insert(i);
+            let n = &mut for_infer.graph.nodes[i];
+            n.op_type = "Identity".into();
+            n.domain = String::new();
+            n.inputs.truncate(1);
+            n.outputs.truncate(1);
+            n.attributes.clear();
+            let out = n.outputs.first().cloned().unwrap_or_default();
+            for_infer.graph.value_infos.retain(|v| v.name != out);
+            for o in for_infer.graph.outputs.iter_mut().filter(|o| o.name == out) {
+                o.shape = None;
+                o.dtype = None;
+            }
+        }
+    }
+    Ok((for_infer, unknown))
+}
+
 fn dims(shape: &[usize]) -> Vec<u64> {
     if shape.is_empty() {
         vec![1]
@@ -238,6 +253,32 @@ fn node_err(node: &OnnxNode, detail: impl Into<String>) -> OnnxError {
         node: node.label(),
         detail: detail.into(),
     }
+}
+
+/// One node being lowered: the node, its index in the graph, its operator, whether an
+/// unsupported form may become a generic vector op, and its first output's name.
+#[derive(Clone, Copy)]
+struct Lowering<'n> {
+    node: &'n OnnxNode,
+    index: usize,
+    op: Op,
+    allow: bool,
+    out: &'n str,
+}
+
+/// The node's input `i`, named `what` in the error when it is missing
+/// (`input A is missing`).
+fn named_input(node: &OnnxNode, i: usize, what: &str) -> Result<String, OnnxError> {
+    node.input(i)
+        .map(str::to_string)
+        .ok_or_else(|| node_err(node, format!("input {what} is missing")))
+}
+
+/// The node's first input (`input #0 is missing` when it has none).
+fn first_input(node: &OnnxNode) -> Result<String, OnnxError> {
+    node.input(0)
+        .map(str::to_string)
+        .ok_or_else(|| node_err(node, "input #0 is missing"))
 }
 
 impl Builder<'_> {
@@ -502,23 +543,19 @@ impl Builder<'_> {
         {
             return self.unsupported(node, index, allow, "its second output is used");
         }
-        let in0 = node.input(0).map(str::to_string);
-        let x = || {
-            in0.clone()
-                .ok_or_else(|| node_err(node, "input #0 is missing"))
+        let l = Lowering {
+            node,
+            index,
+            op,
+            allow,
+            out: &out,
         };
         match op {
             Op::Constant => {
                 let t = constant_tensor(node)?;
                 self.constants.insert(out, t);
             }
-            Op::Identity => {
-                let x = self.operand(&x()?, node)?;
-                let shape = self.shape(&out, node)?;
-                let mut o = self.new_op(node, index, OpKind::Reshape, vec![x], &out);
-                o.shape = Some(dims(&shape).iter().map(|&d| d as i64).collect());
-                self.push(o);
-            }
+            Op::Identity => self.lower_reshape(l)?,
             Op::Relu
             | Op::Sigmoid
             | Op::Erf
@@ -526,355 +563,24 @@ impl Builder<'_> {
             | Op::Exp
             | Op::Sqrt
             | Op::Gelu
-            | Op::MsGelu => {
-                if op == Op::Gelu && node.attr_str("approximate", "none")? != "none" {
-                    return self.unsupported(node, index, allow, "Gelu with approximate='tanh'");
-                }
-                let kind = match op {
-                    Op::Relu => OpKind::Relu,
-                    Op::Sigmoid => OpKind::Sigmoid,
-                    Op::Erf => OpKind::Erf,
-                    Op::Tanh => OpKind::Tanh,
-                    Op::Exp => OpKind::Exp,
-                    Op::Sqrt => OpKind::Sqrt,
-                    _ => OpKind::Gelu,
-                };
-                let xn = self.operand(&x()?, node)?;
-                let o = self.new_op(node, index, kind, vec![xn], &out);
-                self.push(o);
-            }
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => {
-                let kind = match op {
-                    Op::Add => OpKind::Add,
-                    Op::Sub => OpKind::Sub,
-                    Op::Mul => OpKind::Mul,
-                    Op::Div => OpKind::Div,
-                    _ => OpKind::Pow,
-                };
-                let a = self.operand(&x()?, node)?;
-                let b = node
-                    .input(1)
-                    .ok_or_else(|| node_err(node, "input #1 is missing"))?;
-                let b = self.operand(b, node)?;
-                let mut o = self.new_op(node, index, kind, vec![a.clone(), b], &out);
-                o.precision = self.output_precision(node, &a, &out)?;
-                self.push(o);
-            }
-            Op::Clip => {
-                let xn = self.operand(&x()?, node)?;
-                let mut o = self.new_op(node, index, OpKind::Clip, vec![xn], &out);
-                if node.inputs.len() > 1 {
-                    o.min = self.opt_const(node, 1, "min")?.map(|v| v.values()[0]);
-                    o.max = self.opt_const(node, 2, "max")?.map(|v| v.values()[0]);
-                } else {
-                    o.min = node
-                        .attr("min")
-                        .map(|_| node.attr_float("min", f32::MIN))
-                        .transpose()?
-                        .map(|v| v as f64);
-                    o.max = node
-                        .attr("max")
-                        .map(|_| node.attr_float("max", f32::MAX))
-                        .transpose()?
-                        .map(|v| v as f64);
-                }
-                self.push(o);
-            }
-            Op::Cast => {
-                let xn = self.operand(&x()?, node)?;
-                let mut o = self.new_op(node, index, OpKind::Cast, vec![xn], &out);
-                o.precision = Some(PrecisionSpec::Block(PrecisionBlock {
-                    output: Some(self.format_of_value(&out, Some(node))?),
-                    ..Default::default()
-                }));
-                self.push(o);
-            }
-            Op::Softmax => {
-                let xs = self.shape(&x()?, node)?;
-                let opset = self.model.opset_version("").unwrap_or(13);
-                let axis = node.attr_int("axis", if opset >= 13 { -1 } else { 1 })?;
-                let r = xs.len() as i64;
-                let a = if axis < 0 { axis + r } else { axis };
-                if opset < 13 && a != r - 1 {
-                    return self.unsupported(
-                        node,
-                        index,
-                        allow,
-                        "Softmax before opset 13 over several axes",
-                    );
-                }
-                let xn = self.operand(&x()?, node)?;
-                let mut o = self.new_op(node, index, OpKind::Softmax, vec![xn], &out);
-                o.axis = Some(axis);
-                self.push(o);
-            }
-            Op::LayerNormalization => {
-                let mut ins = vec![self.operand(&x()?, node)?];
-                for i in 1..3 {
-                    if let Some(n) = node.input(i) {
-                        ins.push(self.operand(n, node)?);
-                    }
-                }
-                let mut o = self.new_op(node, index, OpKind::Layernorm, ins, &out);
-                o.axis = Some(node.attr_int("axis", -1)?);
-                o.epsilon = Some(node.attr_float("epsilon", 1e-5)? as f64);
-                self.push(o);
-            }
-            Op::Flatten => {
-                let xn = self.operand(&x()?, node)?;
-                let mut o = self.new_op(node, index, OpKind::Flatten, vec![xn], &out);
-                o.axis = Some(node.attr_int("axis", 1)?);
-                self.push(o);
-            }
-            Op::Reshape => {
-                let xn = self.operand(&x()?, node)?;
-                let shape = self.shape(&out, node)?;
-                let mut o = self.new_op(node, index, OpKind::Reshape, vec![xn], &out);
-                o.shape = Some(dims(&shape).iter().map(|&d| d as i64).collect());
-                self.push(o);
-            }
-            Op::Transpose => {
-                let xs = self.shape(&x()?, node)?;
-                let perm: Vec<usize> = match node.attr_ints("perm")? {
-                    Some(p) => p.iter().map(|&v| v as usize).collect(),
-                    None => (0..xs.len()).rev().collect(),
-                };
-                let xn = self.operand(&x()?, node)?;
-                let mut o = self.new_op(node, index, OpKind::Transpose, vec![xn], &out);
-                o.perm = Some(perm);
-                self.push(o);
-            }
-            Op::Concat => {
-                let mut ins = Vec::new();
-                for n in node.inputs.iter().filter(|n| !n.is_empty()) {
-                    ins.push(self.operand(n, node)?);
-                }
-                let mut o = self.new_op(node, index, OpKind::Concat, ins, &out);
-                o.axis = Some(node.attr_int_required("axis")?);
-                self.push(o);
-            }
-            Op::MaxPool | Op::AveragePool => {
-                let xs = self.shape(&x()?, node)?;
-                if xs.len() != 4 {
-                    return self.unsupported(
-                        node,
-                        index,
-                        allow,
-                        "only 2-D pooling (NCHW) is supported",
-                    );
-                }
-                let kernel = node
-                    .attr_usizes("kernel_shape")?
-                    .ok_or_else(|| node.attr_error("kernel_shape", "is required"))?;
-                let ceil = node.attr_int("ceil_mode", 0)? != 0;
-                let g = resolve_geometry(node, &xs[2..], &kernel, ceil, op == Op::MaxPool)?;
-                if g.dilations.iter().any(|&d| d != 1) {
-                    return self.unsupported(node, index, allow, "dilated pooling");
-                }
-                let kind = if op == Op::MaxPool {
-                    OpKind::Maxpool
-                } else {
-                    OpKind::Avgpool
-                };
-                let xn = self.operand(&x()?, node)?;
-                let mut o = self.new_op(node, index, kind, vec![xn], &out);
-                o.kernel = Some([kernel[0] as u64, kernel[1] as u64]);
-                o.stride = Some([g.strides[0] as u64, g.strides[1] as u64]);
-                o.padding = Some(vec![
-                    g.pads_begin[0] as u64,
-                    g.pads_begin[1] as u64,
-                    g.pads_end[0] as u64,
-                    g.pads_end[1] as u64,
-                ]);
-                if ceil {
-                    o.ceil_mode = Some(true);
-                }
-                if op == Op::AveragePool && node.attr_int("count_include_pad", 0)? != 0 {
-                    o.count_include_pad = Some(true);
-                }
-                self.push(o);
-            }
-            Op::GlobalAveragePool => {
-                let xn = self.operand(&x()?, node)?;
-                let o = self.new_op(node, index, OpKind::GlobalAvgpool, vec![xn], &out);
-                self.push(o);
-            }
-            Op::MsQLinearGlobalAveragePool => {
-                if node.attr_int("channels_last", 0)? != 0 {
-                    return self.unsupported(node, index, allow, "channels_last=1 (NHWC)");
-                }
-                let xn = self.operand(&x()?, node)?;
-                let mut o = self.new_op(node, index, OpKind::GlobalAvgpool, vec![xn], &out);
-                o.quant = Some(QuantSpec {
-                    a_scale: self.opt_const(node, 1, "x_scale")?,
-                    a_zero_point: self.opt_const(node, 2, "x_zero_point")?,
-                    y_scale: self.opt_const(node, 3, "y_scale")?,
-                    y_zero_point: self.opt_const(node, 4, "y_zero_point")?,
-                    ..Default::default()
-                });
-                self.push(o);
-            }
-            Op::MsQLinearAdd | Op::MsQLinearMul => {
-                let a = self.operand(&x()?, node)?;
-                let b = node
-                    .input(3)
-                    .ok_or_else(|| node_err(node, "input #3 (B) is missing"))?;
-                let b = self.operand(b, node)?;
-                let kind = if op == Op::MsQLinearAdd {
-                    OpKind::Add
-                } else {
-                    OpKind::Mul
-                };
-                let mut o = self.new_op(node, index, kind, vec![a, b], &out);
-                o.quant = Some(QuantSpec {
-                    a_scale: self.opt_const(node, 1, "A_scale")?,
-                    a_zero_point: self.opt_const(node, 2, "A_zero_point")?,
-                    b_scale: self.opt_const(node, 4, "B_scale")?,
-                    b_zero_point: self.opt_const(node, 5, "B_zero_point")?,
-                    y_scale: self.opt_const(node, 6, "C_scale")?,
-                    y_zero_point: self.opt_const(node, 7, "C_zero_point")?,
-                    ..Default::default()
-                });
-                self.push(o);
-            }
-            Op::QuantizeLinear | Op::MsQuantizeLinear => {
-                if node.attr_int("block_size", 0)? != 0 {
-                    return self.unsupported(
-                        node,
-                        index,
-                        allow,
-                        "blocked quantization (block_size)",
-                    );
-                }
-                let xn = self.operand(&x()?, node)?;
-                let mut o = self.new_op(node, index, OpKind::Quantize, vec![xn], &out);
-                o.precision = Some(PrecisionSpec::Block(PrecisionBlock {
-                    output: Some(self.format_of_value(&out, Some(node))?),
-                    ..Default::default()
-                }));
-                o.quant = Some(QuantSpec {
-                    y_scale: self.opt_const(node, 1, "y_scale")?,
-                    y_zero_point: self.opt_const(node, 2, "y_zero_point")?,
-                    axis: node.attr_int_opt("axis")?,
-                    saturate: node.attr_int_opt("saturate")?.map(|v| v != 0),
-                    ..Default::default()
-                });
-                self.push(o);
-            }
-            Op::DequantizeLinear | Op::MsDequantizeLinear => {
-                if node.attr_int("block_size", 0)? != 0 {
-                    return self.unsupported(
-                        node,
-                        index,
-                        allow,
-                        "blocked quantization (block_size)",
-                    );
-                }
-                let xn = self.operand(&x()?, node)?;
-                let mut o = self.new_op(node, index, OpKind::Dequantize, vec![xn], &out);
-                o.precision = Some(PrecisionSpec::Block(PrecisionBlock {
-                    output: Some(self.format_of_value(&out, Some(node))?),
-                    ..Default::default()
-                }));
-                o.quant = Some(QuantSpec {
-                    a_scale: self.opt_const(node, 1, "x_scale")?,
-                    a_zero_point: self.opt_const(node, 2, "x_zero_point")?,
-                    axis: node.attr_int_opt("axis")?,
-                    ..Default::default()
-                });
-                self.push(o);
-            }
-            Op::MatMul | Op::MatMulInteger | Op::QLinearMatMul => {
-                let (ai, bi) = if op == Op::QLinearMatMul {
-                    (0, 3)
-                } else {
-                    (0, 1)
-                };
-                let a = node
-                    .input(ai)
-                    .ok_or_else(|| node_err(node, "input A is missing"))?
-                    .to_string();
-                let b = node
-                    .input(bi)
-                    .ok_or_else(|| node_err(node, "input B is missing"))?
-                    .to_string();
-                if self.shape(&a, node)?.len() < 2 || self.shape(&b, node)?.len() < 2 {
-                    return self.unsupported(node, index, allow, "a 1-D MatMul operand");
-                }
-                let quant = match op {
-                    Op::MatMulInteger => Some(QuantSpec {
-                        a_zero_point: self.opt_const(node, 2, "a_zero_point")?,
-                        b_zero_point: self.opt_const(node, 3, "b_zero_point")?,
-                        ..Default::default()
-                    }),
-                    Op::QLinearMatMul => Some(QuantSpec {
-                        a_scale: self.opt_const(node, 1, "a_scale")?,
-                        a_zero_point: self.opt_const(node, 2, "a_zero_point")?,
-                        b_scale: self.opt_const(node, 4, "b_scale")?,
-                        b_zero_point: self.opt_const(node, 5, "b_zero_point")?,
-                        y_scale: self.opt_const(node, 6, "y_scale")?,
-                        y_zero_point: self.opt_const(node, 7, "y_zero_point")?,
-                        ..Default::default()
-                    }),
-                    _ => None,
-                };
-                self.matmul(node, index, &a, &b, None, false, quant, &out)?;
-            }
-            Op::Gemm | Op::MsQGemm => {
-                let q = op == Op::MsQGemm;
-                let (ai, bi, ci) = if q { (0, 3, 6) } else { (0, 1, 2) };
-                let alpha = node.attr_float("alpha", 1.0)?;
-                let beta = node.attr_float("beta", 1.0)?;
-                if alpha != 1.0 || (!q && beta != 1.0) {
-                    return self.unsupported(
-                        node,
-                        index,
-                        allow,
-                        "Gemm with alpha or beta other than 1",
-                    );
-                }
-                let mut a = node
-                    .input(ai)
-                    .ok_or_else(|| node_err(node, "input A is missing"))?
-                    .to_string();
-                let b = node
-                    .input(bi)
-                    .ok_or_else(|| node_err(node, "input B is missing"))?
-                    .to_string();
-                if node.attr_int("transA", 0)? != 0 {
-                    let an = self.operand(&a, node)?;
-                    let t_out = format!("{out}.transA");
-                    let name = self.op_name(node, index, ".transA");
-                    let mut t = OpSpec::new(name, OpKind::Transpose, vec![an], t_out.clone());
-                    t.perm = Some(vec![1, 0]);
-                    self.push(t);
-                    a = t_out;
-                }
-                let trans_b = node.attr_int("transB", 0)? != 0;
-                let quant = if q {
-                    if node.input(7).is_none() {
-                        return self.unsupported(
-                            node,
-                            index,
-                            allow,
-                            "QGemm with a float output (no y_scale)",
-                        );
-                    }
-                    Some(QuantSpec {
-                        a_scale: self.opt_const(node, 1, "a_scale")?,
-                        a_zero_point: self.opt_const(node, 2, "a_zero_point")?,
-                        b_scale: self.opt_const(node, 4, "b_scale")?,
-                        b_zero_point: self.opt_const(node, 5, "b_zero_point")?,
-                        y_scale: self.opt_const(node, 7, "y_scale")?,
-                        y_zero_point: self.opt_const(node, 8, "y_zero_point")?,
-                        ..Default::default()
-                    })
-                } else {
-                    None
-                };
-                let c = node.input(ci).map(str::to_string);
-                self.matmul(node, index, &a, &b, c.as_deref(), trans_b, quant, &out)?;
-            }
+            | Op::MsGelu => self.lower_unary(l)?,
+            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => self.lower_binary(l)?,
+            Op::Clip => self.lower_clip(l)?,
+            Op::Cast => self.lower_cast(l)?,
+            Op::Softmax => self.lower_softmax(l)?,
+            Op::LayerNormalization => self.lower_layernorm(l)?,
+            Op::Flatten => self.lower_flatten(l)?,
+            Op::Reshape => self.lower_reshape(l)?,
+            Op::Transpose => self.lower_transpose(l)?,
+            Op::Concat => self.lower_concat(l)?,
+            Op::MaxPool | Op::AveragePool => self.lower_pool(l)?,
+            Op::GlobalAveragePool => self.lower_global_pool(l)?,
+            Op::MsQLinearGlobalAveragePool => self.lower_qlinear_global_pool(l)?,
+            Op::MsQLinearAdd | Op::MsQLinearMul => self.lower_qlinear_binary(l)?,
+            Op::QuantizeLinear | Op::MsQuantizeLinear => self.lower_qdq(l, true)?,
+            Op::DequantizeLinear | Op::MsDequantizeLinear => self.lower_qdq(l, false)?,
+            Op::MatMul | Op::MatMulInteger | Op::QLinearMatMul => self.lower_matmul(l)?,
+            Op::Gemm | Op::MsQGemm => self.lower_gemm(l)?,
             Op::Conv | Op::ConvInteger | Op::QLinearConv | Op::MsQLinearConv => {
                 self.conv(node, index, op, allow, &out)?;
             }

@@ -326,6 +326,52 @@ fn structured_choice<'a>(
     None
 }
 
+/// The compressed-storage ratios of a GEMM's operands (A and B unless stored structured;
+/// C always) under the arch's compression.
+fn compressed_storage(
+    out: &mut GemmSparsity,
+    support: &SparsitySupport,
+    op: &Op,
+    [ta, tb, tc]: [Option<&Tensor>; 3],
+) {
+    let formats = [
+        op.precision.activations,
+        op.precision.weights,
+        op.precision.output,
+    ];
+    if out.a == StorageRatio::DENSE {
+        if let Some(t) = ta {
+            out.a = compressed_ratio(
+                support,
+                t,
+                formats[0],
+                &mut out.exploited,
+                &mut out.features,
+            );
+        }
+    }
+    if out.b == StorageRatio::DENSE {
+        if let Some(t) = tb {
+            out.b = compressed_ratio(
+                support,
+                t,
+                formats[1],
+                &mut out.exploited,
+                &mut out.features,
+            );
+        }
+    }
+    if let Some(t) = tc {
+        out.c = compressed_ratio(
+            support,
+            t,
+            formats[2],
+            &mut out.exploited,
+            &mut out.features,
+        );
+    }
+}
+
 /// How the arch's sparsity features change a compute op's GEMM `g`, given the op's
 /// tensors' sparsity. `mac_format` is the format the array computes in.
 pub fn plan_gemm(
@@ -439,42 +485,7 @@ pub fn plan_gemm(
     out.mac_energy_fraction = issued * exec * gate;
 
     // Compressed storage of the operands not stored structured.
-    let formats = [
-        op.precision.activations,
-        op.precision.weights,
-        op.precision.output,
-    ];
-    if out.a == StorageRatio::DENSE {
-        if let Some(t) = ta {
-            out.a = compressed_ratio(
-                support,
-                t,
-                formats[0],
-                &mut out.exploited,
-                &mut out.features,
-            );
-        }
-    }
-    if out.b == StorageRatio::DENSE {
-        if let Some(t) = tb {
-            out.b = compressed_ratio(
-                support,
-                t,
-                formats[1],
-                &mut out.exploited,
-                &mut out.features,
-            );
-        }
-    }
-    if let Some(t) = tc {
-        out.c = compressed_ratio(
-            support,
-            t,
-            formats[2],
-            &mut out.exploited,
-            &mut out.features,
-        );
-    }
+    compressed_storage(&mut out, support, op, [ta, tb, tc]);
     if out.is_identity(g)
         && out.not_exploited.is_empty()
         && [sa, sb, sparsity_of(tc)]

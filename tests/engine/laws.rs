@@ -4,7 +4,7 @@
 //! tile; two independent equal ops on two cores take the time of one; results are
 //! byte-identical across runs and thread counts.
 
-mod engine_util;
+use crate::engine_util;
 
 use accelsim::sim::Engine;
 use engine_util::*;

@@ -9,7 +9,7 @@
 //! is bandwidth × intensity. Points within a factor of two of their knee are printed, not
 //! checked; no point may beat the roof.
 
-mod engine_util;
+use crate::engine_util;
 
 use accelsim::sim::Engine;
 use engine_util::*;

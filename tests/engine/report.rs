@@ -3,7 +3,7 @@
 //! the DRAM round trip of the kept tensor; stall reasons; operand formats set the bytes
 //! moved; the analytic engine stays available with the same compute cycles.
 
-mod engine_util;
+use crate::engine_util;
 
 use accelsim::sim::{Engine, StallReason};
 use engine_util::*;

@@ -3,7 +3,7 @@
 //! report's cycles; the committed example in `traces/` passes the same checks, and
 //! `accelsim run --trace FILE` writes one.
 
-mod engine_util;
+use crate::engine_util;
 
 use std::collections::{BTreeMap, BTreeSet};
 

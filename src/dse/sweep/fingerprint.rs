@@ -1,0 +1,32 @@
+//! The sweep's fingerprint: a hash of everything that decides its rows, so a resumed or
+//! merged run only keeps rows of the same sweep.
+
+use super::*;
+
+/// FNV-1a of the compact JSON of the base arch and workload, engine, axes, sample,
+/// constraints, accuracy table and model, and the launch path when it is not the default.
+pub(super) fn fingerprint(
+    spec: &SweepSpec,
+    base_arch: &Value,
+    base_workload: &WorkloadSpec,
+    accuracy: Option<&AccuracyTable>,
+) -> String {
+    let mut fp_doc = serde_json::json!({
+        "arch": base_arch,
+        "workload": base_workload,
+        "engine": spec.engine,
+        "axes": spec.axes,
+        "sample": spec.sample,
+        "constraints": spec.constraints,
+        "accuracy": accuracy.map(|a| &a.entries),
+    });
+    if let Some(m) = &spec.accuracy_model {
+        fp_doc["accuracy_model"] = serde_json::json!(m);
+    }
+    // The launch path joins the fingerprint only when it is not the default, so the
+    // rows of sweeps written before it existed still resume.
+    if spec.launch != crate::model::gpu::Launch::default() {
+        fp_doc["launch"] = serde_json::json!(spec.launch);
+    }
+    format!("{:016x}", fnv1a64(compact(&fp_doc).as_bytes()))
+}
