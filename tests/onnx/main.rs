@@ -4,5 +4,6 @@
 mod import_roundtrip;
 mod infer;
 mod models;
+mod qdq_lowering;
 mod scalesim_import;
 mod scalesim_parity;

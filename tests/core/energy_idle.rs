@@ -26,7 +26,7 @@ const CLOCK_W_PER_PE: f64 = 32.0 * 2e-15 * 1e9;
 
 fn edge(f: impl FnOnce(&mut Value)) -> Arch {
     let mut v: Value =
-        serde_json::from_str(include_str!("../arch_configs/edge_npu_32x32.json")).unwrap();
+        serde_json::from_str(include_str!("../../arch_configs/edge_npu_32x32.json")).unwrap();
     f(&mut v);
     Arch::from_json(&v.to_string()).unwrap()
 }
@@ -39,7 +39,7 @@ fn square(n: u64) -> Arch {
 }
 
 fn resnet50() -> Workload {
-    Workload::from_json(include_str!("../workloads/resnet50.json")).unwrap()
+    Workload::from_json(include_str!("../../workloads/resnet50.json")).unwrap()
 }
 
 fn close(a: f64, b: f64) -> bool {

@@ -2,7 +2,7 @@
 //! archs that declare one, moving no DRAM bytes and launching nothing of their own; the
 //! report still lists them, marked `fused_into`; `Fusion::Off` keeps the unfused costs.
 
-mod engine_util;
+
 
 use accelsim::arch::Arch;
 use accelsim::model::fusion::{class_of, kernels};
@@ -11,7 +11,7 @@ use accelsim::model::RunOptions;
 use accelsim::report::Report;
 use accelsim::sim::Engine;
 use accelsim::workload::Workload;
-use engine_util::*;
+use crate::engine_util::*;
 use serde_json::json;
 
 fn preset(name: &str) -> Arch {
