@@ -122,7 +122,11 @@ fn find_template(doc: &str, text: &str) -> Option<std::ops::Range<usize>> {
         if ok {
             return Some(start..at);
         }
-        from = start + 1;
+        // Step past the first character (a byte step could land inside a multi-byte one).
+        match doc[start..].chars().next() {
+            Some(c) => from = start + c.len_utf8(),
+            None => break,
+        }
     }
     None
 }

@@ -202,6 +202,10 @@ fn pack_panel_dispatch(b: &[i32], d: &Dims, jp: usize, panel: &mut [u32]) -> Ran
 }
 
 /// [`pack_panel`] compiled for AVX2 (the full-width case vectorises: 16 words per k pair).
+///
+/// # Safety
+/// The CPU must support AVX2 (callers check `has_avx2()` at run time). The body is safe
+/// code; only the target feature makes it `unsafe`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn pack_panel_avx2(b: &[i32], d: &Dims, jp: usize, panel: &mut [u32]) -> Range {
@@ -276,6 +280,10 @@ fn pack_a_block_dispatch(a: &[i32], d: &Dims, ib: usize, blk: &mut [u32]) -> Ran
 }
 
 /// [`pack_a_block`] compiled for AVX2 (the range fold vectorises).
+///
+/// # Safety
+/// The CPU must support AVX2 (callers check `has_avx2()` at run time). The body is safe
+/// code; only the target feature makes it `unsafe`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn pack_a_block_avx2(a: &[i32], d: &Dims, ib: usize, blk: &mut [u32]) -> Range {
@@ -423,6 +431,11 @@ fn block_portable(ap: &[u32], bp: &[u32], c: &mut [i32], rows: usize, d: &Dims) 
 }
 
 /// The AVX2 kernel over one task's rows: per K block, per B panel, every micro-panel.
+///
+/// # Safety
+/// The CPU must support AVX2. `ap` holds the task's packed A micro-panels (`kp × MR` words
+/// each), `bp` every packed B panel (`kp × NR` words each) and `c` the task's `rows × n`
+/// outputs; slicing checks those bounds before [`micro_avx2`] reads through pointers.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn block_avx2(ap: &[u32], bp: &[u32], c: &mut [i32], rows: usize, d: &Dims) {
@@ -444,6 +457,10 @@ unsafe fn block_avx2(ap: &[u32], bp: &[u32], c: &mut [i32], rows: usize, d: &Dim
 
 /// A 6×16 block of C over `kc` k pairs, added into C at (i, j0) (`r` rows, `w` columns
 /// of it exist). `apan` holds `kc × MR` words, `panel` `kc × NR`.
+///
+/// # Safety
+/// The CPU must support AVX2; `apan.len() ≥ kc·MR`, `panel.len() ≥ kc·NR`, `r ≤ MR`,
+/// `w ≤ NR` and C holds rows `i..i + r` of `n` columns from `j0 + w ≤ n` (debug-asserted).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
@@ -461,6 +478,7 @@ unsafe fn micro_avx2(
 ) {
     use std::arch::x86_64::*;
     debug_assert!(apan.len() >= kc * MR && panel.len() >= kc * NR);
+    debug_assert!(r <= MR && w <= NR && j0 + w <= n && (i + r) * n <= c.len());
     let (a, b) = (
         apan.as_ptr() as *const i32,
         panel.as_ptr() as *const __m256i,

@@ -347,7 +347,15 @@ impl Report {
             mem.kept_on_chip_bytes += t.kept_on_chip_bytes;
             mem.core_buffer_bytes += c.traffic.sram_bytes();
             warnings.extend(c.warnings.iter().cloned());
-            layers.push(layer_report(arch, workload, op, c, t, e, &mut time_at_peak_s));
+            layers.push(layer_report(
+                arch,
+                workload,
+                op,
+                c,
+                t,
+                e,
+                &mut time_at_peak_s,
+            ));
         }
         let cycles = timeline.cycles;
         let latency_s = ledger.latency_s;

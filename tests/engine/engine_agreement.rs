@@ -6,11 +6,9 @@
 //! array and the GPU presets at several sizes: within 2 % except the known gaps listed in
 //! `KNOWN_GAPS` (bounded, so they cannot grow unnoticed).
 
-
-
+use crate::engine_util::*;
 use accelsim::sim::Engine;
 use accelsim::workload::Workload;
-use crate::engine_util::*;
 use serde_json::{json, Value};
 
 fn preset(name: &str) -> Value {
