@@ -307,13 +307,7 @@ impl Sweep {
             Arc::new(Workload::from_spec(base_workload.clone()).map_err(|e| e.in_file(&wl_path))?);
 
         // Axes → dimensions.
-        let axes = axes::Axes::build(
-            &spec.axes,
-            &base_arch,
-            base_dir,
-            &base_workload,
-            &base_wl,
-        )?;
+        let axes = axes::Axes::build(&spec.axes, &base_arch, base_dir, &base_workload, &base_wl)?;
         let mut notes = precheck::check_precisions(
             &base_wl,
             &base_arch_built,
@@ -342,12 +336,7 @@ impl Sweep {
             .filter(|&d| matches!(dims[d].kind, DimKind::Arch { .. }))
             .collect();
         let wl_dims: Vec<usize> = (0..dims.len())
-            .filter(|&d| {
-                !matches!(
-                    dims[d].kind,
-                    DimKind::Arch { .. } | DimKind::Policy { .. }
-                )
-            })
+            .filter(|&d| !matches!(dims[d].kind, DimKind::Arch { .. } | DimKind::Policy { .. }))
             .collect();
         let arch_space = Space::new(
             arch_dims
@@ -371,7 +360,7 @@ impl Sweep {
             .then(|| (0..wl_space.total()).map(|_| OnceLock::new()).collect());
 
         let fingerprint =
-            fingerprint::fingerprint(&spec, &base_arch, &base_workload, accuracy.as_ref());
+            fingerprint::fingerprint(&spec, &base_arch, &base_workload, accuracy.as_ref(), &dims);
 
         Ok(Sweep {
             spec,

@@ -53,10 +53,21 @@ fn each_point_is_the_training_step_of_its_policy() {
         let t = train_cli(policy, batch);
         assert_eq!(t["policy"], json!(policy));
         let m = |k: Metric| r.metrics[k.index()];
-        assert_eq!(m(Metric::LatencyS), t["latency_s"].as_f64().unwrap(), "{policy} b{batch}");
-        assert_eq!(m(Metric::EnergyPj), t["energy_pj"].as_f64().unwrap(), "{policy} b{batch}");
+        assert_eq!(
+            m(Metric::LatencyS),
+            t["latency_s"].as_f64().unwrap(),
+            "{policy} b{batch}"
+        );
+        assert_eq!(
+            m(Metric::EnergyPj),
+            t["energy_pj"].as_f64().unwrap(),
+            "{policy} b{batch}"
+        );
         let dram = t["dram_bytes"].as_f64().unwrap();
-        assert!((m(Metric::DramBytes) - dram).abs() <= 1e-9 * dram, "{policy} b{batch}");
+        assert!(
+            (m(Metric::DramBytes) - dram).abs() <= 1e-9 * dram,
+            "{policy} b{batch}"
+        );
         latencies.push(m(Metric::LatencyS));
     }
     // The policies really differ: fp32, bf16 and fp8 steps do not cost the same.
@@ -79,9 +90,15 @@ fn error_of(axis: Value) -> String {
 #[test]
 fn bad_policy_axes_are_refused() {
     let e = error_of(json!({ "kind": "policy", "values": ["fp33"] }));
-    assert!(e.contains("axes[0].values[0]") && e.contains("unknown policy 'fp33'"), "{e}");
+    assert!(
+        e.contains("axes[0].values[0]") && e.contains("unknown policy 'fp33'"),
+        "{e}"
+    );
     let e = error_of(json!({ "kind": "policy", "values": ["missing.json"] }));
-    assert!(e.contains("axes[0].values[0]") && e.contains("missing.json"), "{e}");
+    assert!(
+        e.contains("axes[0].values[0]") && e.contains("missing.json"),
+        "{e}"
+    );
     let e = error_of(json!({ "kind": "policy", "values": ["fp32"], "los": "mse" }));
     assert!(e.contains("los"), "{e}");
     let e = error_of(json!({ "kind": "policy", "values": ["fp32"], "output": "nope" }));
@@ -93,6 +110,11 @@ fn bad_policy_axes_are_refused() {
         "axes": [ { "kind": "policy", "values": ["fp32"] },
                   { "kind": "policy", "name": "p2", "values": ["bf16_mixed"] } ]
     });
-    let e = Sweep::from_json(&spec.to_string(), &root()).unwrap_err().to_string();
-    assert!(e.contains("axes[1]") && e.contains("only one policy axis"), "{e}");
+    let e = Sweep::from_json(&spec.to_string(), &root())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("axes[1]") && e.contains("only one policy axis"),
+        "{e}"
+    );
 }
