@@ -68,6 +68,12 @@ fn each_point_is_the_training_step_of_its_policy() {
             (m(Metric::DramBytes) - dram).abs() <= 1e-9 * dram,
             "{policy} b{batch}"
         );
+        // Per sample: the step over the batch it trains on.
+        let per = m(Metric::LatencyS) / batch as f64;
+        assert!(
+            (m(Metric::LatencyPerSampleS) - per).abs() <= 1e-12 * per,
+            "{policy} b{batch}"
+        );
         latencies.push(m(Metric::LatencyS));
     }
     // The policies really differ: fp32, bf16 and fp8 steps do not cost the same.
