@@ -3,6 +3,13 @@ implementation of one SGD step (softmax cross-entropy, momentum 0.9 from zero st
 first step is w -= lr * grad): a 3-layer MLP and a small CNN (padded conv, strided conv,
 global average pool, fully connected). Every updated weight within 1e-5 relative.
 
+Under fp8_hybrid, every GEMM operand of the MLP's first step (`--record-operands`) is checked
+bit for bit against an independent numpy re-derivation of the step: float64 tensors, the
+policy's per-tensor power-of-two scale (docs/training.md: 2^floor(log2(max_finite / amax))),
+E4M3 / E5M2 casts by `ml_dtypes`, and each GEMM accumulated as the policy documents (fp32,
+one fused multiply-add chain in index order — emulated exactly: the fp8 products and the
+sum are exact in float64, so one rounding to float32 per step equals the FMA).
+
 Runs under pytest (fixtures `cli`, from conftest.py) or as a script:
 `python python/tests/test_train.py [path/to/accelsim]`.
 """
@@ -156,6 +163,106 @@ def check_one_step(cli, spec, step_fn):
         assert [json.loads(l)["step"] for l in lines] == [1]
 
 
+def fp8_cast(x, dtype):
+    """The policy's per-tensor scaled cast: (codes as uint8, scale), RNE via ml_dtypes."""
+    import ml_dtypes
+
+    amax = np.abs(x).max()
+    maxf = float(ml_dtypes.finfo(dtype).max)
+    s = 1.0 if amax == 0 else float(np.exp2(np.floor(np.log2(maxf / amax))))
+    codes = (np.asarray(x, np.float64) * s).astype(dtype)
+    return codes.view(np.uint8), s
+
+
+def fp8_value(x, dtype):
+    """The dequantized value accelsim carries: code / scale."""
+    codes, s = fp8_cast(x, dtype)
+    return codes.view(dtype).astype(np.float64) / s
+
+
+def fma_f32_gemm(a, b):
+    """A[m,k] @ B[k,n], each output one float32 FMA chain over k in index order. The
+    operands are fp8 values (<= 4 significant bits), so a*b + s is exact in float64 and
+    one rounding to float32 equals the fused multiply-add."""
+    s = np.zeros((a.shape[0], b.shape[1]), np.float32)
+    for p in range(a.shape[1]):
+        s = (np.outer(a[:, p], b[p, :]) + s.astype(np.float64)).astype(np.float32)
+    return s.astype(np.float64)
+
+
+def fp8_hybrid_reference(x, t, w):
+    """The first step's GEMM operands of the MLP under policies/fp8_hybrid.json (E4M3
+    activations and weights, E5M2 errors), keyed like `--record-operands`."""
+    import ml_dtypes
+
+    e4, e5 = ml_dtypes.float8_e4m3fn, ml_dtypes.float8_e5m2
+    act, err = (lambda v: fp8_value(v, e4)), (lambda v: fp8_value(v, e5))
+    wq = {k: fp8_value(v, e4) for k, v in w.items()}
+    ops = {}
+    a = act(x)
+    h = {}
+    for i in (1, 2, 3):
+        ops[f"fc{i}.fwd.a"], ops[f"fc{i}.fwd.b"] = a, wq[f"fc{i}.weight"]
+        h[i] = act(fma_f32_gemm(a, wq[f"fc{i}.weight"]))
+        if i < 3:
+            h[(i, "in")] = a
+            a = act(np.maximum(h[i], 0))
+    y = h[3]
+    dy = err(softmax_xent_grad(y, t))
+    ins = {3: a, 2: h[(2, "in")], 1: h[(1, "in")]}
+    for i in (3, 2, 1):
+        if i > 1:
+            ops[f"fc{i}.bwd.a"], ops[f"fc{i}.bwd.b"] = dy, wq[f"fc{i}.weight"].T
+        ops[f"fc{i}.grad.a"], ops[f"fc{i}.grad.b"] = ins[i].T, dy
+        if i > 1:
+            da = err(fma_f32_gemm(dy, wq[f"fc{i}.weight"].T))
+            # ReLU backward: the error where the input is > 0, else (+)0 — np.where, not
+            # da * mask, which would give -0 (code 0x80) for negative errors.
+            dy = err(np.where(h[i - 1] > 0, da, 0.0))
+    return ops
+
+
+def check_fp8_hybrid_operands(cli):
+    import ml_dtypes
+
+    rng = np.random.default_rng(7)
+    with tempfile.TemporaryDirectory() as d:
+        d = pathlib.Path(d)
+        (d / "w.json").write_text(json.dumps(MLP))
+        x = rng.uniform(-1, 1, MLP["inputs"][0]["shape"]).astype(np.float32)
+        w = {n: (rng.uniform(-1, 1, s) / np.sqrt(s[0])).astype(np.float32)
+             for n, s in weight_shapes(MLP).items()}
+        t = np.eye(5, dtype=np.float32)[rng.integers(0, 5, x.shape[0])]
+        arch = str(pathlib.Path(__file__).resolve().parents[2] / "arch_configs" / "h100_sxm.json")
+        args = [cli, "train", arch, str(d / "w.json"), "--policy", "fp8_hybrid", "--functional",
+                "--steps", "1", "--outputs", str(d / "out"), "--record-operands"]
+        for name, v in list(w.items()) + [("x", x), ("loss.target", t)]:
+            np.save(d / f"{name}.npy", v)
+            args += ["--input", f"{name}={d / (name + '.npy')}"]
+        r = subprocess.run(args, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        ref = fp8_hybrid_reference(x.astype(np.float64), t.astype(np.float64),
+                                   {k: v.astype(np.float64) for k, v in w.items()})
+        got_names = sorted(p.stem for p in (d / "out" / "operands").glob("*.npy"))
+        assert got_names == sorted(ref), got_names
+        for name, want in ref.items():
+            got = np.load(d / "out" / "operands" / f"{name}.npy").astype(np.float64)
+            assert got.shape == want.shape, name
+            fmt = ml_dtypes.float8_e5m2 if (".bwd.a" in name or ".grad.b" in name) else ml_dtypes.float8_e4m3fn
+            # Bit for bit: the recorded operand re-encodes exactly (it is an fp8 value at the
+            # tensor's scale) and its codes and scale equal the reference's.
+            gc, gs = fp8_cast(got, fmt)
+            wc, ws = fp8_cast(want, fmt)
+            assert np.array_equal(gc.view(fmt).astype(np.float64) / gs, got), f"{name}: not fp8 values"
+            assert gs == ws, f"{name}: scale {gs} != {ws}"
+            assert np.array_equal(gc, wc), f"{name}: {int((gc != wc).sum())} codes differ"
+        return len(ref)
+
+
+def test_fp8_hybrid_operands_are_the_e4m3_e5m2_casts_of_the_reference(cli):
+    assert check_fp8_hybrid_operands(cli) == 16
+
+
 def test_fp32_sgd_step_of_an_mlp_matches_numpy(cli):
     check_one_step(cli, MLP, mlp_step)
 
@@ -169,4 +276,5 @@ if __name__ == "__main__":
     binary = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ACCELSIM_BIN", str(root / "target/release/accelsim"))
     check_one_step(binary, MLP, mlp_step)
     check_one_step(binary, CNN, cnn_step)
+    check_fp8_hybrid_operands(binary)
     print("ok")

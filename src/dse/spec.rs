@@ -121,6 +121,23 @@ pub enum AxisSpec {
         /// unstructured density `{"density": 0.5}` (a bare number is the same).
         values: Vec<SparsityValue>,
     },
+    /// Training policy (issue #18): each point costs one training step of the workload
+    /// under the policy ([`crate::train::derive`] then [`crate::evaluate`], as
+    /// `accelsim train`) instead of an inference pass. At most one such axis.
+    Policy {
+        /// Column name (default `policy`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// The loss on the workload's output: `softmax_cross_entropy` (default) or `mse`.
+        #[serde(default)]
+        loss: crate::train::Loss,
+        /// The forward output the loss applies to (default: the workload's only output).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<String>,
+        /// Policies: bundled names (`fp32`, `bf16_mixed`, `fp8_hybrid`, `hfp8`, `mxfp8`) or
+        /// policy files (`*.json`, relative to the sweep file).
+        values: Vec<String>,
+    },
 }
 
 fn default_operand() -> Operand {

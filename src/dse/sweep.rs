@@ -24,6 +24,7 @@ use crate::workload::{PrecisionSpec, Workload, WorkloadSpec};
 mod axes;
 mod axis_arch;
 mod axis_batch;
+mod axis_policy;
 mod axis_precision;
 mod axis_sparsity;
 mod base;
@@ -122,6 +123,11 @@ enum DimKind {
     Sparsity {
         slots: Vec<Slot>,
         values: Vec<SparsityChoice>,
+    },
+    /// Training policies: a point with one costs a training step.
+    Policy {
+        policies: Vec<Arc<crate::train::Policy>>,
+        derive: crate::train::DeriveOptions,
     },
 }
 
@@ -301,7 +307,7 @@ impl Sweep {
             Arc::new(Workload::from_spec(base_workload.clone()).map_err(|e| e.in_file(&wl_path))?);
 
         // Axes → dimensions.
-        let axes = axes::Axes::build(&spec.axes, &base_arch, &base_workload, &base_wl)?;
+        let axes = axes::Axes::build(&spec.axes, &base_arch, base_dir, &base_workload, &base_wl)?;
         let mut notes = precheck::check_precisions(
             &base_wl,
             &base_arch_built,
@@ -330,7 +336,7 @@ impl Sweep {
             .filter(|&d| matches!(dims[d].kind, DimKind::Arch { .. }))
             .collect();
         let wl_dims: Vec<usize> = (0..dims.len())
-            .filter(|&d| !matches!(dims[d].kind, DimKind::Arch { .. }))
+            .filter(|&d| !matches!(dims[d].kind, DimKind::Arch { .. } | DimKind::Policy { .. }))
             .collect();
         let arch_space = Space::new(
             arch_dims
@@ -354,7 +360,7 @@ impl Sweep {
             .then(|| (0..wl_space.total()).map(|_| OnceLock::new()).collect());
 
         let fingerprint =
-            fingerprint::fingerprint(&spec, &base_arch, &base_workload, accuracy.as_ref());
+            fingerprint::fingerprint(&spec, &base_arch, &base_workload, accuracy.as_ref(), &dims);
 
         Ok(Sweep {
             spec,
@@ -480,7 +486,7 @@ impl Sweep {
                         apply_sparsity(&mut w, s, values[digits[d]].to_spec());
                     }
                 }
-                DimKind::Arch { .. } => {}
+                DimKind::Arch { .. } | DimKind::Policy { .. } => {}
             }
         }
         Workload::from_spec(w).map(Arc::new).map_err(|e| {
@@ -572,6 +578,11 @@ impl Sweep {
             run: crate::model::RunOptions::with_launch(self.spec.launch),
             record_trace: false,
         };
+        // A policy axis: the point is a training step of `wl` under its policy.
+        let wl = match self.step_for(&digits, wl) {
+            Ok(w) => w,
+            Err(e) => return fail(m, source, e),
+        };
         let eval = match quietly(|| crate::evaluate(&wl, &arch, &options)) {
             Ok(s) => s,
             Err(e) => return fail(m, source, format!("at {}: {}", e.json_path, e.message)),
@@ -592,6 +603,23 @@ impl Sweep {
             accuracy_source: source,
             error: None,
         }
+    }
+
+    /// The workload a point runs: `wl` itself, or with a policy axis the training step
+    /// derived from it under the point's policy (as `accelsim train`).
+    fn step_for(&self, digits: &[usize], wl: Arc<Workload>) -> Result<Arc<Workload>, String> {
+        for (dim, &i) in self.dims.iter().zip(digits) {
+            if let DimKind::Policy { policies, derive } = &dim.kind {
+                let graph = crate::train::derive(&wl, &policies[i], derive).map_err(|e| {
+                    format!(
+                        "the training step does not derive: at {}: {}",
+                        e.json_path, e.message
+                    )
+                })?;
+                return Ok(Arc::new(graph.workload));
+            }
+        }
+        Ok(wl)
     }
 
     /// A point's accuracy: the table's row, else the model's estimate, else NaN.

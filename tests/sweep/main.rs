@@ -9,3 +9,4 @@ mod pareto;
 mod plot;
 mod shards;
 mod sparsity;
+mod train_policy;

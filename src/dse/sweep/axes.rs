@@ -1,6 +1,6 @@
 //! The axes of a sweep file turned into the dimensions of its design space. Each axis kind
 //! has its own file (`axis_arch.rs`, `axis_precision.rs`, `axis_batch.rs`,
-//! `axis_sparsity.rs`); this file holds what they share and dispatches on the kind.
+//! `axis_sparsity.rs`, `axis_policy.rs`); this file holds what they share and dispatches on the kind.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +13,8 @@ use super::*;
 pub(super) struct Axes<'a> {
     /// The base arch as JSON (after the fixed `set` edits).
     pub(super) base_arch: &'a Value,
+    /// The sweep file's folder (policy files resolve against it).
+    pub(super) base_dir: &'a std::path::Path,
     /// The base workload as written.
     pub(super) base_workload: &'a WorkloadSpec,
     /// The base workload, built.
@@ -34,11 +36,13 @@ impl<'a> Axes<'a> {
     pub(super) fn build(
         axes: &[AxisSpec],
         base_arch: &'a Value,
+        base_dir: &'a std::path::Path,
         base_workload: &'a WorkloadSpec,
         base_wl: &'a Workload,
     ) -> InputResult<Axes<'a>> {
         let mut ax = Axes {
             base_arch,
+            base_dir,
             base_workload,
             base_wl,
             dims: Vec::new(),
@@ -70,6 +74,12 @@ impl<'a> Axes<'a> {
                     operand,
                     values,
                 } => ax.sparsity(i, name, layers, mode, operand, values)?,
+                AxisSpec::Policy {
+                    name,
+                    loss,
+                    output,
+                    values,
+                } => ax.policy(&at, name, *loss, output, values)?,
             }
         }
         Ok(ax)

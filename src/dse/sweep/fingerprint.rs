@@ -4,12 +4,14 @@
 use super::*;
 
 /// FNV-1a of the compact JSON of the base arch and workload, engine, axes, sample,
-/// constraints, accuracy table and model, and the launch path when it is not the default.
+/// constraints, accuracy table and model, the launch path when it is not the default, and
+/// the policies of a policy axis as loaded (so an edited policy file is a different sweep).
 pub(super) fn fingerprint(
     spec: &SweepSpec,
     base_arch: &Value,
     base_workload: &WorkloadSpec,
     accuracy: Option<&AccuracyTable>,
+    dims: &[Dim],
 ) -> String {
     let mut fp_doc = serde_json::json!({
         "arch": base_arch,
@@ -27,6 +29,17 @@ pub(super) fn fingerprint(
     // rows of sweeps written before it existed still resume.
     if spec.launch != crate::model::gpu::Launch::default() {
         fp_doc["launch"] = serde_json::json!(spec.launch);
+    }
+    let policies: Vec<&crate::train::Policy> = dims
+        .iter()
+        .filter_map(|d| match &d.kind {
+            DimKind::Policy { policies, .. } => Some(policies.iter().map(|p| p.as_ref())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if !policies.is_empty() {
+        fp_doc["policies"] = serde_json::json!(policies);
     }
     format!("{:016x}", fnv1a64(compact(&fp_doc).as_bytes()))
 }

@@ -51,7 +51,9 @@ impl Phase {
 }
 
 /// The loss appended to the forward graph's output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Loss {
     /// Softmax over the last axis, then cross-entropy against a target distribution.
