@@ -32,8 +32,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub csv: bool,
     /// Also print each compute layer's searched mapping (loop nest per memory level, bytes
-    /// per tensor per level, DRAM lower bound and ratio) after the tables; `--json`
-    /// always carries it.
+    /// per tensor per level, DRAM lower bound and ratio) and each layer's access counts
+    /// and energy per level and tensor after the tables; `--json` always carries both
+    /// (`temporal_mapping`, `access_counts`).
     #[arg(long, conflicts_with_all = ["csv", "json"])]
     pub mapping: bool,
     /// Scheduler: event (discrete-event simulation with the memory hierarchy) or
@@ -244,7 +245,9 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             render_table(&report)
         };
         if args.mapping {
-            table + &accelsim::report::render_mappings(&report)
+            table
+                + &accelsim::report::render_mappings(&report)
+                + &accelsim::report::render_levels(&report)
         } else {
             table
         }

@@ -302,6 +302,7 @@ pub fn apply(
         };
         let c = &mut costs[op];
         c.traffic = Default::default();
+        c.planned_split = None;
         if f.stage == Stage::Folded {
             c.energy = Default::default();
         }

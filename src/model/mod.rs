@@ -3,6 +3,7 @@
 //! tiling, and the energy of those events. Deterministic and independent of scheduling:
 //! the simulation engine ([`crate::sim`]) only schedules these costs.
 
+pub mod access_counts;
 pub mod fusion;
 pub mod gpu;
 pub mod mapping;
@@ -173,6 +174,11 @@ pub struct OpCost {
     /// host issues ops one after another while the device runs earlier ones, so an op
     /// occupies at least this many cycles of the schedule.
     pub host_overhead_cycles: u64,
+    /// The planned bytes per tensor behind `traffic` (core buffers, DRAM, array side):
+    /// what [`crate::power::levels`] prices per level. `None` for GPU kernels, views and
+    /// fused ops.
+    #[serde(skip)]
+    pub planned_split: Option<access_counts::PlannedSplit>,
     /// Register-file and array-network accesses (arches with a `pe_level`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pe_accesses: Option<pe_level::PeAccesses>,
@@ -532,6 +538,36 @@ fn plan_compute_with(
         dram_read_bytes: dram_read,
         dram_write_bytes: dram_write,
     };
+    let c_dram = searched.accesses.levels[0].tensors[2];
+    let psum_half = psum_rw / 2.0 * eb_acc * cnt;
+    let planned_split = access_counts::compute(
+        [
+            a_reads * eb_a * sp.a.sram * cnt,
+            b_reads * eb_b * sp.b.sram * cnt,
+            psum_half,
+        ],
+        psum_half + mf * nf * eb_c * sp.c.sram * cnt,
+        [
+            access_counts::RwBytes {
+                reads: t.a_bytes * sp.a.dram_per_sram() * cnt,
+                ..Default::default()
+            },
+            access_counts::RwBytes {
+                reads: t.b_bytes * sp.b.dram_per_sram() * cnt + bias_bytes,
+                ..Default::default()
+            },
+            access_counts::RwBytes {
+                reads: c_dram.reads * cnt,
+                fills: 0.0,
+                updates: dram_write - c_dram.reads * cnt,
+            },
+        ],
+        [
+            t.a_bytes * cnt,
+            t.b_bytes * cnt + bias_bytes,
+            c_dram.reads * cnt,
+        ],
+    );
     let mac_e = table.mac(mac.format, mac.accumulator);
     let array_side = (a_reads * eb_a * sp.a.sram
         + b_reads * eb_b * sp.b.sram
@@ -568,6 +604,7 @@ fn plan_compute_with(
         host_overhead_cycles: 0,
         sparsity: None,
         fused: None,
+        planned_split: Some(planned_split),
         pe_accesses: pe,
     })
 }
@@ -655,6 +692,8 @@ fn plan_vector_with(
         host_overhead_cycles: 0,
         sparsity: None,
         fused: None,
+        planned_split: (!is_view)
+            .then(|| access_counts::vector(io.in_sram, io.out_sram, io.in_dram, io.out_dram)),
         pe_accesses: None,
     }
 }

@@ -87,6 +87,10 @@ pub struct EnergyLedger {
     /// bytes the schedule actually moved when layer pipelining kept some on chip, and the
     /// static energy the schedule charged to the op.
     pub ops: Vec<EnergyBreakdown>,
+    /// Per op (workload order): access counts and energy per memory level and tensor
+    /// ([`super::levels`]), whose energies add up to the op's `dram`, `sram`,
+    /// `register_file` and `noc`; `None` for GPU kernels, views and fused ops.
+    pub levels: Vec<Option<super::levels::LayerLevels>>,
     /// Sum over ops, by component.
     pub total: EnergyBreakdown,
     /// Total energy of the run, pJ (`total.total()`).
@@ -132,6 +136,14 @@ impl EnergyLedger {
             .and_then(|m| m.clock)
             .map(|c| c.active_pj_per_pe_cycle() * r * r)
             .unwrap_or(0.0);
+        let levels = costs
+            .iter()
+            .zip(&timeline.ops)
+            .map(|(c, t)| {
+                let (read, write) = charged_dram_bytes(c, t);
+                super::levels::of(arch, &table, c, read, write)
+            })
+            .collect();
         let ops: Vec<EnergyBreakdown> = costs
             .iter()
             .zip(&timeline.ops)
@@ -178,6 +190,7 @@ impl EnergyLedger {
         };
         EnergyLedger {
             ops,
+            levels,
             total,
             energy_pj,
             latency_s,
@@ -194,6 +207,16 @@ impl EnergyLedger {
             figures_pj: figures,
             sources,
         }
+    }
+}
+
+/// The DRAM bytes `(read, write)` the ledger charges an op: the plan's, unless layer
+/// pipelining kept some on chip, then the schedule's.
+pub fn charged_dram_bytes(c: &OpCost, t: &crate::sim::OpTiming) -> (f64, f64) {
+    if t.kept_on_chip_bytes > 0.0 {
+        (t.dram_read_bytes, t.dram_write_bytes)
+    } else {
+        (c.traffic.dram_read_bytes, c.traffic.dram_write_bytes)
     }
 }
 

@@ -15,6 +15,7 @@
 //! shows.
 
 pub mod ledger;
+pub mod levels;
 mod search;
 
 use serde::Serialize;

@@ -3,6 +3,7 @@
 
 pub(crate) mod checks;
 mod csv;
+mod levels;
 mod log;
 pub mod mapping;
 mod sparsity;
@@ -24,6 +25,7 @@ use crate::workload::Workload;
 pub use crate::power::EnergyBreakdown;
 
 pub use csv::layers_csv;
+pub use levels::render_levels;
 pub use log::log_run;
 pub use mapping::render_mappings;
 pub use sparsity::SparsitySummary;
@@ -201,6 +203,12 @@ pub struct LayerReport {
     /// `pe_level`; the energy is in `energy_breakdown_pj.register_file` / `.noc`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pe_accesses: Option<model::pe_level::PeAccesses>,
+    /// Access counts and energy per memory level and tensor, copied from the ledger
+    /// ([`crate::power::levels`]: DRAM with the charged bytes, core buffers, register file
+    /// and array network); the levels' energies add up to the `dram`, `sram`,
+    /// `register_file` and `noc` buckets. Absent for GPU kernels, views and fused ops.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_counts: Option<crate::power::levels::LayerLevels>,
     /// Density seen, speedup and energy saved (ops with a sparse tensor only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sparsity: Option<model::sparsity::SparsityEffect>,
@@ -325,6 +333,7 @@ fn layer_report(
         warnings: c.warnings.clone(),
         sparsity: c.sparsity.clone(),
         pe_accesses: c.pe_accesses,
+        access_counts: None,
     }
 }
 
@@ -356,6 +365,9 @@ impl Report {
                 e,
                 &mut time_at_peak_s,
             ));
+            if let Some(l) = layers.last_mut() {
+                l.access_counts = ledger.levels[i].clone();
+            }
         }
         let cycles = timeline.cycles;
         let latency_s = ledger.latency_s;

@@ -1,6 +1,7 @@
 //! Integration tests: Core model, presets, bad input and exit codes, robustness, the pipeline, power capping, the mapping oracle and README examples.
 //! One test binary per area (`cargo test --release --test core`); each file is a module.
 
+mod access_counts;
 mod area_model;
 mod array;
 mod bad_input;

@@ -189,6 +189,7 @@ pub fn plan_compute(
     OpCost {
         sparsity: None,
         fused: None,
+        planned_split: None,
         pe_accesses: None,
         unit: Unit::Array,
         macs,
