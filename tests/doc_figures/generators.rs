@@ -1,0 +1,81 @@
+//! In-process generators for figures no single accelsim command prints: each returns the
+//! block's text and a JSON document the registry's values can point into.
+
+use std::path::Path;
+
+use accelsim::arch::Arch;
+use accelsim::model::ArrayMapping;
+use accelsim::sim::{Engine, StallReason};
+use accelsim::workload::Workload;
+use serde_json::{json, Value};
+
+/// Runs generator `name`: (block text, JSON).
+pub fn run(root: &Path, name: &str) -> (String, Value) {
+    match name {
+        "h100_2x4" => h100_2x4(root),
+        _ => panic!("unknown generator '{name}' (h100_2x4)"),
+    }
+}
+
+/// `x[n, n] · W[n, n]` in `prec`, the weight dense or 2:4.
+fn gemm(n: u64, prec: &str, two_four: bool) -> Workload {
+    let mut op = json!({ "name": "gemm", "op": "matmul", "inputs": ["x"], "output": "y",
+                         "out_features": n, "precision": prec });
+    if two_four {
+        op["sparsity"] = json!({ "weights": "2:4" });
+    }
+    let w = json!({ "name": "g", "inputs": [ { "name": "x", "shape": [n, n], "format": prec } ],
+                    "ops": [op] });
+    Workload::from_json(&w.to_string()).expect("GEMM workload")
+}
+
+/// One GEMM through the full pipeline (power cap included) as `accelsim run` gives it:
+/// (latency µs, energy per MAC pJ, clock GHz, what bounds it, the report's summary).
+fn predict(w: &Workload, arch: &Arch) -> (f64, f64, f64, String, Value) {
+    let e = accelsim::evaluate(w, arch, &accelsim::Options::with_engine(Engine::Event))
+        .expect("evaluate");
+    let r = e.report(w);
+    let bound = if r.layers[0].stall_reason == StallReason::HostBound {
+        "host".to_string()
+    } else {
+        match &e.costs[0].mapping {
+            Some(ArrayMapping::Gpu(g)) => serde_json::to_value(g.bound).unwrap().as_str().unwrap().to_string(),
+            m => panic!("expected a GPU mapping, got {m:?}"),
+        }
+    };
+    (
+        r.summary.latency_s * 1e6,
+        r.summary.energy_pj / r.summary.macs as f64,
+        r.power.clock_ghz,
+        bound,
+        serde_json::to_value(&r.summary).expect("summary JSON"),
+    )
+}
+
+/// VALIDATION.md's "2:4 structured sparsity on the H100": square GEMMs dense and with 2:4
+/// weights on the `h100_sxm` preset. JSON: `/PREC/N/{dense_us, sparse_us, speedup,
+/// dense_pj_per_mac, sparse_pj_per_mac, dense_clock_ghz, sparse_clock_ghz, dense_summary}`
+/// (`dense_summary`: the dense run's report summary).
+fn h100_2x4(root: &Path) -> (String, Value) {
+    let h = Arch::load(&root.join("arch_configs/h100_sxm.json")).expect("h100_sxm");
+    let mut table = String::from(
+        "| precision | M=N=K | dense µs | 2:4 µs | speedup | dense pJ/MAC | 2:4 pJ/MAC | clock GHz (dense / 2:4) | 2:4 bound |\n|---|---:|---:|---:|---:|---:|---:|---|---|\n",
+    );
+    let mut doc = json!({});
+    for prec in ["fp16", "bf16", "fp8_e4m3", "int8"] {
+        for n in [1024, 4096, 8192, 16384] {
+            let (td, ed, cd, _, summary) = predict(&gemm(n, prec, false), &h);
+            let (ts, es, cs, bound, _) = predict(&gemm(n, prec, true), &h);
+            table.push_str(&format!(
+                "| {prec} | {n} | {td:.1} | {ts:.1} | {:.2}× | {ed:.3} | {es:.3} | {cd:.3} / {cs:.3} | {bound} |\n",
+                td / ts
+            ));
+            doc[prec][n.to_string()] = json!({
+                "dense_us": td, "sparse_us": ts, "speedup": td / ts,
+                "dense_pj_per_mac": ed, "sparse_pj_per_mac": es,
+                "dense_clock_ghz": cd, "sparse_clock_ghz": cs, "dense_summary": summary,
+            });
+        }
+    }
+    (table, doc)
+}
