@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 pub fn run(root: &Path, name: &str) -> (String, Value) {
     match name {
         "h100_2x4" => h100_2x4(root),
-        _ => panic!("unknown generator '{name}' (h100_2x4)"),
+        "mlp6_capacity" => mlp6_capacity(root),
+        _ => panic!("unknown generator '{name}' (h100_2x4, mlp6_capacity)"),
     }
 }
 
@@ -78,4 +79,48 @@ fn h100_2x4(root: &Path) -> (String, Value) {
         }
     }
     (table, doc)
+}
+
+/// docs/sweep.md's observations on `sweeps/mlp6_precision.json`: latency at equal
+/// representational capacity. JSON: `ok` rows, `distinct` capacities, `shared` (capacities
+/// of several configurations), `latency_min_s`, `latency_max_s`, the latency factor
+/// (slowest / fastest) at equal capacity: `median_factor` (of the shared capacities),
+/// `max_factor`, and at the capacity of the largest: `capacity_bits`, `fast_s`, `fast_id`,
+/// `slow_s`, `slow_id`.
+fn mlp6_capacity(root: &Path) -> (String, Value) {
+    let sweep = crate::runner::sweep(root, "sweeps/mlp6_precision.json");
+    let rows: Vec<&Value> = sweep["rows"].as_object().unwrap().values().collect();
+    let ok = rows.iter().filter(|r| r["status"] == "ok").count();
+    let mut by_cap: std::collections::BTreeMap<u64, Vec<(f64, u64)>> = Default::default();
+    for r in &rows {
+        let cap = r["capacity_bits"].as_f64().unwrap() as u64;
+        let lat = r["latency_s"].as_f64().unwrap();
+        by_cap.entry(cap).or_default().push((lat, r["id"].as_u64().unwrap()));
+    }
+    let lats: Vec<f64> = rows.iter().map(|r| r["latency_s"].as_f64().unwrap()).collect();
+    let mut factors: Vec<(f64, u64, (f64, u64), (f64, u64))> = by_cap
+        .iter()
+        .filter(|(_, v)| v.len() > 1)
+        .map(|(&cap, v)| {
+            let fast = *v.iter().min_by(|a, b| a.0.total_cmp(&b.0)).unwrap();
+            let slow = *v.iter().max_by(|a, b| a.0.total_cmp(&b.0)).unwrap();
+            (slow.0 / fast.0, cap, fast, slow)
+        })
+        .collect();
+    factors.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n = factors.len();
+    let median = if n % 2 == 1 {
+        factors[n / 2].0
+    } else {
+        (factors[n / 2 - 1].0 + factors[n / 2].0) / 2.0
+    };
+    let (max_factor, cap, fast, slow) = factors[n - 1];
+    let doc = json!({
+        "ok": ok, "distinct": by_cap.len(), "shared": n,
+        "latency_min_s": lats.iter().copied().fold(f64::INFINITY, f64::min),
+        "latency_max_s": lats.iter().copied().fold(0.0, f64::max),
+        "median_factor": median, "max_factor": max_factor, "capacity_bits": cap,
+        "fast_s": fast.0, "fast_id": fast.1, "slow_s": slow.0, "slow_id": slow.1,
+    });
+    (String::new(), doc)
 }

@@ -69,9 +69,11 @@ fn accelsim(root: &Path, args: &[String], stdin: Option<&str>) -> String {
 }
 
 /// `accelsim sweep FILE --out TMP`, its rows by id, the row and front counts.
-fn sweep(root: &Path, file: &str) -> Value {
+pub fn sweep(root: &Path, file: &str) -> Value {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!(
-        "accelsim_doc_figures_{}_{}",
+        "accelsim_doc_figures_{}_{n}_{}",
         std::process::id(),
         file.replace(['/', '.'], "_")
     ));
