@@ -14,7 +14,8 @@ pub fn run(root: &Path, name: &str) -> (String, Value) {
     match name {
         "h100_2x4" => h100_2x4(root),
         "mlp6_capacity" => mlp6_capacity(root),
-        _ => panic!("unknown generator '{name}' (h100_2x4, mlp6_capacity)"),
+        "fusion_resnet50" => fusion_resnet50(root),
+        _ => panic!("unknown generator '{name}' (h100_2x4, mlp6_capacity, fusion_resnet50)"),
     }
 }
 
@@ -122,5 +123,49 @@ fn mlp6_capacity(root: &Path) -> (String, Value) {
         "median_factor": median, "max_factor": max_factor, "capacity_bits": cap,
         "fast_s": fast.0, "fast_id": fast.1, "slow_s": slow.0, "slow_id": slow.1,
     });
+    (String::new(), doc)
+}
+
+/// docs/fusion.md's measurement: ResNet-50 on `examples/fusion/npu_64x64_int8.json` per
+/// engine (`event`, `analytic`) and fusion (`on`, `off`). JSON `/ENGINE/FUSION/`:
+/// `latency_s`, `dram_bytes`, `energy_pj`, and the elementwise ops' (relu, add) share of
+/// the DRAM bytes and of the makespan's cycles, `elementwise_dram_pct`,
+/// `elementwise_cycles_pct`.
+fn fusion_resnet50(root: &Path) -> (String, Value) {
+    let mut doc = json!({});
+    for engine in ["event", "analytic"] {
+        for fusion in ["on", "off"] {
+            let mut args: Vec<String> = [
+                "run",
+                "examples/fusion/npu_64x64_int8.json",
+                "workloads/resnet50.json",
+                "--engine",
+                engine,
+                "--json",
+            ]
+            .map(String::from)
+            .to_vec();
+            if fusion == "off" {
+                args.push("--no-fusion".into());
+            }
+            let r: Value = serde_json::from_str(&crate::runner::accelsim(root, &args, None))
+                .expect("run --json");
+            let s = &r["summary"];
+            let ew: Vec<&Value> = r["layers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|l| l["op"] == "relu" || l["op"] == "add")
+                .collect();
+            let sum = |k: &str| ew.iter().map(|l| l[k].as_f64().unwrap()).sum::<f64>();
+            let num = |k: &str| s[k].as_f64().unwrap();
+            doc[engine][fusion] = json!({
+                "latency_s": num("latency_s"), "dram_bytes": num("dram_bytes"),
+                "energy_pj": num("energy_pj"),
+                "elementwise_dram_pct": 100.0 * sum("dram_bytes") / num("dram_bytes"),
+                "elementwise_cycles_pct": 100.0 * sum("cycles") / num("cycles"),
+            });
+        }
+    }
     (String::new(), doc)
 }

@@ -46,7 +46,7 @@ pub fn jobs_of(src: &Source, out: &mut BTreeSet<Job>) {
     }
 }
 
-fn accelsim(root: &Path, args: &[String], stdin: Option<&str>) -> String {
+pub fn accelsim(root: &Path, args: &[String], stdin: Option<&str>) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_accelsim"))
         .args(args)
         .current_dir(root)
