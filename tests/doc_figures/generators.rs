@@ -15,7 +15,11 @@ pub fn run(root: &Path, name: &str) -> (String, Value) {
         "h100_2x4" => h100_2x4(root),
         "mlp6_capacity" => mlp6_capacity(root),
         "fusion_resnet50" => fusion_resnet50(root),
-        _ => panic!("unknown generator '{name}' (h100_2x4, mlp6_capacity, fusion_resnet50)"),
+        "mapping_user_bw10" => mapping_user_bw10(root),
+        _ => panic!(
+            "unknown generator '{name}' (h100_2x4, mlp6_capacity, fusion_resnet50, \
+             mapping_user_bw10)"
+        ),
     }
 }
 
@@ -166,6 +170,30 @@ fn fusion_resnet50(root: &Path) -> (String, Value) {
                 "elementwise_cycles_pct": 100.0 * sum("cycles") / num("cycles"),
             });
         }
+    }
+    (String::new(), doc)
+}
+
+/// docs/mapping.md's table: the GEMMs of `tests/data/scalesim/topologies/gemm_shapes.csv`
+/// planned on the imported `user_bw10_128x128_os` config. JSON `/LAYER/`: `dram_bytes`
+/// (the searched mapping's), `lower_bound_bytes`, `ratio`.
+fn mapping_user_bw10(root: &Path) -> (String, Value) {
+    use accelsim::import::scalesim;
+    let data = root.join("tests/data/scalesim");
+    let cfg = "user_bw10_128x128_os.cfg";
+    let c = scalesim::load_config(&data.join("configs").join(cfg)).expect("config");
+    let arch = scalesim::to_arch(&c, cfg);
+    let csv = std::fs::read_to_string(data.join("topologies/gemm_shapes.csv")).unwrap();
+    let topo = scalesim::parse_topology(&csv, "gemm_shapes.csv", None).expect("topology");
+    let wl = scalesim::to_workload(&topo, "gemm_shapes.csv").expect("workload");
+    let mut doc = json!({});
+    for (op, cost) in wl.ops.iter().zip(accelsim::model::plan(&wl, &arch).expect("plan")) {
+        let s = cost.temporal.expect("compute ops carry their mapping");
+        doc[&op.name] = json!({
+            "dram_bytes": cost.traffic.dram_bytes(),
+            "lower_bound_bytes": s.lower_bound_bytes,
+            "ratio": s.lower_bound_ratio(),
+        });
     }
     (String::new(), doc)
 }
