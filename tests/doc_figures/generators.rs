@@ -16,9 +16,10 @@ pub fn run(root: &Path, name: &str) -> (String, Value) {
         "mlp6_capacity" => mlp6_capacity(root),
         "fusion_resnet50" => fusion_resnet50(root),
         "mapping_user_bw10" => mapping_user_bw10(root),
+        "area_presets" => area_presets(root),
         _ => panic!(
             "unknown generator '{name}' (h100_2x4, mlp6_capacity, fusion_resnet50, \
-             mapping_user_bw10)"
+             mapping_user_bw10, area_presets)"
         ),
     }
 }
@@ -196,4 +197,47 @@ fn mapping_user_bw10(root: &Path) -> (String, Value) {
         });
     }
     (String::new(), doc)
+}
+
+/// docs/sweep.md's area table: `area` of `accelsim run PRESET workloads/tiny_cnn.json
+/// --json` for every preset (the area does not depend on the workload). JSON: `/PRESET/`
+/// the report's `area`.
+fn area_presets(root: &Path) -> (String, Value) {
+    let mut table = String::from(
+        "| preset | node | `area_mm2` | MAC array | SRAM | PE sized by |\n|---|---|---|---|---|---|\n",
+    );
+    let mut doc = json!({});
+    for p in [
+        "tpu_v1",
+        "eyeriss",
+        "edge_npu_32x32",
+        "scalesim_32x32",
+        "tensor_core_edge",
+        "a100_sxm",
+        "h100_sxm",
+    ] {
+        let args = ["run", &format!("arch_configs/{p}.json"), "workloads/tiny_cnn.json", "--json"]
+            .map(String::from);
+        let r: Value = serde_json::from_str(&crate::runner::accelsim(root, &args, None)).unwrap();
+        let a = &r["area"];
+        let mm2 = |k: &str| {
+            let v = a[k].as_f64().unwrap();
+            // Two decimals below 10 mm², one above.
+            if a["total_mm2"].as_f64().unwrap() < 10.0 {
+                format!("{v:.2}")
+            } else {
+                format!("{v:.1}")
+            }
+        };
+        let sized = a["pe_sized_by"].as_str().unwrap().replace('×', " × ");
+        table.push_str(&format!(
+            "| `{p}` | {} | {} | {} | {} | {sized} |\n",
+            a["node_nm"],
+            mm2("total_mm2"),
+            mm2("array_mm2"),
+            mm2("sram_mm2")
+        ));
+        doc[p] = a.clone();
+    }
+    (table, doc)
 }
