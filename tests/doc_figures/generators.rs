@@ -17,9 +17,10 @@ pub fn run(root: &Path, name: &str) -> (String, Value) {
         "fusion_resnet50" => fusion_resnet50(root),
         "mapping_user_bw10" => mapping_user_bw10(root),
         "area_presets" => area_presets(root),
+        "technology_scale" => technology_scale(),
         _ => panic!(
             "unknown generator '{name}' (h100_2x4, mlp6_capacity, fusion_resnet50, \
-             mapping_user_bw10, area_presets)"
+             mapping_user_bw10, area_presets, technology_scale)"
         ),
     }
 }
@@ -240,4 +241,12 @@ fn area_presets(root: &Path) -> (String, Value) {
         doc[p] = a.clone();
     }
     (table, doc)
+}
+
+/// docs/gpu.md's examples of the Stillmaker & Baas energy scaling from the Horowitz table
+/// (45 nm, 0.9 V): JSON `/NODE/VOLTAGE` (`/7/0.7`, `/7/1.0`).
+fn technology_scale() -> (String, Value) {
+    use accelsim::arch::energy::technology_energy_scale;
+    let s = |v: f64| technology_energy_scale(45, 0.9, 7, v).expect("7 nm fit");
+    (String::new(), json!({ "7": { "0.7": s(0.7), "1.0": s(1.0) } }))
 }
