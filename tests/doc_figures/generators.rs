@@ -18,9 +18,10 @@ pub fn run(root: &Path, name: &str) -> (String, Value) {
         "mapping_user_bw10" => mapping_user_bw10(root),
         "area_presets" => area_presets(root),
         "technology_scale" => technology_scale(),
+        "mlp6_presets" => mlp6_presets(root),
         _ => panic!(
-            "unknown generator '{name}' (h100_2x4, mlp6_capacity, fusion_resnet50, \
-             mapping_user_bw10, area_presets, technology_scale)"
+            "unknown generator '{name}' (h100_2x4, mlp6_capacity, mlp6_presets, \
+             fusion_resnet50, mapping_user_bw10, area_presets, technology_scale)"
         ),
     }
 }
@@ -96,6 +97,11 @@ fn h100_2x4(root: &Path) -> (String, Value) {
 /// `slow_s`, `slow_id`.
 fn mlp6_capacity(root: &Path) -> (String, Value) {
     let sweep = crate::runner::sweep(root, "sweeps/mlp6_precision.json");
+    (String::new(), capacity_stats(&sweep))
+}
+
+/// The figures of [`mlp6_capacity`] for one sweep's rows.
+fn capacity_stats(sweep: &Value) -> Value {
     let rows: Vec<&Value> = sweep["rows"].as_object().unwrap().values().collect();
     let ok = rows.iter().filter(|r| r["status"] == "ok").count();
     let mut by_cap: std::collections::BTreeMap<u64, Vec<(f64, u64)>> = Default::default();
@@ -122,13 +128,38 @@ fn mlp6_capacity(root: &Path) -> (String, Value) {
         (factors[n / 2 - 1].0 + factors[n / 2].0) / 2.0
     };
     let (max_factor, cap, fast, slow) = factors[n - 1];
-    let doc = json!({
+    json!({
         "ok": ok, "distinct": by_cap.len(), "shared": n,
         "latency_min_s": lats.iter().copied().fold(f64::INFINITY, f64::min),
         "latency_max_s": lats.iter().copied().fold(0.0, f64::max),
         "median_factor": median, "max_factor": max_factor, "capacity_bits": cap,
         "fast_s": fast.0, "fast_id": fast.1, "slow_s": slow.0, "slow_id": slow.1,
-    });
+    })
+}
+
+/// docs/sweep.md's MLP study on other presets: `sweeps/mlp6_precision.json` with the arch
+/// replaced and `"set": {"precision_fallback": true}`. JSON `/PRESET/`: as
+/// [`mlp6_capacity`].
+fn mlp6_presets(root: &Path) -> (String, Value) {
+    let base: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("sweeps/mlp6_precision.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("accelsim_doc_mlp6_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let abs = |rel: &str| root.join(rel).to_str().unwrap().to_string();
+    let mut doc = json!({});
+    for p in ["tpu_v1", "eyeriss", "scalesim_32x32"] {
+        let mut spec = base.clone();
+        spec["arch"] = json!(abs(&format!("arch_configs/{p}.json")));
+        spec["workload"] = json!(abs("workloads/mlp6.json"));
+        spec["accuracy"] = json!(abs("sweeps/mlp6_qat_example.csv"));
+        spec["set"] = json!({ "precision_fallback": true });
+        let file = dir.join(format!("{p}.json"));
+        std::fs::write(&file, spec.to_string()).unwrap();
+        doc[p] = capacity_stats(&crate::runner::sweep(root, file.to_str().unwrap()));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     (String::new(), doc)
 }
 
