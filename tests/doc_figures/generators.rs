@@ -48,7 +48,11 @@ fn predict(w: &Workload, arch: &Arch) -> (f64, f64, f64, String, Value) {
         "host".to_string()
     } else {
         match &e.costs[0].mapping {
-            Some(ArrayMapping::Gpu(g)) => serde_json::to_value(g.bound).unwrap().as_str().unwrap().to_string(),
+            Some(ArrayMapping::Gpu(g)) => serde_json::to_value(g.bound)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string(),
             m => panic!("expected a GPU mapping, got {m:?}"),
         }
     };
@@ -108,10 +112,18 @@ fn capacity_stats(sweep: &Value) -> Value {
     for r in &rows {
         let cap = r["capacity_bits"].as_f64().unwrap() as u64;
         let lat = r["latency_s"].as_f64().unwrap();
-        by_cap.entry(cap).or_default().push((lat, r["id"].as_u64().unwrap()));
+        by_cap
+            .entry(cap)
+            .or_default()
+            .push((lat, r["id"].as_u64().unwrap()));
     }
-    let lats: Vec<f64> = rows.iter().map(|r| r["latency_s"].as_f64().unwrap()).collect();
-    let mut factors: Vec<(f64, u64, (f64, u64), (f64, u64))> = by_cap
+    let lats: Vec<f64> = rows
+        .iter()
+        .map(|r| r["latency_s"].as_f64().unwrap())
+        .collect();
+    // (slowest / fastest, capacity, fastest (latency, id), slowest (latency, id))
+    type Factor = (f64, u64, (f64, u64), (f64, u64));
+    let mut factors: Vec<Factor> = by_cap
         .iter()
         .filter(|(_, v)| v.len() > 1)
         .map(|(&cap, v)| {
@@ -220,7 +232,11 @@ fn mapping_user_bw10(root: &Path) -> (String, Value) {
     let topo = scalesim::parse_topology(&csv, "gemm_shapes.csv", None).expect("topology");
     let wl = scalesim::to_workload(&topo, "gemm_shapes.csv").expect("workload");
     let mut doc = json!({});
-    for (op, cost) in wl.ops.iter().zip(accelsim::model::plan(&wl, &arch).expect("plan")) {
+    for (op, cost) in wl
+        .ops
+        .iter()
+        .zip(accelsim::model::plan(&wl, &arch).expect("plan"))
+    {
         let s = cost.temporal.expect("compute ops carry their mapping");
         doc[&op.name] = json!({
             "dram_bytes": cost.traffic.dram_bytes(),
@@ -248,8 +264,13 @@ fn area_presets(root: &Path) -> (String, Value) {
         "a100_sxm",
         "h100_sxm",
     ] {
-        let args = ["run", &format!("arch_configs/{p}.json"), "workloads/tiny_cnn.json", "--json"]
-            .map(String::from);
+        let args = [
+            "run",
+            &format!("arch_configs/{p}.json"),
+            "workloads/tiny_cnn.json",
+            "--json",
+        ]
+        .map(String::from);
         let r: Value = serde_json::from_str(&crate::runner::accelsim(root, &args, None)).unwrap();
         let a = &r["area"];
         let mm2 = |k: &str| {
@@ -279,5 +300,8 @@ fn area_presets(root: &Path) -> (String, Value) {
 fn technology_scale() -> (String, Value) {
     use accelsim::arch::energy::technology_energy_scale;
     let s = |v: f64| technology_energy_scale(45, 0.9, 7, v).expect("7 nm fit");
-    (String::new(), json!({ "7": { "0.7": s(0.7), "1.0": s(1.0) } }))
+    (
+        String::new(),
+        json!({ "7": { "0.7": s(0.7), "1.0": s(1.0) } }),
+    )
 }

@@ -107,25 +107,36 @@ fn registered_doc_figures_match_fresh_runs() {
             .map(|s| runner::render(root(), &outs, s))
             .collect();
         let want = text::fill(&fig.text, &fresh);
-        let doc = docs.entry(fig.file.clone()).or_insert_with(|| read(&fig.file));
+        let doc = docs
+            .entry(fig.file.clone())
+            .or_insert_with(|| read(&fig.file));
         if doc.contains(&want) {
             continue;
         }
         let Some(range) = text::find_template(doc, &fig.text) else {
-            stale.push(format!("{}: the passage '{}' is not there", fig.file, fig.text));
+            stale.push(format!(
+                "{}: the passage '{}' is not there",
+                fig.file, fig.text
+            ));
             continue;
         };
         if regen {
             doc.replace_range(range, &want);
         } else {
-            stale.push(format!("{}: '{}' is stale; fresh: '{want}'", fig.file, &doc[range]));
+            stale.push(format!(
+                "{}: '{}' is stale; fresh: '{want}'",
+                fig.file, &doc[range]
+            ));
         }
     }
     for b in reg.blocks.iter().filter(|b| slow || !b.slow) {
         let want = block_text(b, &outs);
         let doc = docs.entry(b.file.clone()).or_insert_with(|| read(&b.file));
         let Some(range) = text::block_body(doc, &b.name) else {
-            stale.push(format!("{}: no block <!-- fig:{} --> … <!-- /fig:{} -->", b.file, b.name, b.name));
+            stale.push(format!(
+                "{}: no block <!-- fig:{} --> … <!-- /fig:{} -->",
+                b.file, b.name, b.name
+            ));
             continue;
         };
         if doc[range.clone()] == want {
@@ -134,7 +145,10 @@ fn registered_doc_figures_match_fresh_runs() {
         if regen {
             doc.replace_range(range, &want);
         } else {
-            stale.push(format!("{}: block {} is stale; fresh:\n{want}", b.file, b.name));
+            stale.push(format!(
+                "{}: block {} is stale; fresh:\n{want}",
+                b.file, b.name
+            ));
         }
     }
     if regen {
@@ -207,12 +221,20 @@ fn every_table_and_output_figure_is_covered() {
 #[test]
 fn registry_entries_are_well_formed() {
     let reg = registry::load(root());
-    assert!(reg.figures.len() >= 10, "the registry covers the quoted figures");
+    assert!(
+        reg.figures.len() >= 10,
+        "the registry covers the quoted figures"
+    );
     let mut names = BTreeSet::new();
     for b in &reg.blocks {
         assert!(names.insert(&b.name), "block name {} twice", b.name);
     }
     for e in &reg.exempt {
-        assert!(!e.why.trim().is_empty(), "{}: exempt '{}' without a reason", e.file, e.first_line);
+        assert!(
+            !e.why.trim().is_empty(),
+            "{}: exempt '{}' without a reason",
+            e.file,
+            e.first_line
+        );
     }
 }

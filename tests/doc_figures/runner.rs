@@ -172,7 +172,10 @@ fn cell(outs: &HashMap<Job, Output>, src: &Source, row: &str, col: usize) -> f64
         .lines()
         .find(|l| l.starts_with(row))
         .unwrap_or_else(|| panic!("no line starting with '{row}' in:\n{text}"));
-    let cell = line.split('|').nth(col).unwrap_or_else(|| panic!("no cell {col} in '{line}'"));
+    let cell = line
+        .split('|')
+        .nth(col)
+        .unwrap_or_else(|| panic!("no cell {col} in '{line}'"));
     let num: String = cell
         .trim()
         .chars()

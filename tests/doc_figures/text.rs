@@ -55,7 +55,11 @@ pub fn find_template(doc: &str, text: &str) -> Option<Range<usize>> {
 /// `text` with its `{}` replaced by `values` in order.
 pub fn fill(text: &str, values: &[String]) -> String {
     let parts: Vec<&str> = text.split("{}").collect();
-    assert_eq!(parts.len(), values.len() + 1, "'{text}': one value per {{}}");
+    assert_eq!(
+        parts.len(),
+        values.len() + 1,
+        "'{text}': one value per {{}}"
+    );
     let mut s = parts[0].to_string();
     for (v, lit) in values.iter().zip(&parts[1..]) {
         s.push_str(v);
@@ -112,6 +116,9 @@ fn blocks_and_sections_are_found() {
     assert_eq!(block_body(doc, "t").map(|r| &doc[r]), Some("| x |\n"));
     assert_eq!(block_body(doc, "u"), None);
     let out = "title\n\n### A\n\n| a |\n|---|\n| 1 |\n\n### B\n| b |\n";
-    assert_eq!(table_after(out, "### A").as_deref(), Some("| a |\n|---|\n| 1 |\n"));
+    assert_eq!(
+        table_after(out, "### A").as_deref(),
+        Some("| a |\n|---|\n| 1 |\n")
+    );
     assert_eq!(table_after(out, "### B").as_deref(), Some("| b |\n"));
 }
