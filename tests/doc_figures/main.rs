@@ -16,8 +16,9 @@
 //!   Formats: `fN` (N decimals), `eN` (Rust's `{:.Ne}`, as `8.841e9`), `int`, `sep`
 //!   (`1,032,192`), `sp` (`1 143 850`).
 //! - `blocks`: the text between `<!-- fig:NAME -->` and `<!-- /fig:NAME -->` is a
-//!   command's stdout (`run`, `stdin`; `section`: only the Markdown table after that line)
-//!   or a generator's text, between the literal `before` and `after`.
+//!   command's stdout (`run`, `stdin`; `section`: only the Markdown table after that line;
+//!   `from`/`until`: only the lines from one to another) or a generator's text, between the
+//!   literal `before` and `after`.
 //! - `exempt`: tables (by header row) and output blocks (by first line) whose numbers
 //!   accelsim does not compute, with the reason; `every_table_and_output_figure_is_covered`
 //!   fails on any other number in a table or output block that no passage or block holds.
@@ -84,10 +85,13 @@ fn block_text(b: &registry::Block, outs: &HashMap<Job, Output>) -> String {
         _ => unreachable!(),
     };
     let text = &outs[&job].text;
-    let body = match &b.section {
-        Some(h) => text::table_after(text, h)
+    let body = match (&b.section, &b.from) {
+        (Some(h), None) => text::table_after(text, h)
             .unwrap_or_else(|| panic!("block {}: no table after '{h}' in:\n{text}", b.name)),
-        None => text.clone(),
+        (None, Some(f)) => text::lines_between(text, f, b.until.as_deref())
+            .unwrap_or_else(|| panic!("block {}: no lines from '{f}' in:\n{text}", b.name)),
+        (None, None) => text.clone(),
+        _ => panic!("block {}: `section` or `from`, not both", b.name),
     };
     format!("{}{body}{}", b.before, b.after)
 }

@@ -89,6 +89,12 @@ pub struct Block {
     /// Only the Markdown table following this line of the stdout.
     #[serde(default)]
     pub section: Option<String>,
+    /// Only the stdout's lines from the line `from` (inclusive) to the line `until`
+    /// (exclusive; else the end), trailing blank lines dropped.
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub until: Option<String>,
     /// An in-process generator's text instead of a command.
     #[serde(default)]
     pub generator: Option<String>,

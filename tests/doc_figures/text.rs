@@ -91,6 +91,22 @@ pub fn table_after(text: &str, heading: &str) -> Option<String> {
     (!table.is_empty()).then(|| table.iter().map(|l| format!("{l}\n")).collect())
 }
 
+/// The lines of `text` from the line `from` up to the line `until` (or the end), without
+/// trailing blank lines, each with its newline.
+pub fn lines_between(text: &str, from: &str, until: Option<&str>) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|l| *l == from)?;
+    let end = match until {
+        Some(u) => start + lines[start..].iter().position(|l| *l == u)?,
+        None => lines.len(),
+    };
+    let mut body = &lines[start..end];
+    while body.last().is_some_and(|l| l.trim().is_empty()) {
+        body = &body[..body.len() - 1];
+    }
+    Some(body.iter().map(|l| format!("{l}\n")).collect())
+}
+
 #[test]
 fn template_matching_reads_numbers_only() {
     let doc = "takes 801.0 / 724.2 µs and takes x / 1 µs";
@@ -121,4 +137,12 @@ fn blocks_and_sections_are_found() {
         Some("| a |\n|---|\n| 1 |\n")
     );
     assert_eq!(table_after(out, "### B").as_deref(), Some("| b |\n"));
+    assert_eq!(
+        lines_between(out, "### A", Some("### B")).as_deref(),
+        Some("### A\n\n| a |\n|---|\n| 1 |\n")
+    );
+    assert_eq!(
+        lines_between(out, "### B", None).as_deref(),
+        Some("### B\n| b |\n")
+    );
 }
