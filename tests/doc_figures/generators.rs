@@ -19,8 +19,9 @@ pub fn run(root: &Path, name: &str) -> (String, Value) {
         "area_presets" => area_presets(root),
         "technology_scale" => technology_scale(),
         "mlp6_presets" => mlp6_presets(root),
+        "cnn_front" => cnn_front(root),
         _ => panic!(
-            "unknown generator '{name}' (h100_2x4, mlp6_capacity, mlp6_presets, \
+            "unknown generator '{name}' (h100_2x4, mlp6_capacity, mlp6_presets, cnn_front, \
              fusion_resnet50, mapping_user_bw10, area_presets, technology_scale)"
         ),
     }
@@ -304,4 +305,27 @@ fn technology_scale() -> (String, Value) {
         String::new(),
         json!({ "7": { "0.7": s(0.7), "1.0": s(1.0) } }),
     )
+}
+
+/// docs/sweep.md's CNN study: the Pareto front of
+/// `sweeps/cnn_array_dataflow_precision.json`, one row per point by id.
+fn cnn_front(root: &Path) -> (String, Value) {
+    let sweep = crate::runner::sweep(root, "sweeps/cnn_array_dataflow_precision.json");
+    let mut table = String::from(
+        "| id | array | dataflow | stages | latency ms | energy_pj | TOPS/W |\n|---|---|---|---|---|---|---|\n",
+    );
+    for id in sweep["pareto_ids"].as_array().unwrap() {
+        let r = &sweep["rows"][id.to_string()];
+        let num = |k: &str| r[k].as_f64().unwrap();
+        table.push_str(&format!(
+            "| {id} | {} | {} | {} | {:.3} | {:.2e} | {:.2} |\n",
+            r["array"],
+            r["dataflow"].as_str().unwrap(),
+            r["stages"].as_str().unwrap(),
+            num("latency_s") * 1e3,
+            num("energy_pj"),
+            num("tops_per_w")
+        ));
+    }
+    (table, sweep)
 }

@@ -40,7 +40,7 @@ pub struct Source {
     #[serde(default)]
     pub json_file: Option<String>,
     /// A sweep file, run with `accelsim sweep FILE --out TMP`: `{"rows": {"ID": row},
-    /// "count": n, "pareto_count": n}`.
+    /// "count": n, "pareto_count": n, "pareto_ids": [ids]}`.
     #[serde(default)]
     pub sweep: Option<String>,
     /// An in-process generator's JSON (tests/doc_figures/generators.rs).

@@ -68,7 +68,8 @@ pub fn accelsim(root: &Path, args: &[String], stdin: Option<&str>) -> String {
     String::from_utf8(o.stdout).expect("UTF-8 stdout")
 }
 
-/// `accelsim sweep FILE --out TMP`, its rows by id, the row and front counts.
+/// `accelsim sweep FILE --out TMP`: `{"rows": {"ID": row}, "count": n, "pareto_count": n,
+/// "pareto_ids": [ids]}`.
 pub fn sweep(root: &Path, file: &str) -> Value {
     static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -90,7 +91,12 @@ pub fn sweep(root: &Path, file: &str) -> Value {
         .collect();
     let pareto = std::fs::read_to_string(dir.join("pareto.csv")).expect("pareto.csv");
     let _ = std::fs::remove_dir_all(&dir);
-    json!({ "count": rows.len(), "rows": rows, "pareto_count": pareto.lines().count() - 1 })
+    let front: Vec<u64> = pareto
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().expect("an id"))
+        .collect();
+    json!({ "count": rows.len(), "rows": rows, "pareto_count": front.len(), "pareto_ids": front })
 }
 
 fn run_job(root: &Path, job: &Job) -> Output {
