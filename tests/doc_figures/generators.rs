@@ -1,5 +1,6 @@
-//! In-process generators for figures no single accelsim command prints: each returns the
-//! block's text and a JSON document the registry's values can point into.
+//! Generators for figures no single accelsim command prints (library calls in-process, or
+//! several commands combined): each returns a block's text (empty when only its figures are
+//! quoted) and a JSON document the registry's values can point into.
 
 use std::path::Path;
 
