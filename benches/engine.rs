@@ -18,24 +18,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 /// A 128×128 weight-stationary int8 array at 1 GHz: 64 GB/s DRAM with 100 ns latency,
 /// a 4 MiB global buffer, 512 KiB ifmap / 256 KiB filter / 256 KiB ofmap buffers.
-const ARCH: &str = r#"{
-    "name": "bench_128x128",
-    "clock_ghz": 1.0,
-    "array": { "kind": "systolic", "rows": 128, "cols": 128, "dataflow": "ws" },
-    "precisions": [ { "format": "int8", "macs_per_pe_per_cycle": 1 },
-                    { "format": "fp16", "macs_per_pe_per_cycle": 0.5 } ],
-    "vector_unit": { "lanes": 128 },
-    "memory": {
-        "dram": { "bandwidth_gbps": 64, "latency_ns": 100 },
-        "global_buffer": { "capacity_kib": 4096, "bytes_per_cycle": 256 },
-        "core_buffers": { "kind": "split",
-            "ifmap": { "capacity_kib": 512, "bytes_per_cycle": 256 },
-            "filter": { "capacity_kib": 256, "bytes_per_cycle": 256 },
-            "ofmap": { "capacity_kib": 256, "bytes_per_cycle": 512 } },
-        "double_buffering": true
-    },
-    "static_power_w": 2.0
-}"#;
+/// (`benches/engine_arch.json`, also the arch of the figures docs/engine.md quotes.)
+const ARCH: &str = include_str!("engine_arch.json");
 
 fn load(name: &str) -> Workload {
     let path = format!("{}/workloads/{name}.json", env!("CARGO_MANIFEST_DIR"));
