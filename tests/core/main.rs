@@ -11,6 +11,7 @@ mod energy_model;
 mod energy_scaling;
 mod exit_codes;
 mod fuzz_props;
+mod mapper_compare;
 mod mapping_oracle;
 mod pipeline;
 mod power_cap;
