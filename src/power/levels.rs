@@ -9,14 +9,18 @@
 //!   pipelining come off `inputs` then `weights` reads and off `outputs` updates then
 //!   reads. The planned (nest) bytes stay in `layers[].temporal_mapping`. Accesses are
 //!   64-bit words at `dram.per_byte × 8` pJ.
+//! - `global_buffer` (bucket `global_buffer`): compute ops whose mapping keeps a level in
+//!   the arch's global buffer (not GPU-style arrays, whose L2 is priced by the kernel
+//!   model): the nest's reads, fills and updates of that level, plus C's drain to DRAM
+//!   read out of it, 64-bit accesses at `sram.global_buffer.per_64b`. The core buffers
+//!   are then filled from and drain to the global buffer.
 //! - `core_buffer` (bucket `sram`): the activation / weight / output buffer of each tensor,
 //!   64-bit accesses at that buffer's `sram.*.per_64b`.
 //! - `register_file` (bucket `register_file`) and `array_network` (bucket `noc`): arches
 //!   with a `pe_level`, accesses of `access_bits`.
 //!
-//! The global buffer's accesses are not priced by the model (its nest counts are in
-//! `temporal_mapping`), so it has no entry here. Per layer the levels' energies add up to
-//! the ledger's `dram`, `sram`, `register_file` and `noc` buckets (up to rounding).
+//! Per layer the levels' energies add up to the ledger's `dram`, `global_buffer`, `sram`,
+//! `register_file` and `noc` buckets (up to rounding).
 
 use serde::Serialize;
 
@@ -50,7 +54,7 @@ pub struct TensorLevel {
 /// One level of one layer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LevelEnergy {
-    /// `dram`, `core_buffer`, `register_file` or `array_network`.
+    /// `dram`, `global_buffer`, `core_buffer`, `register_file` or `array_network`.
     pub level: &'static str,
     /// The energy-breakdown bucket the level's energy is charged to.
     pub bucket: &'static str,
@@ -166,6 +170,10 @@ pub fn of(
         &charged_dram(&split.dram, dram_read, dram_write),
         &[dram_pj; 4],
     )];
+    if let Some(g) = &split.global {
+        let e = model::global_buffer_energy_per_64b(arch, table).unwrap_or(0.0);
+        levels.push(level("global_buffer", "global_buffer", 64, g, &[e; 3]));
+    }
     let sram = model::sram_energy_per_64b(arch, table);
     levels.push(level("core_buffer", "sram", 64, &split.core, &sram));
     if let (Some(p), Some(pe)) = (arch.pe_level.as_ref(), cost.pe_accesses.as_ref()) {
