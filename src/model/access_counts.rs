@@ -110,6 +110,9 @@ pub struct PlannedSplit {
     /// arches with a `memory.global_buffer`): per tensor, summing to the op's
     /// `global_buffer` energy over its 64-bit access energy.
     pub global: Option<[RwBytes; 3]>,
+    /// GPU kernels: the SMs' register files (operand fragments and accumulators), whose
+    /// energy is part of the SM overhead.
+    pub register_file: Option<[RwBytes; 3]>,
 }
 
 /// The split of a compute op, all GEMM instances: `array_reads` `[A, B, partial sums]`
@@ -162,6 +165,7 @@ pub fn compute(
             },
         ],
         global,
+        register_file: None,
     }
 }
 
@@ -195,5 +199,6 @@ pub fn vector(in_sram: f64, out_sram: f64, in_dram: f64, out_dram: f64) -> Plann
         ],
         array: [RwBytes::default(); 3],
         global: None,
+        register_file: None,
     }
 }

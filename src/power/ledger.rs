@@ -94,7 +94,7 @@ pub struct EnergyLedger {
     pub ops: Vec<EnergyBreakdown>,
     /// Per op (workload order): access counts and energy per memory level and tensor
     /// ([`super::levels`]), whose energies add up to the op's `dram`, `global_buffer`,
-    /// `sram`, `register_file` and `noc`; `None` for GPU kernels, views and fused ops.
+    /// `sram`, `register_file`, `noc` and (GPU) `l2`; `None` for views and fused ops.
     pub levels: Vec<Option<super::levels::LayerLevels>>,
     /// Sum over ops, by component.
     pub total: EnergyBreakdown,

@@ -19,6 +19,13 @@
 //! - `register_file` (bucket `register_file`) and `array_network` (bucket `noc`): arches
 //!   with a `pe_level`, accesses of `access_bits`.
 //!
+//! GPU-style arrays (an `array.gpu` block) name their levels after the GPU: `dram` (HBM),
+//! `l2` (bucket `l2`), `shared_memory` (bucket `sram`, the shared-memory figure for every
+//! tensor) and `register_file` (32-bit accesses; bucket `sm_overhead`, whose calibrated
+//! energy per active SM-cycle contains it, so its accesses are shown at 0 pJ): the
+//! kernel's counts from its CTA tiling ([`crate::model::gpu::counts`]); vector kernels
+//! show `dram` and `shared_memory`.
+//!
 //! Per layer the levels' energies add up to the ledger's `dram`, `global_buffer`, `sram`,
 //! `register_file` and `noc` buckets (up to rounding).
 
@@ -152,8 +159,7 @@ fn charged_dram(planned: &[RwBytes; 3], read: f64, write: f64) -> [RwBytes; 4] {
 }
 
 /// The levels of `cost` on `arch` whose DRAM traffic was charged as `dram_read` /
-/// `dram_write` bytes; `None` for ops without a planned split (GPU kernels, views,
-/// fused ops).
+/// `dram_write` bytes; `None` for ops without a planned split (views, fused ops).
 pub fn of(
     arch: &Arch,
     table: &EnergyTable,
@@ -170,11 +176,31 @@ pub fn of(
         &charged_dram(&split.dram, dram_read, dram_write),
         &[dram_pj; 4],
     )];
+    let sram = model::sram_energy_per_64b(arch, table);
+    if arch.gpu().is_some() {
+        if let Some(g) = &split.global {
+            let (e, _) = model::gpu::op::l2_energy_per_64b(arch, table);
+            levels.push(level("l2", "l2", 64, g, &[e; 3]));
+        }
+        levels.push(level(
+            "shared_memory",
+            "sram",
+            64,
+            &split.core,
+            &[sram[0]; 3],
+        ));
+        if let Some(rf) = &split.register_file {
+            levels.push(level("register_file", "sm_overhead", 32, rf, &[0.0; 3]));
+        }
+        return Some(LayerLevels {
+            levels,
+            dram_bytes: dram_read + dram_write,
+        });
+    }
     if let Some(g) = &split.global {
         let e = model::global_buffer_energy_per_64b(arch, table).unwrap_or(0.0);
         levels.push(level("global_buffer", "global_buffer", 64, g, &[e; 3]));
     }
-    let sram = model::sram_energy_per_64b(arch, table);
     levels.push(level("core_buffer", "sram", 64, &split.core, &sram));
     if let (Some(p), Some(pe)) = (arch.pe_level.as_ref(), cost.pe_accesses.as_ref()) {
         let r2 = arch.voltage_ratio().powi(2);

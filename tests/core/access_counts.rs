@@ -219,12 +219,12 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
-fn check_layer(arch: &str, wl: &str, l: &LayerReport, gpu: bool) {
+fn check_layer(arch: &str, wl: &str, l: &LayerReport) {
     let e = l.energy_breakdown_pj;
     let Some(a) = &l.access_counts else {
-        // GPU GEMM kernels have their own model; views and fused ops move nothing.
+        // Views and fused ops move nothing.
         assert!(
-            gpu || (e.sram == 0.0 && e.dram == 0.0),
+            e.sram == 0.0 && e.dram == 0.0 && e.l2 == 0.0,
             "{arch} {wl} {}",
             l.name
         );
@@ -233,6 +233,7 @@ fn check_layer(arch: &str, wl: &str, l: &LayerReport, gpu: bool) {
     for (bucket, want) in [
         ("dram", e.dram),
         ("global_buffer", e.global_buffer),
+        ("l2", e.l2),
         ("sram", e.sram),
         ("register_file", e.register_file),
         ("noc", e.noc),
@@ -286,7 +287,7 @@ fn levels_add_up_to_the_buckets_and_dram_bytes_on_every_preset() {
                 continue;
             };
             for l in &r.layers {
-                check_layer(&name, wl, l, arch.gpu().is_some());
+                check_layer(&name, wl, l);
                 checked += usize::from(l.access_counts.is_some());
             }
         }
