@@ -65,6 +65,16 @@ fn counts(l: &LayerLevels, level: &str) -> Vec<(&'static str, [f64; 3], f64)> {
         .collect()
 }
 
+/// DRAM when each tensor crosses it once: A 128 B and B 128 B read (16 + 16 64-bit
+/// accesses at 64 pJ), C 64 B written (8).
+fn dram_once() -> Vec<(&'static str, [f64; 3], f64)> {
+    vec![
+        ("inputs", [16.0, 0.0, 0.0], 1024.0),
+        ("weights", [16.0, 0.0, 0.0], 1024.0),
+        ("outputs", [0.0, 0.0, 8.0], 512.0),
+    ]
+}
+
 fn run_hand(kib: f64) -> LayerReport {
     let r = accelsim::run(&gemm(), &hand_arch(kib), Engine::Event).unwrap();
     r.layers.into_iter().next().unwrap()
@@ -112,14 +122,7 @@ fn hand_derived_counts_with_everything_on_chip() {
     let tm = l.temporal_mapping.as_ref().unwrap();
     assert_eq!(tm.loop_nest, vec!["dram: once → core_buffer[m8 n8 k16]"]);
     let a = l.access_counts.as_ref().unwrap();
-    assert_eq!(
-        counts(a, "dram"),
-        vec![
-            ("inputs", [16.0, 0.0, 0.0], 1024.0),
-            ("weights", [16.0, 0.0, 0.0], 1024.0),
-            ("outputs", [0.0, 0.0, 8.0], 512.0),
-        ]
-    );
+    assert_eq!(counts(a, "dram"), dram_once());
     // Buffers are filled with what DRAM sends: A 16, B 16 accesses.
     let core = counts(a, "core_buffer");
     assert_eq!(core[0], ("inputs", [32.0, 16.0, 0.0], 48.0));
@@ -182,14 +185,7 @@ fn hand_derived_global_buffer_counts_and_energy() {
         ]
     );
     let a = l.access_counts.as_ref().unwrap();
-    assert_eq!(
-        counts(a, "dram"),
-        vec![
-            ("inputs", [16.0, 0.0, 0.0], 1024.0),
-            ("weights", [16.0, 0.0, 0.0], 1024.0),
-            ("outputs", [0.0, 0.0, 8.0], 512.0),
-        ]
-    );
+    assert_eq!(counts(a, "dram"), dram_once());
     // Global buffer, 64-bit accesses: filled once with A and B from DRAM (16 + 16). A is
     // relevant to the outer m loop, so it is read toward the core buffers once (16); B is
     // relevant to n, inside m, so it is read once per m tile (2 × 16). C: the core buffer
