@@ -4,8 +4,8 @@
 //! |---|---|---|
 //! | `ddr3` | 20.31 | Horowitz, ISSCC 2014: 1.3 nJ per 64-bit access (low end of 1.3–2.6 nJ) |
 //! | `ddr4` | 13.00 | DDR3 × (1.2 V / 1.5 V)²: JEDEC JESD79-4 vs JESD79-3 supplies, energy ∝ V² |
-//! | `lpddr4x` | 5.00 | assumption: mobile LPDDR4x interface, unterminated 0.6 V I/O, ~5 pJ/bit class |
-//! | `lpddr5` | 4.56 | LPDDR4x × (1.05 V / 1.1 V)²: JEDEC JESD209-5 vs JESD209-4X core supply |
+//! | `lpddr4x` | 8.00 | Accelergy's DRAM table (Wu, Emer, Sze, "Accelergy", ICCAD 2019; its CACTI plug-in, `hwcomponents-cacti` `DRAM.type2energy`): LPDDR4 8 pJ/bit, taken for LPDDR4x without crediting its lower 0.6 V I/O supply (no published split) |
+//! | `lpddr5` | 7.29 | LPDDR4x × (1.05 V / 1.1 V)²: JEDEC JESD209-5 vs JESD209-4X core supply |
 //! | `hbm2e` | 3.90 | O'Connor et al., "Fine-Grained DRAM", MICRO 2017: HBM2 ≈ 3.9 pJ/bit |
 //! | `hbm3` | 3.28 | HBM2e × (1.1 V / 1.2 V)²: JEDEC JESD238 vs JESD235 core supply |
 //!
@@ -43,7 +43,8 @@ pub const ALL: [DramKind; 6] = [
 ];
 
 const DDR3_PJ_PER_BIT: f64 = super::energy::DRAM_PJ_PER_64B / 64.0;
-const LPDDR4X_PJ_PER_BIT: f64 = 5.0;
+/// Accelergy's LPDDR4 figure (see the module table).
+const LPDDR4X_PJ_PER_BIT: f64 = 8.0;
 const HBM2E_PJ_PER_BIT: f64 = 3.9;
 
 impl DramKind {
@@ -76,7 +77,9 @@ impl DramKind {
         match self {
             DramKind::Ddr3 => "horowitz_isscc2014_45nm:dram_1.3nJ_per_64b",
             DramKind::Ddr4 => "derived:ddr3*(1.2V/1.5V)^2_jedec_jesd79-4_vs_jesd79-3",
-            DramKind::Lpddr4x => "assumption:lpddr4x_unterminated_0.6V_io_5pj_per_bit",
+            DramKind::Lpddr4x => {
+                "accelergy_iccad2019_cacti_plugin_dram_table:lpddr4_8pj_per_bit(taken_for_lpddr4x)"
+            }
             DramKind::Lpddr5 => "derived:lpddr4x*(1.05V/1.1V)^2_jedec_jesd209-5_vs_jesd209-4x",
             DramKind::Hbm2e => "oconnor_micro2017_fine_grained_dram:hbm2_3.9pj_per_bit",
             DramKind::Hbm3 => "derived:hbm2e*(1.1V/1.2V)^2_jedec_jesd238_vs_jesd235",
@@ -98,6 +101,8 @@ mod tests {
         assert!((DramKind::Ddr3.pj_per_bit() - 20.3125).abs() < 1e-12);
         assert!((DramKind::Ddr4.pj_per_bit() - 13.0).abs() < 1e-12);
         assert!((DramKind::Hbm3.pj_per_bit() - 3.9 * 121.0 / 144.0).abs() < 1e-12);
+        assert_eq!(DramKind::Lpddr4x.pj_per_bit(), 8.0);
+        assert!((DramKind::Lpddr5.pj_per_bit() - 8.0 * (1.05f64 / 1.1).powi(2)).abs() < 1e-12);
         for k in ALL {
             if k.is_lpddr() {
                 assert!(k.pj_per_bit() < 10.0);

@@ -87,11 +87,13 @@ pub enum Metric {
     LatencyPerSampleS,
     /// Energy per sample: energy / the workload's batch, pJ.
     EnergyPerSamplePj,
+    /// Global-buffer energy of non-GPU arches, pJ.
+    EnergyGlobalBufferPj,
 }
 
 impl Metric {
     /// Every metric, in column order.
-    pub const ALL: [Metric; 26] = [
+    pub const ALL: [Metric; 27] = [
         Metric::LatencyS,
         Metric::EnergyPj,
         Metric::TopsPerW,
@@ -118,6 +120,7 @@ impl Metric {
         Metric::EnergyNocPj,
         Metric::LatencyPerSampleS,
         Metric::EnergyPerSamplePj,
+        Metric::EnergyGlobalBufferPj,
     ];
 
     /// Column name.
@@ -149,6 +152,7 @@ impl Metric {
             Metric::EnergyNocPj => "energy_noc_pj",
             Metric::LatencyPerSampleS => "latency_per_sample_s",
             Metric::EnergyPerSamplePj => "energy_per_sample_pj",
+            Metric::EnergyGlobalBufferPj => "energy_global_buffer_pj",
         }
     }
 
@@ -272,6 +276,7 @@ pub fn fill_from_run(values: &mut [f64], eval: &Evaluation) {
     set(values, Metric::EnergyL2Pj, e.l2);
     set(values, Metric::EnergyRegisterFilePj, e.register_file);
     set(values, Metric::EnergyNocPj, e.noc);
+    set(values, Metric::EnergyGlobalBufferPj, e.global_buffer);
     set(
         values,
         Metric::LatencyPerSampleS,

@@ -117,6 +117,9 @@ pub struct OpEnergy {
     pub rf_pj: f64,
     /// Array network (`pe_level`).
     pub noc_pj: f64,
+    /// The global buffer (non-GPU arches with a `memory.global_buffer` whose mapping keeps
+    /// a level there); GPU-style arrays charge theirs to `l2_pj`.
+    pub global_buffer_pj: f64,
 }
 
 impl OpEnergy {
@@ -130,6 +133,7 @@ impl OpEnergy {
             + self.l2_pj
             + self.rf_pj
             + self.noc_pj
+            + self.global_buffer_pj
     }
 }
 
@@ -379,6 +383,22 @@ pub fn sram_energy_per_64b(arch: &Arch, table: &EnergyTable) -> [f64; 3] {
     }
 }
 
+/// Energy per 64-bit access of the global buffer (`None` without one): its
+/// `energy_pj_per_64b` at the operating voltage, else the energy table's SRAM figure at its
+/// capacity (as for the core buffers).
+pub fn global_buffer_energy_per_64b(arch: &Arch, table: &EnergyTable) -> Option<f64> {
+    arch.memory.global_buffer.as_ref().map(|b| {
+        b.energy_pj_per_64b
+            .map(|x| x * arch.voltage_ratio().powi(2))
+            .unwrap_or_else(|| table.sram_read64(b.capacity_kib * 1024.0).pj)
+    })
+}
+
+/// Reads + fills + updates of every tensor, bytes.
+fn global_bytes(g: &[access_counts::RwBytes; 3]) -> f64 {
+    g.iter().map(|x| x.total()).sum()
+}
+
 /// DRAM energy per byte.
 pub fn dram_pj_per_byte(arch: &Arch, table: &EnergyTable) -> f64 {
     let d = &arch.memory.dram;
@@ -513,14 +533,7 @@ fn plan_compute_with(
             dram_bytes_per_cycle: arch.dram_bytes_per_cycle(),
             global_bytes_per_cycle: gb.map(|b| b.bytes_per_cycle).unwrap_or(0.0),
             dram_pj_per_byte: dram_pj_per_byte(arch, table),
-            global_pj_per_byte: gb
-                .map(|b| {
-                    b.energy_pj_per_64b
-                        .map(|x| x * arch.voltage_ratio().powi(2))
-                        .unwrap_or_else(|| table.sram_read64(b.capacity_kib * 1024.0).pj)
-                        / 8.0
-                })
-                .unwrap_or(0.0),
+            global_pj_per_byte: global_buffer_energy_per_64b(arch, table).unwrap_or(0.0) / 8.0,
             core_pj_per_byte: (sram_e[0] + sram_e[1] + sram_e[2]) / 24.0,
         },
     });
@@ -531,15 +544,19 @@ fn plan_compute_with(
     let dram_read =
         (t.a_bytes * sp.a.dram_per_sram() + t.b_bytes * sp.b.dram_per_sram()) * cnt + bias_bytes;
     let dram_write = (t.c_bytes + mf * nf * eb_c * (sp.c.dram - sp.c.sram)) * cnt;
+    // The core buffers' fills and drain: from and to the global buffer when the mapping
+    // keeps a level there, DRAM otherwise.
+    let io = access_counts::ParentIo::of(&searched.accesses, &t);
     let traffic = Traffic {
-        ifmap_sram_bytes: (a_reads * eb_a * sp.a.sram + t.a_bytes) * cnt,
-        filter_sram_bytes: (b_reads * eb_b * sp.b.sram + t.b_bytes) * cnt + bias_bytes,
-        ofmap_sram_bytes: (psum_rw * eb_acc + mf * nf * eb_c * sp.c.sram + t.c_bytes) * cnt,
+        ifmap_sram_bytes: (a_reads * eb_a * sp.a.sram + io.fills[0]) * cnt,
+        filter_sram_bytes: (b_reads * eb_b * sp.b.sram + io.fills[1]) * cnt + bias_bytes,
+        ofmap_sram_bytes: (psum_rw * eb_acc + mf * nf * eb_c * sp.c.sram + io.c_both) * cnt,
         dram_read_bytes: dram_read,
         dram_write_bytes: dram_write,
     };
     let c_dram = searched.accesses.levels[0].tensors[2];
     let psum_half = psum_rw / 2.0 * eb_acc * cnt;
+    let c_dram_updates = dram_write - c_dram.reads * cnt;
     let planned_split = access_counts::compute(
         [
             a_reads * eb_a * sp.a.sram * cnt,
@@ -559,14 +576,16 @@ fn plan_compute_with(
             access_counts::RwBytes {
                 reads: c_dram.reads * cnt,
                 fills: 0.0,
-                updates: dram_write - c_dram.reads * cnt,
+                updates: c_dram_updates,
             },
         ],
         [
-            t.a_bytes * cnt,
-            t.b_bytes * cnt + bias_bytes,
-            c_dram.reads * cnt,
+            io.fills[0] * cnt,
+            io.fills[1] * cnt + bias_bytes,
+            io.fills[2] * cnt,
         ],
+        io.drain_to_global.map_or(c_dram_updates, |d| d * cnt),
+        io.global.map(|g| g.map(|x| x.scaled(cnt))),
     );
     let mac_e = table.mac(mac.format, mac.accumulator);
     let array_side = (a_reads * eb_a * sp.a.sram
@@ -584,6 +603,9 @@ fn plan_compute_with(
             + traffic.filter_sram_bytes / 8.0 * sram_e[1]
             + traffic.ofmap_sram_bytes / 8.0 * sram_e[2],
         dram_pj: traffic.dram_bytes() * dram_pj_per_byte(arch, table),
+        global_buffer_pj: planned_split.global.map_or(0.0, |g| {
+            global_bytes(&g) / 8.0 * global_buffer_energy_per_64b(arch, table).unwrap_or(0.0)
+        }),
         ..OpEnergy::default()
     };
     Ok(OpCost {

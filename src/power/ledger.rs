@@ -45,6 +45,9 @@ pub struct EnergyBreakdown {
     /// zero.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub noc: f64,
+    /// The global buffer of non-GPU arches (a GPU's is `l2`). Absent from JSON when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub global_buffer: f64,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -64,6 +67,7 @@ impl EnergyBreakdown {
             + self.l2
             + self.register_file
             + self.noc
+            + self.global_buffer
     }
 
     fn add(&mut self, o: &EnergyBreakdown) {
@@ -77,6 +81,7 @@ impl EnergyBreakdown {
         self.l2 += o.l2;
         self.register_file += o.register_file;
         self.noc += o.noc;
+        self.global_buffer += o.global_buffer;
     }
 }
 
@@ -88,8 +93,8 @@ pub struct EnergyLedger {
     /// static energy the schedule charged to the op.
     pub ops: Vec<EnergyBreakdown>,
     /// Per op (workload order): access counts and energy per memory level and tensor
-    /// ([`super::levels`]), whose energies add up to the op's `dram`, `sram`,
-    /// `register_file` and `noc`; `None` for GPU kernels, views and fused ops.
+    /// ([`super::levels`]), whose energies add up to the op's `dram`, `global_buffer`,
+    /// `sram`, `register_file`, `noc` and (GPU) `l2`; `None` for views and fused ops.
     pub levels: Vec<Option<super::levels::LayerLevels>>,
     /// Sum over ops, by component.
     pub total: EnergyBreakdown,
@@ -156,6 +161,7 @@ impl EnergyLedger {
                     l2: c.energy.l2_pj,
                     register_file: c.energy.rf_pj,
                     noc: c.energy.noc_pj,
+                    global_buffer: c.energy.global_buffer_pj,
                     // Unchanged unless layer pipelining kept some of the planned traffic
                     // on chip.
                     dram: if t.kept_on_chip_bytes > 0.0 {
@@ -327,6 +333,15 @@ fn unit_figures(
         );
         let (l2, l2_src) = model::gpu::op::l2_energy_per_64b(arch, table);
         put("sram.l2.per_64b", l2, l2_src);
+    }
+    if let (None, Some(b)) = (arch.gpu(), arch.memory.global_buffer.as_ref()) {
+        let src = if b.energy_pj_per_64b.is_some() {
+            energy::SRC_ARCH_OVERRIDE.to_string()
+        } else {
+            table.sram_read64(b.capacity_kib * 1024.0).source
+        };
+        let e = model::global_buffer_energy_per_64b(arch, table).unwrap_or(0.0);
+        put("sram.global_buffer.per_64b", e, src);
     }
     let vec_f = table.add(Format::FP32);
     put("vector.op.fp32", vec_f.pj, vec_f.source);

@@ -9,14 +9,25 @@
 //!   pipelining come off `inputs` then `weights` reads and off `outputs` updates then
 //!   reads. The planned (nest) bytes stay in `layers[].temporal_mapping`. Accesses are
 //!   64-bit words at `dram.per_byte × 8` pJ.
+//! - `global_buffer` (bucket `global_buffer`): compute ops whose mapping keeps a level in
+//!   the arch's global buffer (not GPU-style arrays, whose L2 is priced by the kernel
+//!   model): the nest's reads, fills and updates of that level, plus C's drain to DRAM
+//!   read out of it, 64-bit accesses at `sram.global_buffer.per_64b`. The core buffers
+//!   are then filled from and drain to the global buffer.
 //! - `core_buffer` (bucket `sram`): the activation / weight / output buffer of each tensor,
 //!   64-bit accesses at that buffer's `sram.*.per_64b`.
 //! - `register_file` (bucket `register_file`) and `array_network` (bucket `noc`): arches
 //!   with a `pe_level`, accesses of `access_bits`.
 //!
-//! The global buffer's accesses are not priced by the model (its nest counts are in
-//! `temporal_mapping`), so it has no entry here. Per layer the levels' energies add up to
-//! the ledger's `dram`, `sram`, `register_file` and `noc` buckets (up to rounding).
+//! GPU-style arrays (an `array.gpu` block) name their levels after the GPU: `dram` (HBM),
+//! `l2` (bucket `l2`), `shared_memory` (bucket `sram`, the shared-memory figure for every
+//! tensor) and `register_file` (32-bit accesses; bucket `sm_overhead`, whose calibrated
+//! energy per active SM-cycle contains it, so its accesses are shown at 0 pJ): the
+//! kernel's counts from its CTA tiling ([`crate::model::gpu::counts`]); vector kernels
+//! show `dram` and `shared_memory`.
+//!
+//! Per layer the levels' energies add up to the ledger's `dram`, `global_buffer`, `sram`,
+//! `register_file` and `noc` buckets (up to rounding).
 
 use serde::Serialize;
 
@@ -50,7 +61,7 @@ pub struct TensorLevel {
 /// One level of one layer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LevelEnergy {
-    /// `dram`, `core_buffer`, `register_file` or `array_network`.
+    /// `dram`, `global_buffer`, `core_buffer`, `register_file` or `array_network`.
     pub level: &'static str,
     /// The energy-breakdown bucket the level's energy is charged to.
     pub bucket: &'static str,
@@ -148,8 +159,7 @@ fn charged_dram(planned: &[RwBytes; 3], read: f64, write: f64) -> [RwBytes; 4] {
 }
 
 /// The levels of `cost` on `arch` whose DRAM traffic was charged as `dram_read` /
-/// `dram_write` bytes; `None` for ops without a planned split (GPU kernels, views,
-/// fused ops).
+/// `dram_write` bytes; `None` for ops without a planned split (views, fused ops).
 pub fn of(
     arch: &Arch,
     table: &EnergyTable,
@@ -167,6 +177,30 @@ pub fn of(
         &[dram_pj; 4],
     )];
     let sram = model::sram_energy_per_64b(arch, table);
+    if arch.gpu().is_some() {
+        if let Some(g) = &split.global {
+            let (e, _) = model::gpu::op::l2_energy_per_64b(arch, table);
+            levels.push(level("l2", "l2", 64, g, &[e; 3]));
+        }
+        levels.push(level(
+            "shared_memory",
+            "sram",
+            64,
+            &split.core,
+            &[sram[0]; 3],
+        ));
+        if let Some(rf) = &split.register_file {
+            levels.push(level("register_file", "sm_overhead", 32, rf, &[0.0; 3]));
+        }
+        return Some(LayerLevels {
+            levels,
+            dram_bytes: dram_read + dram_write,
+        });
+    }
+    if let Some(g) = &split.global {
+        let e = model::global_buffer_energy_per_64b(arch, table).unwrap_or(0.0);
+        levels.push(level("global_buffer", "global_buffer", 64, g, &[e; 3]));
+    }
     levels.push(level("core_buffer", "sram", 64, &split.core, &sram));
     if let (Some(p), Some(pe)) = (arch.pe_level.as_ref(), cost.pe_accesses.as_ref()) {
         let r2 = arch.voltage_ratio().powi(2);

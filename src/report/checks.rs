@@ -77,6 +77,7 @@ impl Report {
                 ("energy_breakdown_pj.l2", e.l2),
                 ("energy_breakdown_pj.register_file", e.register_file),
                 ("energy_breakdown_pj.noc", e.noc),
+                ("energy_breakdown_pj.global_buffer", e.global_buffer),
                 ("inferences_per_joule", s.inferences_per_joule),
                 ("energy_per_sample_pj", s.energy_per_sample_pj),
                 ("latency_per_sample_s", s.latency_per_sample_s),

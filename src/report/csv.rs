@@ -13,7 +13,7 @@ fn quote(s: &str) -> String {
 /// Renders the layers as CSV; column names carry units.
 pub fn layers_csv(r: &Report) -> String {
     let mut out = String::from(
-        "name,op,precision,mac_format,macs,vector_ops,cycles,compute_cycles,stall_cycles,stall_reason,start_cycle,end_cycle,utilization,cores_used,dram_bytes,sram_bytes,energy_pj,mac_pj,vector_pj,sram_pj,dram_pj,static_pj,ready_cycle,wait_cycles,stall_dram_cycles,stall_sram_cycles,dram_read_bytes,dram_write_bytes,kept_on_chip_bytes,achieved_dram_gbps,buffer_peak_bytes,tiles,clock_pj,sm_overhead_pj,l2_pj,register_file_pj,noc_pj\n",
+        "name,op,precision,mac_format,macs,vector_ops,cycles,compute_cycles,stall_cycles,stall_reason,start_cycle,end_cycle,utilization,cores_used,dram_bytes,sram_bytes,energy_pj,mac_pj,vector_pj,sram_pj,dram_pj,static_pj,ready_cycle,wait_cycles,stall_dram_cycles,stall_sram_cycles,dram_read_bytes,dram_write_bytes,kept_on_chip_bytes,achieved_dram_gbps,buffer_peak_bytes,tiles,clock_pj,sm_overhead_pj,l2_pj,register_file_pj,noc_pj,global_buffer_pj\n",
     );
     for l in &r.layers {
         let e = &l.energy_breakdown_pj;
@@ -22,7 +22,7 @@ pub fn layers_csv(r: &Report) -> String {
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             quote(&l.name),
             quote(&l.op),
             quote(&l.precision),
@@ -59,7 +59,8 @@ pub fn layers_csv(r: &Report) -> String {
             e.sm_overhead,
             e.l2,
             e.register_file,
-            e.noc
+            e.noc,
+            e.global_buffer
         ));
     }
     out

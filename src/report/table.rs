@@ -186,6 +186,7 @@ fn render(r: &Report, details: bool) -> String {
                     ("clock", e.clock),
                     ("SM overhead", e.sm_overhead),
                     ("L2", e.l2),
+                    ("global buffer", e.global_buffer),
                     ("register files", e.register_file),
                     ("NoC", e.noc),
                 ]

@@ -98,6 +98,7 @@ fn ids_capacity_and_definitions() {
             Metric::EnergyL2Pj,
             Metric::EnergyRegisterFilePj,
             Metric::EnergyNocPj,
+            Metric::EnergyGlobalBufferPj,
         ]
         .iter()
         .map(|&x| m(x))

@@ -14,11 +14,14 @@
 //!
 //! - [`kernel`]: the pure cost function [`gemm_cost`] (tiles, occupancy, waves, bounds);
 //! - [`traffic`]: HBM traffic with L2 reuse across a wave of tiles;
+//! - [`counts`]: the kernel's access counts per tensor at HBM, L2, shared memory and
+//!   register file (`layers[].access_counts`);
 //! - [`launch`]: the launch paths (CUDA Graph, C++, PyTorch eager) and their host time;
 //! - [`op`]: the [`crate::model::OpCost`] of an op on a GPU arch (traffic and energy).
 //!
 //! See `docs/gpu.md` for the equations and `VALIDATION.md` for measured-vs-predicted.
 
+pub mod counts;
 pub mod kernel;
 pub mod launch;
 pub mod op;

@@ -13,7 +13,9 @@
 //!   from the energy table);
 //! - SM overhead (`sm_overhead_pj`): active SM-cycles × `sm_active_pj_per_cycle` × (V/V_ref)²;
 //! - shared memory (`sram_pj`): bytes × its 64-bit access energy / 8;
-//! - L2 (`l2_pj`): L2 bytes × the L2's 64-bit access energy / 8;
+//! - L2 (`l2_pj`): the bytes the L2 serves (operands toward the SMs, outputs and split-K
+//!   partial sums) plus its fills from HBM and the outputs it drains to HBM (the accesses of
+//!   [`super::counts`]) × the L2's 64-bit access energy / 8;
 //! - DRAM: HBM bytes × DRAM energy per byte.
 
 use crate::arch::{Arch, CoreBuffers, EnergyTable, GpuExec, MacMode};
@@ -181,15 +183,20 @@ pub fn plan_compute(
         sm_overhead_pj: cost.active_sm_cycles * gpu.sm_active_pj_per_cycle * r * r,
         vector_pj: 0.0,
         sram_pj: traffic.sram_bytes() / 8.0 * smem_e,
-        l2_pj: cost.l2_bytes / 8.0 * l2_e,
+        l2_pj: (cost.l2_bytes + cost.hbm_read_bytes + cost.hbm_write_bytes) / 8.0 * l2_e,
         dram_pj: traffic.dram_bytes() * dram_pj_per_byte(arch, table),
         ..OpEnergy::default()
     };
+    let tc = match arch.array {
+        crate::arch::ArrayConfig::TensorCore { m, n, k, .. } => [m, n, k],
+        crate::arch::ArrayConfig::Systolic { .. } => [1, 1, 1],
+    };
+    let planned_split = super::counts::split(&shape, &p, &cost, tc, bias_bytes);
     let tiles_per_sm = cost.ctas.div_ceil(cost.sms_used.max(1));
     OpCost {
         sparsity: None,
         fused: None,
-        planned_split: None,
+        planned_split: Some(planned_split),
         pe_accesses: None,
         unit: Unit::Array,
         macs,

@@ -32,6 +32,14 @@ pub struct Schedule {
 
 /// HBM (read, write) bytes of a GEMM kernel.
 pub fn hbm_bytes(g: &GemmShape, s: Schedule) -> (f64, f64) {
+    let ([a, b], write) = hbm_bytes_split(g, s);
+    (a + b, write)
+}
+
+/// HBM bytes of a GEMM kernel per tensor: `([A read, B read], C written)`. The read total
+/// is [`hbm_bytes`]'s; A's share of it is its share in whichever bound applies
+/// (compulsory, wave reuse or no reuse), B takes the rest.
+pub fn hbm_bytes_split(g: &GemmShape, s: Schedule) -> ([f64; 2], f64) {
     let (m, n, k, cnt) = (g.m as f64, g.n as f64, g.k as f64, g.count as f64);
     // Stored over dense bytes in DRAM (applied last, so dense figures are unchanged).
     let (ra, rb, rc) = (g.storage[0].dram, g.storage[1].dram, g.storage[2].dram);
@@ -39,8 +47,12 @@ pub fn hbm_bytes(g: &GemmShape, s: Schedule) -> (f64, f64) {
     let b_total = k * n * g.b_bytes * rb;
     let write = cnt * m * n * g.c_bytes * rc;
     let compulsory = cnt * (a_total + b_total);
+    let split = |read: f64, a: f64, b: f64| {
+        let a_read = if a + b > 0.0 { read * a / (a + b) } else { 0.0 };
+        ([a_read, read - a_read], write)
+    };
     if compulsory + write <= s.l2_bytes {
-        return (compulsory, write);
+        return split(compulsory, a_total, b_total);
     }
     let (tm, tn) = (g.m.div_ceil(s.bm), g.n.div_ceil(s.bn));
     // Output tiles in flight (each split of a tile works on the same A rows / B columns).
@@ -48,13 +60,23 @@ pub fn hbm_bytes(g: &GemmShape, s: Schedule) -> (f64, f64) {
     let wm = tm.min((in_flight as f64).sqrt().ceil() as u64).max(1);
     let wn = tn.min(in_flight.div_ceil(wm)).max(1);
     let blocks = (tm * tn).div_ceil(wm * wn) as f64;
-    let per_block = (wm * s.bm).min(g.m) as f64 * k * g.a_bytes * g.a_unique_ratio * ra
-        + (wn * s.bn).min(g.n) as f64 * k * g.b_bytes * rb;
-    let no_reuse = (tm * tn) as f64
-        * (s.bm.min(g.m) as f64 * k * g.a_bytes * g.a_unique_ratio * ra
-            + s.bn.min(g.n) as f64 * k * g.b_bytes * rb);
-    let read = cnt * (blocks * per_block).clamp(a_total + b_total, no_reuse.max(a_total + b_total));
-    (read, write)
+    let block_a = (wm * s.bm).min(g.m) as f64 * k * g.a_bytes * g.a_unique_ratio * ra;
+    let block_b = (wn * s.bn).min(g.n) as f64 * k * g.b_bytes * rb;
+    let per_block = block_a + block_b;
+    let tiles = (tm * tn) as f64;
+    let tile_a = s.bm.min(g.m) as f64 * k * g.a_bytes * g.a_unique_ratio * ra;
+    let tile_b = s.bn.min(g.n) as f64 * k * g.b_bytes * rb;
+    let no_reuse = tiles * (tile_a + tile_b);
+    let (lo, hi) = (a_total + b_total, no_reuse.max(a_total + b_total));
+    let reads = blocks * per_block;
+    let read = cnt * reads.clamp(lo, hi);
+    if reads < lo {
+        split(read, a_total, b_total)
+    } else if reads > hi {
+        split(read, tile_a, tile_b)
+    } else {
+        split(read, block_a, block_b)
+    }
 }
 
 #[cfg(test)]
@@ -92,5 +114,8 @@ mod tests {
         };
         let (r, _) = hbm_bytes(&shape(1024, 1024, 1024), s);
         assert_eq!(r, 16.0 * 2.0 * 256.0 * 1024.0 * 2.0);
+        // A square GEMM with square blocks: half of it each.
+        let ([a, b], _) = hbm_bytes_split(&shape(1024, 1024, 1024), s);
+        assert_eq!((a, b), (r / 2.0, r / 2.0));
     }
 }
