@@ -152,6 +152,28 @@ fn bad_input_is_a_clear_error() {
         e.contains("bad_policy.json") && e.contains("gemms.bwd.chunk"),
         "{e}"
     );
+    // A per-layer entry naming no layer of the workload: the policy file and the entry.
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("policies/fp32.json")).unwrap())
+            .unwrap();
+    v["layers"] = serde_json::json!({"conv9": {"errors": {"format": "bf16"}}});
+    let bad = tmp("bad_layers.json");
+    std::fs::write(&bad, v.to_string()).unwrap();
+    let o = accelsim(&[
+        "train",
+        "arch_configs/h100_sxm.json",
+        "workloads/tiny_cnn.json",
+        "--policy",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("bad_layers.json")
+            && e.contains("layers.conv9")
+            && e.contains("selects no compute layer"),
+        "{e}"
+    );
     // tpu_v1 has no float MACs: a clear error unless --precision-fallback.
     let o = accelsim(&[
         "train",

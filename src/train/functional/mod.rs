@@ -192,6 +192,15 @@ pub fn train_steps(fwd: &Workload, policy: &Policy, opts: &StepOptions) -> Input
             ))
         }
     };
+    let layers = policy.resolve_layers(fwd)?;
+    // Each weight is cast into the weights format of the first layer that reads it.
+    let mut wpolicy = std::collections::HashMap::new();
+    for &o in &fwd.topo_order {
+        let op = &fwd.ops[o];
+        for &t in op.weight.iter().chain(op.bias.iter()).chain(&op.inputs) {
+            wpolicy.entry(t).or_insert(layers[o].weights);
+        }
+    }
     let mut params = Vec::new();
     for (id, t) in fwd
         .tensors
@@ -226,6 +235,7 @@ pub fn train_steps(fwd: &Workload, policy: &Policy, opts: &StepOptions) -> Input
         let mut run = ops::Step::new(
             fwd,
             policy,
+            &layers,
             opts.seed,
             step,
             opts.record_operands && step == 1,
@@ -234,7 +244,7 @@ pub fn train_steps(fwd: &Workload, policy: &Policy, opts: &StepOptions) -> Input
             let name = &fwd.tensors[p.id].name;
             let q = quantize(
                 &p.master,
-                &policy.tensors.weights,
+                wpolicy.get(&p.id).unwrap_or(&policy.tensors.weights),
                 seed_for(opts.seed, step, &format!("{name}#w")),
             )?;
             run.weights.insert(p.id, q);

@@ -8,7 +8,7 @@ use super::quant::{quantize, transpose, Accumulator};
 use super::{seed_for, NamedTensor};
 use crate::error::{InputError, InputResult};
 use crate::train::derive::Loss;
-use crate::train::policy::{GemmKind, Policy, TensorPolicy};
+use crate::train::policy::{GemmKind, LayerFormats, Policy, TensorPolicy};
 use crate::workload::{Op, OpAttrs, OpKind, TensorId, Workload};
 
 /// Refuses ops the functional path does not run, naming the op.
@@ -67,6 +67,8 @@ pub fn loss(kind: Loss, y: &[f64], t: &[f64], shape: &[u64]) -> (f64, Vec<f64>) 
 pub struct Step<'a> {
     w: &'a Workload,
     policy: &'a Policy,
+    /// Per op: its formats after the policy's per-layer overrides.
+    layers: &'a [LayerFormats],
     seed: u64,
     step: u32,
     record: bool,
@@ -83,6 +85,7 @@ impl<'a> Step<'a> {
     pub fn new(
         w: &'a Workload,
         policy: &'a Policy,
+        layers: &'a [LayerFormats],
         seed: u64,
         step: u32,
         record: bool,
@@ -90,6 +93,7 @@ impl<'a> Step<'a> {
         Step {
             w,
             policy,
+            layers,
             seed,
             step,
             record,
@@ -113,8 +117,45 @@ impl<'a> Step<'a> {
         }
     }
 
-    fn acc(&self, k: GemmKind) -> InputResult<Accumulator> {
-        Accumulator::new(self.policy.gemms.get(k))
+    fn acc(&self, op: &Op, k: GemmKind) -> InputResult<Accumulator> {
+        Accumulator::new(self.lf(op).gemms.get(k))
+    }
+
+    /// The formats of `op` (its per-layer overrides applied).
+    fn lf(&self, op: &Op) -> &LayerFormats {
+        match self.w.tensors[op.output].producer {
+            Some(id) => &self.layers[id],
+            None => &self.layers[0],
+        }
+    }
+
+    /// `x` re-cast from the policy's class format into the layer's when the layer
+    /// overrides it (a layer reading or writing another format than its neighbours).
+    fn to_layer(
+        &self,
+        x: &[f64],
+        global: &TensorPolicy,
+        layer: &TensorPolicy,
+        name: &str,
+    ) -> InputResult<Vec<f64>> {
+        if layer == global {
+            Ok(x.to_vec())
+        } else {
+            self.q(x, layer, name)
+        }
+    }
+
+    /// A compute layer's input in its activations format (the same cast, same seed, in
+    /// FWD and GRAD).
+    fn layer_input(&self, op: &Op) -> InputResult<Vec<f64>> {
+        let x = &self.values[&op.inputs[0]];
+        let lf = self.lf(op);
+        self.to_layer(
+            x,
+            &self.policy.tensors.activations,
+            &lf.activations,
+            &format!("{}#x", op.name),
+        )
     }
 
     fn shape(&self, t: TensorId) -> Vec<u64> {
@@ -125,7 +166,11 @@ impl<'a> Step<'a> {
     pub fn forward(&mut self) -> InputResult<()> {
         for &id in &self.w.topo_order.clone() {
             let op = &self.w.ops[id];
-            let x = self.values[&op.inputs[0]].clone();
+            let x = if op.kind.is_compute() {
+                self.layer_input(op)?
+            } else {
+                self.values[&op.inputs[0]].clone()
+            };
             let y = match op.kind {
                 OpKind::Matmul => self.matmul_fwd(op, &x)?,
                 OpKind::Conv2d => self.conv_fwd(op, &x)?,
@@ -144,7 +189,7 @@ impl<'a> Step<'a> {
                 _ => x,
             };
             let name = self.w.tensors[op.output].name.clone();
-            let y = self.q(&y, &self.policy.tensors.activations, &name)?;
+            let y = self.q(&y, &self.layers[id].activations, &name)?;
             self.values.insert(op.output, y);
         }
         Ok(())
@@ -175,7 +220,7 @@ impl<'a> Step<'a> {
         };
         self.rec(format!("{}.fwd.a", op.name), vec![m, k], x);
         self.rec(format!("{}.fwd.b", op.name), vec![k, n], &w);
-        let mut y = self.acc(GemmKind::Fwd)?.gemm(x, &w, m, k, n);
+        let mut y = self.acc(op, GemmKind::Fwd)?.gemm(x, &w, m, k, n);
         self.add_bias(op, &mut y, n, 1);
         Ok(y)
     }
@@ -202,7 +247,7 @@ impl<'a> Step<'a> {
             let wt = transpose(&wv[gi * cog * kg..(gi + 1) * cog * kg], cog, kg);
             self.rec(format!("{}.fwd.a.g{gi}", op.name), vec![rows, kg], &cols);
             self.rec(format!("{}.fwd.b.g{gi}", op.name), vec![kg, cog], &wt);
-            let m = self.acc(GemmKind::Fwd)?.gemm(&cols, &wt, rows, kg, cog);
+            let m = self.acc(op, GemmKind::Fwd)?.gemm(&cols, &wt, rows, kg, cog);
             g.scatter_rows(&m, gi, &mut y);
         }
         self.add_bias(op, &mut y, g.co, g.ho * g.wo);
@@ -227,6 +272,12 @@ impl<'a> Step<'a> {
             };
             let x = op.inputs[0];
             let needs_dx = self.w.tensors[x].producer.is_some();
+            let errs = (self.policy.tensors.errors, self.layers[id].errors);
+            let dy = if op.kind.is_compute() {
+                self.to_layer(&dy, &errs.0, &errs.1, &format!("{}#dy", op.name))?
+            } else {
+                dy
+            };
             let dxs: Vec<(TensorId, Vec<f64>)> = match op.kind {
                 OpKind::Matmul => self.matmul_bwd(op, &dy, needs_dx, &mut wg)?,
                 OpKind::Conv2d => self.conv_bwd(op, &dy, needs_dx, &mut wg)?,
@@ -257,6 +308,12 @@ impl<'a> Step<'a> {
                 if self.w.tensors[t].producer.is_none() {
                     continue;
                 }
+                // A compute layer writes its error in its own errors format.
+                let g = if op.kind.is_compute() {
+                    self.to_layer(&g, &errs.0, &errs.1, &format!("{}#dx", op.name))?
+                } else {
+                    g
+                };
                 let sum = match grads.remove(&t) {
                     Some(prev) => prev.iter().zip(&g).map(|(a, b)| a + b).collect(),
                     None => g,
@@ -282,7 +339,7 @@ impl<'a> Step<'a> {
                 g[(i / inner) % per] += v;
             }
             let name = format!("{}#grad", self.w.tensors[b].name);
-            wg.insert(b, self.q(&g, &self.policy.tensors.weight_gradients, &name)?);
+            wg.insert(b, self.q(&g, &self.lf(op).weight_gradients, &name)?);
         }
         Ok(())
     }
@@ -302,7 +359,7 @@ impl<'a> Step<'a> {
         } else {
             (ws[0] as usize, ws[1] as usize)
         };
-        let x = self.values[&op.inputs[0]].clone();
+        let x = self.layer_input(op)?;
         let m = x.len() / k;
         let w = &self.weights[&wid];
         let wt = if tb { w.clone() } else { transpose(w, k, n) }; // Wᵀ as [n, k]
@@ -312,19 +369,16 @@ impl<'a> Step<'a> {
             self.rec(format!("{}.bwd.b", op.name), vec![n, k], &wt);
             out.push((
                 op.inputs[0],
-                self.acc(GemmKind::Bwd)?.gemm(dy, &wt, m, n, k),
+                self.acc(op, GemmKind::Bwd)?.gemm(dy, &wt, m, n, k),
             ));
         }
         let xt = transpose(&x, m, k);
         self.rec(format!("{}.grad.a", op.name), vec![k, m], &xt);
         self.rec(format!("{}.grad.b", op.name), vec![m, n], dy);
-        let dw = self.acc(GemmKind::Grad)?.gemm(&xt, dy, k, m, n);
+        let dw = self.acc(op, GemmKind::Grad)?.gemm(&xt, dy, k, m, n);
         let dw = if tb { transpose(&dw, k, n) } else { dw };
         let name = format!("{}#grad", self.w.tensors[wid].name);
-        wg.insert(
-            wid,
-            self.q(&dw, &self.policy.tensors.weight_gradients, &name)?,
-        );
+        wg.insert(wid, self.q(&dw, &self.lf(op).weight_gradients, &name)?);
         self.bias_grad(op, dy, n, 1, wg)?;
         Ok(out)
     }
@@ -339,7 +393,7 @@ impl<'a> Step<'a> {
         let g = self.geometry(op);
         let wid = op.weight.expect("checked");
         let wv = self.weights[&wid].clone();
-        let x = self.values[&op.inputs[0]].clone();
+        let x = self.layer_input(op)?;
         let (cog, kg, rows) = (g.co / g.g, g.kg(), g.rows());
         let mut dx = vec![0.0; x.len()];
         let mut dw = vec![0.0; wv.len()];
@@ -349,21 +403,20 @@ impl<'a> Step<'a> {
             if needs_dx {
                 self.rec(format!("{}.bwd.a.g{gi}", op.name), vec![rows, cog], &dyr);
                 self.rec(format!("{}.bwd.b.g{gi}", op.name), vec![cog, kg], wg_);
-                let dcols = self.acc(GemmKind::Bwd)?.gemm(&dyr, wg_, rows, cog, kg);
+                let dcols = self.acc(op, GemmKind::Bwd)?.gemm(&dyr, wg_, rows, cog, kg);
                 g.col2im_add(&dcols, gi, &mut dx);
             }
             let cols = g.im2col(&x, gi);
             let dyt = transpose(&dyr, rows, cog);
             self.rec(format!("{}.grad.a.g{gi}", op.name), vec![cog, rows], &dyt);
             self.rec(format!("{}.grad.b.g{gi}", op.name), vec![rows, kg], &cols);
-            let d = self.acc(GemmKind::Grad)?.gemm(&dyt, &cols, cog, rows, kg);
+            let d = self
+                .acc(op, GemmKind::Grad)?
+                .gemm(&dyt, &cols, cog, rows, kg);
             dw[gi * cog * kg..(gi + 1) * cog * kg].copy_from_slice(&d);
         }
         let name = format!("{}#grad", self.w.tensors[wid].name);
-        wg.insert(
-            wid,
-            self.q(&dw, &self.policy.tensors.weight_gradients, &name)?,
-        );
+        wg.insert(wid, self.q(&dw, &self.lf(op).weight_gradients, &name)?);
         self.bias_grad(op, dy, g.co, g.ho * g.wo, wg)?;
         Ok(if needs_dx {
             vec![(op.inputs[0], dx)]

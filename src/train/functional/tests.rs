@@ -164,3 +164,43 @@ fn a_small_cnn_trains_under_every_bundled_policy() {
         assert_eq!(r.weights.len(), 4, "{name}");
     }
 }
+
+#[test]
+fn a_per_layer_errors_format_reaches_that_layers_gemm_operands() {
+    use crate::numerics::{CastOptions, Caster, Format};
+    use crate::train::policy::{TensorClass, TensorPolicy};
+    let w = Workload::from_json(TOY).unwrap();
+    let is_e5m2 = |t: &NamedTensor| {
+        let mut c = Caster::new(Format::FP8_E5M2, CastOptions::RNE).unwrap();
+        t.values.iter().all(|&v| {
+            let code = c.encode_f64(v);
+            c.decode_f64(code) == v
+        })
+    };
+    let run = |p: &Policy| {
+        let o = StepOptions {
+            record_operands: true,
+            ..opts(1)
+        };
+        train_steps(&w, p, &o).unwrap().operands
+    };
+    let base = Policy::bundled("fp32").unwrap();
+    let mut p = base.clone();
+    p.set_layer_class(
+        "fc2",
+        TensorClass::Errors,
+        TensorPolicy {
+            format: Format::FP8_E5M2,
+            ..base.tensors.errors
+        },
+    );
+    let find = |ops: &[NamedTensor], n: &str| ops.iter().find(|t| t.name == n).unwrap().clone();
+    let (with, without) = (run(&p), run(&base));
+    // fc2's BWD and GRAD read its error in E5M2; under plain fp32 they do not.
+    for n in ["fc2.bwd.a", "fc2.grad.b"] {
+        assert!(is_e5m2(&find(&with, n)), "{n}");
+        assert!(!is_e5m2(&find(&without, n)), "{n} (fp32)");
+    }
+    // The forward pass is untouched.
+    assert_eq!(find(&with, "fc2.fwd.a"), find(&without, "fc2.fwd.a"));
+}
