@@ -265,3 +265,40 @@ fn fp8_errors_on_one_layer_halve_its_bwd_operand_bytes() {
     };
     assert_eq!(dram("fp8_e5m2", 1.0) * 2.0, dram("bf16", 2.0));
 }
+
+#[test]
+fn layernorm_scale_and_bias_weights_get_gradients_and_updates() {
+    let ln = r#"{"name": "ln", "inputs": [{"name": "x", "shape": [4, 8], "format": "fp32"}],
+     "weights": [{"name": "g", "shape": [8], "format": "fp32"}, {"name": "b", "shape": [8], "format": "fp32"}],
+     "ops": [
+      {"name": "fc1", "op": "matmul", "inputs": ["x"], "output": "h", "out_features": 8},
+      {"name": "norm", "op": "layernorm", "inputs": ["h", "g", "b"], "output": "n", "axis": -1},
+      {"name": "fc2", "op": "matmul", "inputs": ["n"], "output": "y", "out_features": 3}]}"#;
+    let fwd = Workload::from_json(ln).unwrap();
+    let g = derive(
+        &fwd,
+        &Policy::bundled("fp32").unwrap(),
+        &DeriveOptions::default(),
+    )
+    .unwrap();
+    let names: Vec<&str> = g.gradients.iter().map(|(w, _)| w.as_str()).collect();
+    assert!(names.contains(&"g") && names.contains(&"b"), "{names:?}");
+    let whats: Vec<(&str, Phase)> = g
+        .ops
+        .iter()
+        .filter(|d| d.layer == "norm")
+        .map(|d| (d.what.as_str(), d.phase))
+        .collect();
+    assert!(
+        whats.contains(&("layernorm_scale_grad", Phase::Grad)),
+        "{whats:?}"
+    );
+    assert!(
+        whats.contains(&("layernorm_bias_grad", Phase::Grad)),
+        "{whats:?}"
+    );
+    assert!(
+        whats.contains(&("layernorm_backward", Phase::Bwd)),
+        "{whats:?}"
+    );
+}

@@ -204,3 +204,49 @@ fn a_per_layer_errors_format_reaches_that_layers_gemm_operands() {
     // The forward pass is untouched.
     assert_eq!(find(&with, "fc2.fwd.a"), find(&without, "fc2.fwd.a"));
 }
+
+#[test]
+fn ops_without_a_functional_backward_are_named() {
+    let gelu = r#"{"name": "g", "inputs": [{"name": "x", "shape": [4, 8], "format": "fp32"}],
+     "ops": [
+      {"name": "fc1", "op": "matmul", "inputs": ["x"], "output": "h", "out_features": 8},
+      {"name": "act", "op": "gelu", "inputs": ["h"], "output": "a"},
+      {"name": "fc2", "op": "matmul", "inputs": ["a"], "output": "y", "out_features": 4}]}"#;
+    let w = Workload::from_json(gelu).unwrap();
+    let e = train_steps(&w, &Policy::bundled("fp32").unwrap(), &opts(1))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("ops[1]") && e.contains("'act' (gelu)") && e.contains("layernorm"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_attention_block_with_pooling_free_ops_trains() {
+    // Q·Kᵀ and P·V between activations, softmax, layernorm with trainable scale / bias.
+    let attn = r#"{"name": "a", "inputs": [{"name": "x", "shape": [4, 6, 8], "format": "fp32"}],
+     "weights": [{"name": "g", "shape": [8], "format": "fp32"}, {"name": "b", "shape": [8], "format": "fp32"}],
+     "ops": [
+      {"name": "q", "op": "matmul", "inputs": ["x"], "output": "qo", "out_features": 8},
+      {"name": "k", "op": "matmul", "inputs": ["x"], "output": "ko", "out_features": 8},
+      {"name": "s", "op": "matmul", "inputs": ["qo", "ko"], "output": "so", "transpose_b": true},
+      {"name": "sm", "op": "softmax", "inputs": ["so"], "output": "p", "axis": -1},
+      {"name": "c", "op": "matmul", "inputs": ["p", "x"], "output": "o"},
+      {"name": "ln", "op": "layernorm", "inputs": ["o", "g", "b"], "output": "n", "axis": -1},
+      {"name": "t", "op": "transpose", "inputs": ["n"], "output": "nt", "perm": [0, 2, 1]},
+      {"name": "f", "op": "flatten", "inputs": ["nt"], "output": "fl", "axis": 1},
+      {"name": "fc", "op": "matmul", "inputs": ["fl"], "output": "y", "out_features": 3}]}"#;
+    let w = Workload::from_json(attn).unwrap();
+    for name in ["fp32", "bf16_mixed"] {
+        let r = train_steps(&w, &Policy::bundled(name).unwrap(), &opts(30)).unwrap();
+        let (first, last) = (r.losses[0].loss, r.losses[29].loss);
+        assert!(last < 0.8 * first, "{name}: loss {first} -> {last}");
+        // Every weight (q, k, fc and the layernorm's scale and bias) was updated.
+        let init = train_steps(&w, &Policy::bundled(name).unwrap(), &opts(0)).unwrap();
+        assert_eq!(r.weights.len(), 5);
+        for (a, b) in r.weights.iter().zip(&init.weights) {
+            assert_ne!(a.values, b.values, "{name}: {} not updated", a.name);
+        }
+    }
+}
