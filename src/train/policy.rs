@@ -7,7 +7,7 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::dse::select::Selector;
+use crate::dse::select::{select_layers, Selector};
 use crate::error::{load_json_file, parse_json, InputError, InputResult};
 use crate::numerics::{Format, Rounding};
 use crate::workload::Workload;
@@ -434,25 +434,9 @@ impl Policy {
         for (key, lp) in &self.layers {
             let at = format!("layers.{key}");
             let sel = Selector::parse(key).map_err(|e| InputError::at(&at, e))?;
-            let mut any = false;
-            for (i, op) in fwd.ops.iter().enumerate() {
-                if !sel.matches(&op.name) {
-                    continue;
-                }
-                if !op.kind.is_compute() {
-                    if matches!(sel, Selector::Exact(_)) {
-                        return Err(InputError::at(
-                            &at,
-                            format!(
-                                "layer '{}' is a {} op; per-layer training formats apply to compute layers (matmul, conv2d)",
-                                op.name,
-                                op.kind.name()
-                            ),
-                        ));
-                    }
-                    continue;
-                }
-                any = true;
+            let ops = select_layers(&fwd.spec, std::slice::from_ref(key))
+                .map_err(|e| InputError::at(&at, e))?;
+            for i in ops {
                 if matches!(sel, Selector::Exact(_)) {
                     exact.push((i, lp));
                     continue;
@@ -466,31 +450,13 @@ impl Policy {
                             &at,
                             format!(
                                 "'{key}' and '{prev}' both set {field} of layer '{}'; name the layer exactly to choose",
-                                op.name
+                                fwd.ops[i].name
                             ),
                         ));
                     }
                     set_by[i][f] = Some(key);
                 }
                 lp.apply(&mut out[i]);
-            }
-            if !any {
-                let names: Vec<&str> = fwd
-                    .ops
-                    .iter()
-                    .filter(|o| o.kind.is_compute())
-                    .map(|o| o.name.as_str())
-                    .take(8)
-                    .collect();
-                return Err(InputError::at(
-                    &at,
-                    format!(
-                        "'{key}' selects no compute layer of workload '{}' (compute layers: {}{})",
-                        fwd.name,
-                        names.join(", "),
-                        if names.len() == 8 { ", ..." } else { "" }
-                    ),
-                ));
             }
         }
         for (i, lp) in exact {

@@ -92,7 +92,7 @@ impl<'a> Axes<'a> {
                     mode,
                     tensor,
                     values,
-                } => ax.train_format(i, &at, name, layers, mode, *tensor, values)?,
+                } => ax.train_format((i, &at), *tensor, layers, values, mode, name)?,
             }
         }
         let has_policy = ax

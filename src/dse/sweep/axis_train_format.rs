@@ -34,16 +34,14 @@ fn class_policy(v: &Value, at: &str) -> InputResult<TensorPolicy> {
 
 impl Axes<'_> {
     /// A train_format axis: `tensor` of the selected layers takes each value in turn.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn train_format(
         &mut self,
-        i: usize,
-        at: &str,
-        name: &Option<String>,
-        layers: &[String],
-        mode: &PrecisionMode,
+        (i, at): (usize, &str),
         class: TensorClass,
+        layers: &[String],
         values: &[Value],
+        mode: &PrecisionMode,
+        name: &Option<String>,
     ) -> InputResult<()> {
         let spec = self.base_workload;
         let ops =

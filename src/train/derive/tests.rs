@@ -12,6 +12,21 @@ pub(crate) const MLP: &str = r#"{"name": "mlp3", "inputs": [{"name": "x", "shape
   {"name": "r2", "op": "relu", "inputs": ["h2"], "output": "a2"},
   {"name": "fc3", "op": "matmul", "inputs": ["a2"], "output": "y", "out_features": 10}]}"#;
 
+/// Self-attention: Q·Kᵀ and P·V between activations, softmax, layernorm with trainable
+/// scale `g` and bias `b`, transpose, classifier.
+pub(crate) const ATTN: &str = r#"{"name": "a", "inputs": [{"name": "x", "shape": [4, 6, 8], "format": "fp32"}],
+ "weights": [{"name": "g", "shape": [8], "format": "fp32"}, {"name": "b", "shape": [8], "format": "fp32"}],
+ "ops": [
+  {"name": "q", "op": "matmul", "inputs": ["x"], "output": "qo", "out_features": 8},
+  {"name": "k", "op": "matmul", "inputs": ["x"], "output": "ko", "out_features": 8},
+  {"name": "s", "op": "matmul", "inputs": ["qo", "ko"], "output": "so", "transpose_b": true},
+  {"name": "sm", "op": "softmax", "inputs": ["so"], "output": "p", "axis": -1},
+  {"name": "c", "op": "matmul", "inputs": ["p", "x"], "output": "o"},
+  {"name": "ln", "op": "layernorm", "inputs": ["o", "g", "b"], "output": "n", "axis": -1},
+  {"name": "t", "op": "transpose", "inputs": ["n"], "output": "nt", "perm": [0, 2, 1]},
+  {"name": "f", "op": "flatten", "inputs": ["nt"], "output": "fl", "axis": 1},
+  {"name": "fc", "op": "matmul", "inputs": ["fl"], "output": "y", "out_features": 3}]}"#;
+
 pub(crate) const CNN: &str = r#"{"name": "cnn", "inputs": [{"name": "x", "shape": [2, 3, 8, 8], "format": "fp32"}],
  "ops": [
   {"name": "conv1", "op": "conv2d", "inputs": ["x"], "output": "c1", "out_channels": 8, "kernel": [3, 3], "padding": [1, 1]},
@@ -268,12 +283,7 @@ fn fp8_errors_on_one_layer_halve_its_bwd_operand_bytes() {
 
 #[test]
 fn layernorm_scale_and_bias_weights_get_gradients_and_updates() {
-    let ln = r#"{"name": "ln", "inputs": [{"name": "x", "shape": [4, 8], "format": "fp32"}],
-     "weights": [{"name": "g", "shape": [8], "format": "fp32"}, {"name": "b", "shape": [8], "format": "fp32"}],
-     "ops": [
-      {"name": "fc1", "op": "matmul", "inputs": ["x"], "output": "h", "out_features": 8},
-      {"name": "norm", "op": "layernorm", "inputs": ["h", "g", "b"], "output": "n", "axis": -1},
-      {"name": "fc2", "op": "matmul", "inputs": ["n"], "output": "y", "out_features": 3}]}"#;
+    let ln = ATTN;
     let fwd = Workload::from_json(ln).unwrap();
     let g = derive(
         &fwd,
@@ -286,7 +296,7 @@ fn layernorm_scale_and_bias_weights_get_gradients_and_updates() {
     let whats: Vec<(&str, Phase)> = g
         .ops
         .iter()
-        .filter(|d| d.layer == "norm")
+        .filter(|d| d.layer == "ln")
         .map(|d| (d.what.as_str(), d.phase))
         .collect();
     assert!(

@@ -291,16 +291,19 @@ impl<'a> Step<'a> {
         (batch, m, k, n, tb)
     }
 
+    /// The second operand of an activation × activation matmul in the layer's
+    /// activations format (the same cast in FWD and BWD).
+    fn layer_input_b(&self, op: &Op) -> InputResult<Vec<f64>> {
+        let lf = self.lf(op).activations;
+        let b = self.value_of(op.inputs[1]);
+        let name = format!("{}#b", op.name);
+        self.to_layer(b, &self.policy.tensors.activations, &lf, &name)
+    }
+
     /// Y = A·B (or A·Bᵀ) per batch, both operands activations (FWD accumulation).
     fn matmul2_fwd(&mut self, op: &Op, a: &[f64]) -> InputResult<Vec<f64>> {
         let (batch, m, k, n, tb) = self.matmul2_dims(op);
-        let lf = self.lf(op).activations;
-        let b = self.to_layer(
-            self.value_of(op.inputs[1]),
-            &self.policy.tensors.activations,
-            &lf,
-            &format!("{}#b", op.name),
-        )?;
+        let b = self.layer_input_b(op)?;
         let mut y = Vec::with_capacity(batch * m * n);
         for i in 0..batch {
             let ai = &a[i * m * k..(i + 1) * m * k];
@@ -317,14 +320,7 @@ impl<'a> Step<'a> {
     /// each a BWD GEMM, for the inputs that have a producer.
     fn matmul2_bwd(&mut self, op: &Op, dy: &[f64]) -> InputResult<Vec<(TensorId, Vec<f64>)>> {
         let (batch, m, k, n, tb) = self.matmul2_dims(op);
-        let a = self.layer_input(op)?;
-        let lf = self.lf(op).activations;
-        let b = self.to_layer(
-            self.value_of(op.inputs[1]),
-            &self.policy.tensors.activations,
-            &lf,
-            &format!("{}#b", op.name),
-        )?;
+        let (a, b) = (self.layer_input(op)?, self.layer_input_b(op)?);
         let wants = |t: TensorId| self.w.tensors[t].producer.is_some();
         let (wa, wb) = (wants(op.inputs[0]), wants(op.inputs[1]));
         let (mut da, mut db) = (Vec::new(), Vec::new());

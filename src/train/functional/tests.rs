@@ -225,19 +225,7 @@ fn ops_without_a_functional_backward_are_named() {
 #[test]
 fn an_attention_block_with_pooling_free_ops_trains() {
     // Q·Kᵀ and P·V between activations, softmax, layernorm with trainable scale / bias.
-    let attn = r#"{"name": "a", "inputs": [{"name": "x", "shape": [4, 6, 8], "format": "fp32"}],
-     "weights": [{"name": "g", "shape": [8], "format": "fp32"}, {"name": "b", "shape": [8], "format": "fp32"}],
-     "ops": [
-      {"name": "q", "op": "matmul", "inputs": ["x"], "output": "qo", "out_features": 8},
-      {"name": "k", "op": "matmul", "inputs": ["x"], "output": "ko", "out_features": 8},
-      {"name": "s", "op": "matmul", "inputs": ["qo", "ko"], "output": "so", "transpose_b": true},
-      {"name": "sm", "op": "softmax", "inputs": ["so"], "output": "p", "axis": -1},
-      {"name": "c", "op": "matmul", "inputs": ["p", "x"], "output": "o"},
-      {"name": "ln", "op": "layernorm", "inputs": ["o", "g", "b"], "output": "n", "axis": -1},
-      {"name": "t", "op": "transpose", "inputs": ["n"], "output": "nt", "perm": [0, 2, 1]},
-      {"name": "f", "op": "flatten", "inputs": ["nt"], "output": "fl", "axis": 1},
-      {"name": "fc", "op": "matmul", "inputs": ["fl"], "output": "y", "out_features": 3}]}"#;
-    let w = Workload::from_json(attn).unwrap();
+    let w = Workload::from_json(crate::train::derive::tests::ATTN).unwrap();
     for name in ["fp32", "bf16_mixed"] {
         let r = train_steps(&w, &Policy::bundled(name).unwrap(), &opts(30)).unwrap();
         let (first, last) = (r.losses[0].loss, r.losses[29].loss);
