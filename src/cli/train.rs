@@ -88,6 +88,10 @@ pub fn run(args: &TrainArgs) -> Result<(), CliError> {
     }
     let (workload, _) = load_workload(&args.workload, false, &[])?;
     let policy = Policy::load_named(&args.policy).map_err(bad)?;
+    // Per-layer overrides name the policy file when they select no layer of this workload.
+    policy
+        .resolve_layers(&workload)
+        .map_err(|e| bad(e.in_file(std::path::Path::new(&args.policy))))?;
     let loss = match args.loss {
         LossArg::CrossEntropy => Loss::SoftmaxCrossEntropy,
         LossArg::Mse => Loss::Mse,

@@ -80,7 +80,7 @@ pub fn select_layers(spec: &WorkloadSpec, selectors: &[String]) -> Result<Vec<us
                 if !op.op.is_compute() {
                     if matches!(sel, Selector::Exact(_)) {
                         return Err(format!(
-                            "layer '{}' is a {} op; precision and sparsity axes apply to compute layers (matmul, conv2d)",
+                            "layer '{}' is a {} op; per-layer precision, sparsity and training formats apply to compute layers (matmul, conv2d)",
                             op.name,
                             op.op.name()
                         ));

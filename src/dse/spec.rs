@@ -138,6 +138,25 @@ pub enum AxisSpec {
         /// policy files (`*.json`, relative to the sweep file).
         values: Vec<String>,
     },
+    /// Per-layer training format (issue #18): the format of one tensor class of selected
+    /// compute layers, on top of the point's training policy (as the policy file's
+    /// `layers` entry `{"<layer>": {"<tensor>": value}}`). Needs a `policy` axis.
+    TrainFormat {
+        /// Column name for `group` mode (default: the selectors joined with `,`, then
+        /// `.<tensor>`); `each` mode names columns `<layer>.<tensor>`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Layer selectors (as for precision axes).
+        layers: Vec<String>,
+        /// `each` (default): one dimension per selected layer; `group`: one shared value.
+        #[serde(default)]
+        mode: PrecisionMode,
+        /// The class: `activations`, `weights`, `errors` or `weight_gradients`.
+        tensor: crate::train::policy::TensorClass,
+        /// Values: a format name (`"fp8_e5m2"`, the same as `{"format": "fp8_e5m2"}`) or a
+        /// class policy `{format, rounding, scaling}` as in a policy file.
+        values: Vec<serde_json::Value>,
+    },
 }
 
 fn default_operand() -> Operand {

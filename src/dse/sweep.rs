@@ -27,6 +27,7 @@ mod axis_batch;
 mod axis_policy;
 mod axis_precision;
 mod axis_sparsity;
+mod axis_train_format;
 mod base;
 mod fingerprint;
 mod precheck;
@@ -128,6 +129,12 @@ enum DimKind {
     Policy {
         policies: Vec<Arc<crate::train::Policy>>,
         derive: crate::train::DeriveOptions,
+    },
+    /// A per-layer training format: set on the point's policy for these layers.
+    TrainFormat {
+        layers: Vec<String>,
+        class: crate::train::policy::TensorClass,
+        values: Vec<crate::train::policy::TensorPolicy>,
     },
 }
 
@@ -336,7 +343,12 @@ impl Sweep {
             .filter(|&d| matches!(dims[d].kind, DimKind::Arch { .. }))
             .collect();
         let wl_dims: Vec<usize> = (0..dims.len())
-            .filter(|&d| !matches!(dims[d].kind, DimKind::Arch { .. } | DimKind::Policy { .. }))
+            .filter(|&d| {
+                !matches!(
+                    dims[d].kind,
+                    DimKind::Arch { .. } | DimKind::Policy { .. } | DimKind::TrainFormat { .. }
+                )
+            })
             .collect();
         let arch_space = Space::new(
             arch_dims
@@ -486,7 +498,7 @@ impl Sweep {
                         apply_sparsity(&mut w, s, values[digits[d]].to_spec());
                     }
                 }
-                DimKind::Arch { .. } | DimKind::Policy { .. } => {}
+                DimKind::Arch { .. } | DimKind::Policy { .. } | DimKind::TrainFormat { .. } => {}
             }
         }
         Workload::from_spec(w).map(Arc::new).map_err(|e| {
@@ -606,11 +618,13 @@ impl Sweep {
     }
 
     /// The workload a point runs: `wl` itself, or with a policy axis the training step
-    /// derived from it under the point's policy (as `accelsim train`).
+    /// derived from it under the point's policy (as `accelsim train`), with the point's
+    /// per-layer training formats set on the policy.
     fn step_for(&self, digits: &[usize], wl: Arc<Workload>) -> Result<Arc<Workload>, String> {
         for (dim, &i) in self.dims.iter().zip(digits) {
             if let DimKind::Policy { policies, derive } = &dim.kind {
-                let graph = crate::train::derive(&wl, &policies[i], derive).map_err(|e| {
+                let policy = self.point_policy(digits, &policies[i]);
+                let graph = crate::train::derive(&wl, &policy, derive).map_err(|e| {
                     format!(
                         "the training step does not derive: at {}: {}",
                         e.json_path, e.message
@@ -620,6 +634,28 @@ impl Sweep {
             }
         }
         Ok(wl)
+    }
+
+    /// The point's policy: `base` with every train_format axis's value set on its layers.
+    fn point_policy<'p>(
+        &self,
+        digits: &[usize],
+        base: &'p crate::train::Policy,
+    ) -> std::borrow::Cow<'p, crate::train::Policy> {
+        let mut policy = std::borrow::Cow::Borrowed(base);
+        for (dim, &i) in self.dims.iter().zip(digits) {
+            if let DimKind::TrainFormat {
+                layers,
+                class,
+                values,
+            } = &dim.kind
+            {
+                for l in layers {
+                    policy.to_mut().set_layer_class(l, *class, values[i]);
+                }
+            }
+        }
+        policy
     }
 
     /// A point's accuracy: the table's row, else the model's estimate, else NaN.

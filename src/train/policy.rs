@@ -1,13 +1,16 @@
 //! The training policy file: number formats and rounding per tensor class, accumulator and
 //! chunk size per GEMM kind, loss scaling and the optimizer (docs/training.md).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::dse::select::{select_layers, Selector};
 use crate::error::{load_json_file, parse_json, InputError, InputResult};
 use crate::numerics::{Format, Rounding};
+use crate::workload::Workload;
 
 /// A training policy: how every tensor class of a step is stored and rounded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -26,6 +29,164 @@ pub struct Policy {
     pub loss_scaling: LossScaling,
     /// The optimizer and its hyper-parameters.
     pub optimizer: Optimizer,
+    /// Per-layer overrides on top of `tensors` and `gemms`: layer selector (an exact
+    /// compute-layer name, a glob `fc*` or `re:REGEX`) → the classes and accumulation it
+    /// changes for that layer's GEMMs (see [`LayerPolicy`], docs/training.md).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub layers: BTreeMap<String, LayerPolicy>,
+}
+
+/// The overrides of one layer (or of the layers a selector picks): each class given sets
+/// the format its GEMMs read and write for that class; `gemms` the accumulation of its
+/// FWD / BWD / GRAD GEMMs (functional runs only: the cost takes the arch's accumulator).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LayerPolicy {
+    /// The layer's input and output activations (FWD operand and result, GRAD operand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activations: Option<TensorPolicy>,
+    /// The layer's weights as its GEMMs read them (and its bias).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<TensorPolicy>,
+    /// The errors its BWD and GRAD GEMMs read and its BWD GEMM writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<TensorPolicy>,
+    /// Its weight (and bias) gradients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_gradients: Option<TensorPolicy>,
+    /// Accumulation of its GEMMs, per kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gemms: Option<LayerGemms>,
+}
+
+/// Per-kind accumulation overrides of one layer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LayerGemms {
+    /// FWD GEMM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fwd: Option<Accumulation>,
+    /// BWD GEMM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bwd: Option<Accumulation>,
+    /// GRAD GEMM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grad: Option<Accumulation>,
+}
+
+/// The four tensor classes a layer can override.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TensorClass {
+    /// Activations.
+    Activations,
+    /// Weights.
+    Weights,
+    /// Errors.
+    Errors,
+    /// Weight gradients.
+    WeightGradients,
+}
+
+impl TensorClass {
+    /// The JSON name (`activations`, `weights`, `errors`, `weight_gradients`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TensorClass::Activations => "activations",
+            TensorClass::Weights => "weights",
+            TensorClass::Errors => "errors",
+            TensorClass::WeightGradients => "weight_gradients",
+        }
+    }
+}
+
+impl LayerPolicy {
+    /// The override of `class`, if any.
+    pub fn class(&self, class: TensorClass) -> Option<TensorPolicy> {
+        match class {
+            TensorClass::Activations => self.activations,
+            TensorClass::Weights => self.weights,
+            TensorClass::Errors => self.errors,
+            TensorClass::WeightGradients => self.weight_gradients,
+        }
+    }
+
+    /// Sets the override of `class`.
+    pub fn set_class(&mut self, class: TensorClass, p: TensorPolicy) {
+        let slot = match class {
+            TensorClass::Activations => &mut self.activations,
+            TensorClass::Weights => &mut self.weights,
+            TensorClass::Errors => &mut self.errors,
+            TensorClass::WeightGradients => &mut self.weight_gradients,
+        };
+        *slot = Some(p);
+    }
+
+    /// What this override sets, as `(field, present)` pairs in field order.
+    fn fields(&self) -> [(&'static str, bool); 7] {
+        let g = self.gemms.unwrap_or_default();
+        [
+            ("activations", self.activations.is_some()),
+            ("weights", self.weights.is_some()),
+            ("errors", self.errors.is_some()),
+            ("weight_gradients", self.weight_gradients.is_some()),
+            ("gemms.fwd", g.fwd.is_some()),
+            ("gemms.bwd", g.bwd.is_some()),
+            ("gemms.grad", g.grad.is_some()),
+        ]
+    }
+
+    /// `base` with every field this override gives replaced.
+    fn apply(&self, base: &mut LayerFormats) {
+        let set = |b: &mut TensorPolicy, o: Option<TensorPolicy>| {
+            if let Some(o) = o {
+                *b = o;
+            }
+        };
+        set(&mut base.activations, self.activations);
+        set(&mut base.weights, self.weights);
+        set(&mut base.errors, self.errors);
+        set(&mut base.weight_gradients, self.weight_gradients);
+        if let Some(g) = self.gemms {
+            let acc = |b: &mut Accumulation, o: Option<Accumulation>| {
+                if let Some(o) = o {
+                    *b = o;
+                }
+            };
+            acc(&mut base.gemms.fwd, g.fwd);
+            acc(&mut base.gemms.bwd, g.bwd);
+            acc(&mut base.gemms.grad, g.grad);
+        }
+    }
+}
+
+/// The formats one layer's GEMMs use after the policy's per-layer overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LayerFormats {
+    /// Activations.
+    pub activations: TensorPolicy,
+    /// Weights.
+    pub weights: TensorPolicy,
+    /// Errors.
+    pub errors: TensorPolicy,
+    /// Weight gradients.
+    pub weight_gradients: TensorPolicy,
+    /// Accumulation per GEMM kind.
+    pub gemms: GemmKinds,
+}
+
+impl LayerFormats {
+    /// The policy of `class`.
+    pub fn class(&self, class: TensorClass) -> TensorPolicy {
+        match class {
+            TensorClass::Activations => self.activations,
+            TensorClass::Weights => self.weights,
+            TensorClass::Errors => self.errors,
+            TensorClass::WeightGradients => self.weight_gradients,
+        }
+    }
 }
 
 /// The six tensor classes of a training step.
@@ -247,9 +408,85 @@ impl Policy {
         Ok(p)
     }
 
+    /// The formats of every layer without overrides.
+    pub fn global_formats(&self) -> LayerFormats {
+        let t = &self.tensors;
+        LayerFormats {
+            activations: t.activations,
+            weights: t.weights,
+            errors: t.errors,
+            weight_gradients: t.weight_gradients,
+            gemms: self.gemms,
+        }
+    }
+
+    /// Resolves `layers` against `fwd`: the formats of each op (indexed like `fwd.ops`;
+    /// ops no selector picks get the policy's). An exact layer name beats a pattern;
+    /// two patterns setting the same field of one layer are an error, as is a selector
+    /// that picks no compute layer (matmul, conv2d) or names a non-compute op. Errors
+    /// are at `layers.<selector>`.
+    pub fn resolve_layers(&self, fwd: &Workload) -> InputResult<Vec<LayerFormats>> {
+        let global = self.global_formats();
+        let mut out = vec![global; fwd.ops.len()];
+        // Per op and field: the pattern that set it (exact names apply last, over them).
+        let mut set_by: Vec<[Option<&str>; 7]> = vec![[None; 7]; fwd.ops.len()];
+        let mut exact = Vec::new();
+        for (key, lp) in &self.layers {
+            let at = format!("layers.{key}");
+            let sel = Selector::parse(key).map_err(|e| InputError::at(&at, e))?;
+            let ops = select_layers(&fwd.spec, std::slice::from_ref(key))
+                .map_err(|e| InputError::at(&at, e))?;
+            for i in ops {
+                if matches!(sel, Selector::Exact(_)) {
+                    exact.push((i, lp));
+                    continue;
+                }
+                for (f, (field, present)) in lp.fields().into_iter().enumerate() {
+                    if !present {
+                        continue;
+                    }
+                    if let Some(prev) = set_by[i][f] {
+                        return Err(InputError::at(
+                            &at,
+                            format!(
+                                "'{key}' and '{prev}' both set {field} of layer '{}'; name the layer exactly to choose",
+                                fwd.ops[i].name
+                            ),
+                        ));
+                    }
+                    set_by[i][f] = Some(key);
+                }
+                lp.apply(&mut out[i]);
+            }
+        }
+        for (i, lp) in exact {
+            lp.apply(&mut out[i]);
+        }
+        Ok(out)
+    }
+
+    /// Sets `class` of the layer named `layer` (an exact-name entry of `layers`, created
+    /// or updated), as a sweep's per-layer format axis does.
+    pub fn set_layer_class(&mut self, layer: &str, class: TensorClass, p: TensorPolicy) {
+        self.layers
+            .entry(layer.to_string())
+            .or_default()
+            .set_class(class, p);
+    }
+
     /// Checks every hyper-parameter is in range; errors name the JSON path.
     pub fn validate(&self) -> InputResult<()> {
         let bad = |path: &str, msg: String| Err(InputError::at(path, msg));
+        for (key, lp) in &self.layers {
+            Selector::parse(key).map_err(|e| InputError::at(format!("layers.{key}"), e))?;
+            if lp.fields().iter().all(|(_, present)| !present) {
+                return bad(
+                    &format!("layers.{key}"),
+                    "expected at least one of activations, weights, errors, weight_gradients, gemms"
+                        .into(),
+                );
+            }
+        }
         match self.loss_scaling {
             LossScaling::None => {}
             LossScaling::Static { scale } => {
@@ -363,5 +600,76 @@ mod tests {
         assert!(e.contains("optimizer.lr"), "{e}");
         let e = Policy::load_named("nope").unwrap_err().to_string();
         assert!(e.contains("fp8_hybrid"), "{e}");
+    }
+
+    fn with_layers(layers: serde_json::Value) -> InputResult<Policy> {
+        let mut v: serde_json::Value =
+            serde_json::from_str(bundled_text("bf16_mixed").unwrap()).unwrap();
+        v["layers"] = layers;
+        Policy::from_json(&v.to_string())
+    }
+
+    #[test]
+    fn per_layer_overrides_resolve_exact_over_pattern() {
+        let w = Workload::from_json(crate::train::derive::tests::MLP).unwrap();
+        let p = with_layers(serde_json::json!({
+            "fc*": {"errors": {"format": "fp8_e5m2"}},
+            "fc2": {"errors": {"format": "fp16"}, "gemms": {"bwd": {"accumulator": "fp16", "chunk": 8}}}
+        }))
+        .unwrap();
+        let l = p.resolve_layers(&w).unwrap();
+        let by = |n: &str| l[w.ops.iter().position(|o| o.name == n).unwrap()];
+        assert_eq!(by("fc1").errors.format, Format::FP8_E5M2);
+        assert_eq!(by("fc3").errors.format, Format::FP8_E5M2);
+        assert_eq!(by("fc2").errors.format, Format::FP16);
+        assert_eq!(by("fc2").gemms.bwd.chunk, 8);
+        // Untouched classes and layers keep the policy's.
+        assert_eq!(by("fc2").activations, p.tensors.activations);
+        assert_eq!(by("r1"), p.global_formats());
+    }
+
+    #[test]
+    fn bad_per_layer_overrides_name_the_entry() {
+        let w = Workload::from_json(crate::train::derive::tests::MLP).unwrap();
+        let e = with_layers(serde_json::json!({"fc9": {"errors": {"format": "fp8_e5m2"}}}))
+            .unwrap()
+            .resolve_layers(&w)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("layers.fc9") && e.contains("selects no compute layer") && e.contains("fc1"),
+            "{e}"
+        );
+        let e = with_layers(serde_json::json!({"r1": {"errors": {"format": "fp8_e5m2"}}}))
+            .unwrap()
+            .resolve_layers(&w)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("layers.r1") && e.contains("relu op"), "{e}");
+        let e = with_layers(serde_json::json!({"fc*": {"errors": {"format": "fp16"}}, "re:fc[12]": {"errors": {"format": "bf16"}}}))
+            .unwrap()
+            .resolve_layers(&w)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("both set errors of layer 'fc1'"), "{e}");
+        let e = with_layers(serde_json::json!({"fc1": {"erors": {"format": "fp16"}}}))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("layers.fc1") && e.contains("erors"), "{e}");
+        let e = with_layers(serde_json::json!({"fc1": {"errors": {"format": "fp9"}}}))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("layers.fc1.errors.format"), "{e}");
+        let e = with_layers(serde_json::json!({"fc1": {}}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("layers.fc1") && e.contains("at least one"),
+            "{e}"
+        );
+        let e = with_layers(serde_json::json!({"re:(": {"errors": {"format": "fp16"}}}))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("invalid regex"), "{e}");
     }
 }

@@ -118,6 +118,25 @@ fn footprint_components_match_hand_counts() {
     assert_eq!(m["weight_gradients_bytes"].as_u64().unwrap(), 2 * params);
 }
 
+/// `train` of tiny_cnn with an edited copy of the fp32 policy: exit code 2, the stderr.
+fn bad_policy(file: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let path = tmp(file);
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("policies/fp32.json")).unwrap())
+            .unwrap();
+    edit(&mut v);
+    std::fs::write(&path, v.to_string()).unwrap();
+    let o = accelsim(&[
+        "train",
+        "arch_configs/h100_sxm.json",
+        "workloads/tiny_cnn.json",
+        "--policy",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 #[test]
 fn bad_input_is_a_clear_error() {
     let o = accelsim(&[
@@ -133,23 +152,21 @@ fn bad_input_is_a_clear_error() {
         e.contains("unknown policy 'fp7'") && e.contains("fp8_hybrid"),
         "{e}"
     );
-    let bad = tmp("bad_policy.json");
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("policies/fp32.json")).unwrap())
-            .unwrap();
-    v["gemms"]["bwd"]["chunk"] = (-3).into();
-    std::fs::write(&bad, v.to_string()).unwrap();
-    let o = accelsim(&[
-        "train",
-        "arch_configs/h100_sxm.json",
-        "workloads/tiny_cnn.json",
-        "--policy",
-        bad.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let e = String::from_utf8_lossy(&o.stderr);
+    let e = bad_policy("bad_policy.json", |v| {
+        v["gemms"]["bwd"]["chunk"] = (-3).into()
+    });
     assert!(
         e.contains("bad_policy.json") && e.contains("gemms.bwd.chunk"),
+        "{e}"
+    );
+    // A per-layer entry naming no layer of the workload: the policy file and the entry.
+    let e = bad_policy("bad_layers.json", |v| {
+        v["layers"] = serde_json::json!({"conv9": {"errors": {"format": "bf16"}}})
+    });
+    assert!(
+        e.contains("bad_layers.json")
+            && e.contains("layers.conv9")
+            && e.contains("selects no compute layer"),
         "{e}"
     );
     // tpu_v1 has no float MACs: a clear error unless --precision-fallback.

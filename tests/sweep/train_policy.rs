@@ -124,3 +124,138 @@ fn bad_policy_axes_are_refused() {
         "{e}"
     );
 }
+
+/// `accelsim train --json` on the sweep's arch and workload with bf16_mixed plus
+/// `layers` (written to a policy file, as a user reproduces a point).
+fn train_with_layers(layers: Value) -> Value {
+    let mut p: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("policies/bf16_mixed.json")).unwrap(),
+    )
+    .unwrap();
+    p["layers"] = layers;
+    let dir = std::env::temp_dir().join(format!("accelsim-train-fmt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("p{}.json", fnv(&p.to_string())));
+    std::fs::write(&path, p.to_string()).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_accelsim"))
+        .args([
+            "train",
+            "arch_configs/h100_sxm.json",
+            "workloads/mlp3_train.json",
+        ])
+        .arg("--policy")
+        .arg(&path)
+        .arg("--json")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn fnv(s: &str) -> u64 {
+    accelsim::dse::sweep::fnv1a64(s.as_bytes())
+}
+
+#[test]
+fn each_train_format_point_is_train_with_that_layers_entry() {
+    let sweep = Sweep::load(&root().join("sweeps/mlp3_train_formats.json")).unwrap();
+    assert_eq!(
+        sweep.param_columns(),
+        ["policy", "fc2.errors", "fc3.errors"]
+    );
+    let ids = sweep.points().shard_ids(Shard::WHOLE);
+    let out = std::sync::Mutex::new(Vec::new());
+    sweep.evaluate_many(&ids, |r| out.lock().unwrap().push(r));
+    let mut res = out.into_inner().unwrap();
+    res.sort_by_key(|r| r.id);
+    assert_eq!(res.len(), 4);
+    let mut dram = Vec::new();
+    for r in &res {
+        assert_eq!(r.status, Status::Ok, "{:?}", r.error);
+        let fmt = |i: usize| json!({ "errors": { "format": r.params[i] } });
+        let t = train_with_layers(json!({ "fc2": fmt(1), "fc3": fmt(2) }));
+        let m = |k: Metric| r.metrics[k.index()];
+        assert_eq!(
+            m(Metric::LatencyS),
+            t["latency_s"].as_f64().unwrap(),
+            "{:?}",
+            r.params
+        );
+        assert_eq!(
+            m(Metric::EnergyPj),
+            t["energy_pj"].as_f64().unwrap(),
+            "{:?}",
+            r.params
+        );
+        dram.push(m(Metric::DramBytes));
+    }
+    // E5M2 errors move fewer bytes than bf16 ones: (bf16, bf16) is the most of the four.
+    assert!(dram[1..].iter().all(|&d| d < dram[0]), "{dram:?}");
+    assert!(dram[3] < dram[1] && dram[3] < dram[2], "{dram:?}");
+}
+
+#[test]
+fn bad_train_format_axes_are_refused() {
+    let sweep = |axes: Value| {
+        let spec = json!({
+            "name": "t",
+            "arch": "arch_configs/h100_sxm.json",
+            "workload": "workloads/mlp3_train.json",
+            "axes": axes
+        });
+        match Sweep::from_json(&spec.to_string(), &root()) {
+            Ok(_) => panic!("expected an error for {spec}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let policy = json!({ "kind": "policy", "values": ["bf16_mixed"] });
+    let fmt = |layers: Value, tensor: &str, values: Value| json!({ "kind": "train_format", "layers": layers, "tensor": tensor, "values": values });
+    let fc2 = || json!(["fc2"]);
+    // (axes, what the message must contain)
+    let cases = [
+        (
+            json!([policy, fmt(json!(["fc9"]), "errors", json!(["fp8_e5m2"]))]),
+            vec!["axes[1].layers", "'fc9' selects no compute layer"],
+        ),
+        (
+            json!([policy, fmt(json!(["relu1"]), "errors", json!(["fp8_e5m2"]))]),
+            vec!["axes[1].layers", "relu op"],
+        ),
+        (
+            json!([fmt(fc2(), "errors", json!(["fp8_e5m2"]))]),
+            vec!["axes[0]", "needs a policy axis"],
+        ),
+        (
+            json!([policy, fmt(fc2(), "errors", json!(["bf16", "fp9"]))]),
+            vec!["axes[1].values[1].format", "fp9"],
+        ),
+        (
+            json!([
+                policy,
+                fmt(fc2(), "errors", json!([{ "format": "bf16", "colour": 1 }]))
+            ]),
+            vec!["axes[1].values[0]", "colour"],
+        ),
+        (
+            json!([policy, fmt(fc2(), "errors", json!(["bf16", "bf16"]))]),
+            vec!["axes[1].values[1]", "listed twice"],
+        ),
+        (
+            json!([policy, fmt(fc2(), "gradients", json!(["bf16"]))]),
+            vec!["axes[1]", "gradients"],
+        ),
+        (
+            json!([
+                policy,
+                fmt(json!(["fc*"]), "errors", json!(["bf16"])),
+                fmt(fc2(), "errors", json!(["fp8_e5m2"]))
+            ]),
+            vec!["axes[2].layers", "already varied by axes[1]"],
+        ),
+    ];
+    for (axes, want) in cases {
+        let e = sweep(axes);
+        assert!(want.iter().all(|w| e.contains(w)), "{want:?}: {e}");
+    }
+}

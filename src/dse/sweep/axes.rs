@@ -1,6 +1,6 @@
 //! The axes of a sweep file turned into the dimensions of its design space. Each axis kind
 //! has its own file (`axis_arch.rs`, `axis_precision.rs`, `axis_batch.rs`,
-//! `axis_sparsity.rs`, `axis_policy.rs`); this file holds what they share and dispatches on the kind.
+//! `axis_sparsity.rs`, `axis_policy.rs`, `axis_train_format.rs`); this file holds what they share and dispatches on the kind.
 
 use std::collections::BTreeMap;
 
@@ -29,6 +29,10 @@ pub(super) struct Axes<'a> {
     pub(super) precision_archs: Vec<(usize, usize, Arch)>,
     /// Workload variants to check against every arch: (where, workload).
     pub(super) wl_checks: Vec<(String, Workload)>,
+    /// (layer, class) varied by a train_format axis → that axis.
+    pub(super) varied_classes: BTreeMap<(usize, crate::train::policy::TensorClass), usize>,
+    /// The train_format axes (they need a policy axis).
+    pub(super) train_format_axes: Vec<usize>,
 }
 
 impl<'a> Axes<'a> {
@@ -50,6 +54,8 @@ impl<'a> Axes<'a> {
             varied_slots: BTreeMap::new(),
             precision_archs: Vec::new(),
             wl_checks: Vec::new(),
+            varied_classes: BTreeMap::new(),
+            train_format_axes: Vec::new(),
         };
         for (i, axis) in axes.iter().enumerate() {
             let at = format!("axes[{i}]");
@@ -80,7 +86,24 @@ impl<'a> Axes<'a> {
                     output,
                     values,
                 } => ax.policy(&at, name, *loss, output, values)?,
+                AxisSpec::TrainFormat {
+                    name,
+                    layers,
+                    mode,
+                    tensor,
+                    values,
+                } => ax.train_format((i, &at), *tensor, layers, values, mode, name)?,
             }
+        }
+        let has_policy = ax
+            .dims
+            .iter()
+            .any(|d| matches!(d.kind, DimKind::Policy { .. }));
+        if let (Some(&k), false) = (ax.train_format_axes.first(), has_policy) {
+            return Err(InputError::at(
+                format!("axes[{k}]"),
+                "a train_format axis sets formats of a training step: the sweep needs a policy axis (e.g. {\"kind\": \"policy\", \"values\": [\"bf16_mixed\"]})",
+            ));
         }
         Ok(ax)
     }

@@ -98,7 +98,7 @@ pub(super) fn matmul(b: &mut Builder, id: OpId, dy: &str) -> InputResult<()> {
         ));
     }
     let (an, bn) = (b.name(a), b.name(bt));
-    let (act, err, wf, gf) = (b.act(), b.err(), b.wfmt(), b.gfmt());
+    let (act, err, wf, gf) = b.layer_formats(id);
     let bfmt = if b_weight { wf } else { act };
     // dA = dY · Bᵀ
     if b.wants(a) {
@@ -221,15 +221,15 @@ pub(super) fn matmul(b: &mut Builder, id: OpId, dy: &str) -> InputResult<()> {
         b.contribute(bt, db);
     }
     if let Some(bias) = bias {
-        bias_grad(b, bias, dy, &layer);
+        bias_grad(b, id, bias, dy, &layer);
     }
     Ok(())
 }
 
-fn bias_grad(b: &mut Builder, bias: usize, dy: &str, layer: &str) {
+fn bias_grad(b: &mut Builder, id: OpId, bias: usize, dy: &str, layer: &str) {
     let shape = b.shape(bias);
     let name = format!("{}.grad", b.name(bias));
-    let g = b.gfmt();
+    let (_, _, _, g) = b.layer_formats(id);
     let out = b.vector(
         name,
         vec![dy.to_string()],
@@ -265,7 +265,7 @@ pub(super) fn conv2d(b: &mut Builder, id: OpId, dy: &str) -> InputResult<()> {
     let (co, ho, wo) = (ys[1], ys[2], ys[3]);
     let (kh, kw) = (ws[2], ws[3]);
     let g = c.groups;
-    let (act, err, wf, gf) = (b.act(), b.err(), b.wfmt(), b.gfmt());
+    let (act, err, wf, gf) = b.layer_formats(id);
     let wn = b.name(w);
     if b.wants(x) {
         let ext = [c.dilation[0] * (kh - 1), c.dilation[1] * (kw - 1)];
@@ -382,7 +382,7 @@ pub(super) fn conv2d(b: &mut Builder, id: OpId, dy: &str) -> InputResult<()> {
     let dw = reshape(b, gm, format!("{wn}.grad"), &ws, gf, Phase::Grad, &layer);
     b.weight_grad(w, dw);
     if let Some(bias) = bias {
-        bias_grad(b, bias, dy, &layer);
+        bias_grad(b, id, bias, dy, &layer);
     }
     Ok(())
 }

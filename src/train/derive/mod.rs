@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::policy::{GemmKind, Policy};
+use super::policy::{GemmKind, LayerFormats, Policy};
 use crate::error::{InputError, InputResult};
 use crate::numerics::Format;
 use crate::workload::{
@@ -138,6 +138,10 @@ pub(crate) struct Builder<'a> {
     pub needs: Vec<bool>,
     /// Weight gradients produced: (weight, gradient).
     pub weight_grads: Vec<(String, String)>,
+    /// Per forward op: its formats after the policy's per-layer overrides.
+    layers: Vec<LayerFormats>,
+    /// Per forward tensor: the working format of a weight (its first layer's).
+    weight_formats: HashMap<TensorId, Format>,
 }
 
 impl<'a> Builder<'a> {
@@ -167,6 +171,17 @@ impl<'a> Builder<'a> {
             // A step processes the forward pass's batch: per-sample figures divide by it.
             batch: Some(fwd.batch()),
         };
+        let layers = policy.resolve_layers(fwd)?;
+        let mut weight_formats = HashMap::new();
+        for &id in &fwd.topo_order {
+            let op = &fwd.ops[id];
+            let used = op.weight.iter().chain(op.bias.iter()).chain(&op.inputs);
+            for &t in used {
+                if fwd.tensors[t].role == TensorRole::Weight {
+                    weight_formats.entry(t).or_insert(layers[id].weights.format);
+                }
+            }
+        }
         Ok(Builder {
             fwd,
             policy,
@@ -175,7 +190,27 @@ impl<'a> Builder<'a> {
             grads: HashMap::new(),
             needs,
             weight_grads: Vec::new(),
+            layers,
+            weight_formats,
         })
+    }
+
+    /// The formats of forward op `id`'s GEMMs: (activations, errors, weights, weight
+    /// gradients), after the policy's per-layer overrides.
+    pub fn layer_formats(&self, id: OpId) -> (Format, Format, Format, Format) {
+        let l = &self.layers[id];
+        (
+            l.activations.format,
+            l.errors.format,
+            l.weights.format,
+            l.weight_gradients.format,
+        )
+    }
+
+    /// The working format of weight tensor `t` (the weights format of the first layer
+    /// that reads it).
+    fn weight_format(&self, t: TensorId) -> Format {
+        self.weight_formats.get(&t).copied().unwrap_or(self.wfmt())
     }
 
     /// Activation format of the policy.
@@ -189,10 +224,6 @@ impl<'a> Builder<'a> {
     /// Weight format.
     pub fn wfmt(&self) -> Format {
         self.policy.tensors.weights.format
-    }
-    /// Weight-gradient format.
-    pub fn gfmt(&self) -> Format {
-        self.policy.tensors.weight_gradients.format
     }
 
     /// Name of a forward tensor.
@@ -278,8 +309,11 @@ impl<'a> Builder<'a> {
             ts.file = src.file.clone();
             self.spec.inputs.push(ts);
         }
-        for t in fwd.tensors.iter().filter(|t| t.role == TensorRole::Weight) {
-            let mut ts = TensorSpec::new(t.name.clone(), t.shape.clone(), self.wfmt());
+        for (id, t) in fwd.tensors.iter().enumerate() {
+            if t.role != TensorRole::Weight {
+                continue;
+            }
+            let mut ts = TensorSpec::new(t.name.clone(), t.shape.clone(), self.weight_format(id));
             ts.file = t.file.clone();
             self.spec.weights.push(ts);
         }
@@ -292,7 +326,8 @@ impl<'a> Builder<'a> {
             s.quant = None;
             s.numerics = None;
             s.precision = Some(if op.kind.is_compute() {
-                Self::gemm_precision(self.act(), self.wfmt(), self.act())
+                let (act, _, wf, _) = self.layer_formats(id);
+                Self::gemm_precision(act, wf, act)
             } else {
                 PrecisionSpec::Uniform(self.act())
             });
@@ -430,6 +465,10 @@ impl<'a> Builder<'a> {
             super::policy::Optimizer::Adam { .. } => "adam_update",
         };
         for (w, g) in &grads {
+            let wfmt = self
+                .fwd
+                .tensor_by_name(w)
+                .map_or(self.wfmt(), |t| self.weight_format(t));
             let shape = self
                 .spec
                 .weights
@@ -438,7 +477,7 @@ impl<'a> Builder<'a> {
                 .map(|t| t.shape.clone())
                 .unwrap_or_default();
             let mut inputs = vec![g.clone()];
-            if master != self.wfmt() {
+            if master != wfmt {
                 let m = format!("{w}.master");
                 self.spec
                     .weights
@@ -464,10 +503,10 @@ impl<'a> Builder<'a> {
                 &layer,
                 what,
             );
-            let out = if master != self.wfmt() {
+            let out = if master != wfmt {
                 let name = format!("{w}.next");
                 let mut c = OpSpec::new(name.clone(), OpKind::Cast, vec![new], name.clone());
-                c.precision = Some(PrecisionSpec::Uniform(self.wfmt()));
+                c.precision = Some(PrecisionSpec::Uniform(wfmt));
                 self.push(c, Phase::Update, &layer, None, "cast_to_weights");
                 name
             } else {

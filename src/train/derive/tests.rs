@@ -12,6 +12,21 @@ pub(crate) const MLP: &str = r#"{"name": "mlp3", "inputs": [{"name": "x", "shape
   {"name": "r2", "op": "relu", "inputs": ["h2"], "output": "a2"},
   {"name": "fc3", "op": "matmul", "inputs": ["a2"], "output": "y", "out_features": 10}]}"#;
 
+/// Self-attention: Q·Kᵀ and P·V between activations, softmax, layernorm with trainable
+/// scale `g` and bias `b`, transpose, classifier.
+pub(crate) const ATTN: &str = r#"{"name": "a", "inputs": [{"name": "x", "shape": [4, 6, 8], "format": "fp32"}],
+ "weights": [{"name": "g", "shape": [8], "format": "fp32"}, {"name": "b", "shape": [8], "format": "fp32"}],
+ "ops": [
+  {"name": "q", "op": "matmul", "inputs": ["x"], "output": "qo", "out_features": 8},
+  {"name": "k", "op": "matmul", "inputs": ["x"], "output": "ko", "out_features": 8},
+  {"name": "s", "op": "matmul", "inputs": ["qo", "ko"], "output": "so", "transpose_b": true},
+  {"name": "sm", "op": "softmax", "inputs": ["so"], "output": "p", "axis": -1},
+  {"name": "c", "op": "matmul", "inputs": ["p", "x"], "output": "o"},
+  {"name": "ln", "op": "layernorm", "inputs": ["o", "g", "b"], "output": "n", "axis": -1},
+  {"name": "t", "op": "transpose", "inputs": ["n"], "output": "nt", "perm": [0, 2, 1]},
+  {"name": "f", "op": "flatten", "inputs": ["nt"], "output": "fl", "axis": 1},
+  {"name": "fc", "op": "matmul", "inputs": ["fl"], "output": "y", "out_features": 3}]}"#;
+
 pub(crate) const CNN: &str = r#"{"name": "cnn", "inputs": [{"name": "x", "shape": [2, 3, 8, 8], "format": "fp32"}],
  "ops": [
   {"name": "conv1", "op": "conv2d", "inputs": ["x"], "output": "c1", "out_channels": 8, "kernel": [3, 3], "padding": [1, 1]},
@@ -186,4 +201,114 @@ fn unsupported_ops_and_ambiguous_outputs_are_clear_errors() {
         ..DeriveOptions::default()
     };
     assert!(derive(&fwd, &p, &ok).is_ok());
+}
+
+/// bf16_mixed with fc2's errors in E5M2: only fc2's GEMMs see the override.
+fn fc2_errors(format: &str) -> TrainGraph {
+    let fwd = Workload::from_json(MLP).unwrap();
+    let mut p = Policy::bundled("bf16_mixed").unwrap();
+    let f: Format = format.parse().unwrap();
+    p.set_layer_class(
+        "fc2",
+        crate::train::policy::TensorClass::Errors,
+        crate::train::policy::TensorPolicy {
+            format: f,
+            ..p.tensors.errors
+        },
+    );
+    derive(&fwd, &p, &DeriveOptions::default()).unwrap()
+}
+
+#[test]
+fn per_layer_formats_reach_only_that_layers_gemms() {
+    let g = fc2_errors("fp8_e5m2");
+    for (o, d) in g.workload.ops.iter().zip(&g.ops) {
+        let e = if d.layer == "fc2" {
+            Format::FP8_E5M2
+        } else {
+            Format::BF16
+        };
+        match d.gemm {
+            Some(GemmKind::Bwd) => {
+                assert_eq!(
+                    (o.precision.activations, o.precision.output),
+                    (e, e),
+                    "{}",
+                    o.name
+                );
+                assert_eq!(o.precision.weights, Format::BF16, "{}", o.name);
+            }
+            Some(GemmKind::Grad) => assert_eq!(o.precision.weights, e, "{}", o.name),
+            Some(GemmKind::Fwd) => {
+                assert_eq!(o.precision.activations, Format::BF16, "{}", o.name)
+            }
+            None => {}
+        }
+    }
+}
+
+/// The planned DRAM bytes of fc2's BWD GEMM dX = dY·W2ᵀ (M 8, reduction 24, N 32) on a
+/// 32×32 array whose buffers hold every operand (each read or written once): by hand,
+/// A = dY 8·24 elements in the errors format, B = W2 32·24 bf16 (2 bytes), C = dX 8·32
+/// errors. E5M2 errors halve A and C against bf16 errors; B does not move.
+#[test]
+fn fp8_errors_on_one_layer_halve_its_bwd_operand_bytes() {
+    let mut arch: serde_json::Value =
+        serde_json::from_str(include_str!("../../../arch_configs/scalesim_32x32.json")).unwrap();
+    arch["precisions"] = serde_json::json!([
+        {"format": "bf16", "macs_per_pe_per_cycle": 1, "accumulator": "fp32"},
+        {"format": "fp8_e5m2", "macs_per_pe_per_cycle": 1, "accumulator": "fp32"},
+        {"format": "fp8_e4m3", "macs_per_pe_per_cycle": 1, "accumulator": "fp32"},
+        {"format": "fp32", "macs_per_pe_per_cycle": 1, "accumulator": "fp32"}
+    ]);
+    arch["precision_fallback"] = true.into();
+    let arch = crate::arch::Arch::from_json(&arch.to_string()).unwrap();
+    let dram = |format: &str, bytes: f64| {
+        let g = fc2_errors(format);
+        let costs = crate::model::plan(&g.workload, &arch).unwrap();
+        let i = g
+            .workload
+            .ops
+            .iter()
+            .position(|o| o.name == "fc2.dx")
+            .unwrap();
+        let s = costs[i].planned_split.unwrap().dram;
+        assert_eq!(s[0].reads, 8.0 * 24.0 * bytes, "{format}: A = dY");
+        assert_eq!(s[1].reads, 32.0 * 24.0 * 2.0, "{format}: B = W2");
+        assert_eq!(s[2].updates, 8.0 * 32.0 * bytes, "{format}: C = dX");
+        s[0].reads + s[2].updates
+    };
+    assert_eq!(dram("fp8_e5m2", 1.0) * 2.0, dram("bf16", 2.0));
+}
+
+#[test]
+fn layernorm_scale_and_bias_weights_get_gradients_and_updates() {
+    let ln = ATTN;
+    let fwd = Workload::from_json(ln).unwrap();
+    let g = derive(
+        &fwd,
+        &Policy::bundled("fp32").unwrap(),
+        &DeriveOptions::default(),
+    )
+    .unwrap();
+    let names: Vec<&str> = g.gradients.iter().map(|(w, _)| w.as_str()).collect();
+    assert!(names.contains(&"g") && names.contains(&"b"), "{names:?}");
+    let whats: Vec<(&str, Phase)> = g
+        .ops
+        .iter()
+        .filter(|d| d.layer == "ln")
+        .map(|d| (d.what.as_str(), d.phase))
+        .collect();
+    assert!(
+        whats.contains(&("layernorm_scale_grad", Phase::Grad)),
+        "{whats:?}"
+    );
+    assert!(
+        whats.contains(&("layernorm_bias_grad", Phase::Grad)),
+        "{whats:?}"
+    );
+    assert!(
+        whats.contains(&("layernorm_backward", Phase::Bwd)),
+        "{whats:?}"
+    );
 }

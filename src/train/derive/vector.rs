@@ -1,6 +1,7 @@
 //! Backward of the non-GEMM ops, each as ops the workload format has: shape ops invert
 //! (reshape back, transpose by the inverse permutation); additions pass the error through
-//! (a reduction where the input was broadcast); every other op becomes one generic vector
+//! (a reduction where the input was broadcast); a layernorm's scale and bias weights get a
+//! reduction each; every other op becomes one generic vector
 //! op reading the error and the forward tensors its derivative needs (its cost: one
 //! element-op per input element, the error and those tensors read, the input's error
 //! written).
@@ -25,12 +26,13 @@ pub(super) fn backward(b: &mut Builder, id: OpId, dy: &str) -> InputResult<()> {
     let layer = op.name.clone();
     let err = b.err();
     match op.kind {
-        OpKind::Relu
-        | OpKind::Gelu
-        | OpKind::Erf
-        | OpKind::Clip
-        | OpKind::Layernorm
-        | OpKind::Maxpool => unary(b, id, dy, Needs::Input),
+        OpKind::Layernorm => {
+            unary(b, id, dy, Needs::Input);
+            layernorm_params(b, id, dy);
+        }
+        OpKind::Relu | OpKind::Gelu | OpKind::Erf | OpKind::Clip | OpKind::Maxpool => {
+            unary(b, id, dy, Needs::Input)
+        }
         OpKind::Sigmoid | OpKind::Tanh | OpKind::Exp | OpKind::Sqrt | OpKind::Softmax => {
             unary(b, id, dy, Needs::Output)
         }
@@ -193,5 +195,38 @@ fn binary(b: &mut Builder, id: OpId, dy: &str) {
         } else {
             b.contribute(x, g);
         }
+    }
+}
+
+/// The gradients of a layernorm's scale and bias when they are weights: a reduction over
+/// the rows (GRAD phase) reading the error and the input (dscale = Σ dy⊙x̂, dbias = Σ dy).
+fn layernorm_params(b: &mut Builder, id: OpId, dy: &str) {
+    let op = &b.fwd.ops[id];
+    let layer = op.name.clone();
+    let (x, params) = (op.inputs[0], op.inputs.clone());
+    for (i, &t) in params.iter().enumerate().skip(1) {
+        if !b.is_weight(t) {
+            continue;
+        }
+        let (_, _, _, gf) = b.layer_formats(id);
+        let mut inputs = vec![dy.to_string()];
+        if i == 1 {
+            inputs.push(b.name(x));
+        }
+        let shape = b.shape(t);
+        let g = b.vector(
+            format!("{}.grad", b.name(t)),
+            inputs,
+            &shape,
+            gf,
+            Phase::Grad,
+            &layer,
+            if i == 1 {
+                "layernorm_scale_grad"
+            } else {
+                "layernorm_bias_grad"
+            },
+        );
+        b.weight_grad(t, g);
     }
 }

@@ -2,12 +2,14 @@
 //! workload with every tensor cast into its policy class's format (`quant.rs`), GEMMs
 //! accumulated in the policy's accumulator per GEMM kind in a fixed order, convs lowered by
 //! im2col (`conv.rs`). Single-threaded and seeded: results are byte-identical for a seed
-//! whatever the thread count. Supported ops: matmul (with a weight), conv2d, relu, add,
-//! reshape, flatten, global_avgpool (see docs/training.md).
+//! whatever the thread count. Supported ops: matmul (with a weight, or two activations as
+//! in attention), conv2d, relu, add, maxpool, avgpool, global_avgpool, softmax,
+//! layernorm, transpose, reshape, flatten (`vector.rs`; see docs/training.md).
 
 mod conv;
 mod ops;
 pub mod quant;
+mod vector;
 
 use std::collections::BTreeMap;
 
@@ -141,7 +143,12 @@ fn initial(w: &Workload, t: TensorId, opts: &StepOptions) -> InputResult<Vec<f64
         let v = t.as_f32().map_err(|e| InputError::at("", e.to_string()))?;
         return Ok(v.iter().map(|&x| x as f64).collect());
     }
+    let ln_scale = w
+        .ops
+        .iter()
+        .any(|o| o.kind == OpKind::Layernorm && o.inputs.get(1) == Some(&t));
     Ok(match tensor.role {
+        TensorRole::Weight if ln_scale => vec![1.0; n], // a layernorm scale starts at one
         TensorRole::Weight => {
             let f = fan_in(w, t);
             if f == 0 {
@@ -192,6 +199,15 @@ pub fn train_steps(fwd: &Workload, policy: &Policy, opts: &StepOptions) -> Input
             ))
         }
     };
+    let layers = policy.resolve_layers(fwd)?;
+    // Each weight is cast into the weights format of the first layer that reads it.
+    let mut wpolicy = std::collections::HashMap::new();
+    for &o in &fwd.topo_order {
+        let op = &fwd.ops[o];
+        for &t in op.weight.iter().chain(op.bias.iter()).chain(&op.inputs) {
+            wpolicy.entry(t).or_insert(layers[o].weights);
+        }
+    }
     let mut params = Vec::new();
     for (id, t) in fwd
         .tensors
@@ -226,6 +242,7 @@ pub fn train_steps(fwd: &Workload, policy: &Policy, opts: &StepOptions) -> Input
         let mut run = ops::Step::new(
             fwd,
             policy,
+            &layers,
             opts.seed,
             step,
             opts.record_operands && step == 1,
@@ -234,7 +251,7 @@ pub fn train_steps(fwd: &Workload, policy: &Policy, opts: &StepOptions) -> Input
             let name = &fwd.tensors[p.id].name;
             let q = quantize(
                 &p.master,
-                &policy.tensors.weights,
+                wpolicy.get(&p.id).unwrap_or(&policy.tensors.weights),
                 seed_for(opts.seed, step, &format!("{name}#w")),
             )?;
             run.weights.insert(p.id, q);

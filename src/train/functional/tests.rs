@@ -164,3 +164,77 @@ fn a_small_cnn_trains_under_every_bundled_policy() {
         assert_eq!(r.weights.len(), 4, "{name}");
     }
 }
+
+#[test]
+fn a_per_layer_errors_format_reaches_that_layers_gemm_operands() {
+    use crate::numerics::{CastOptions, Caster, Format};
+    use crate::train::policy::{TensorClass, TensorPolicy};
+    let w = Workload::from_json(TOY).unwrap();
+    let is_e5m2 = |t: &NamedTensor| {
+        let mut c = Caster::new(Format::FP8_E5M2, CastOptions::RNE).unwrap();
+        t.values.iter().all(|&v| {
+            let code = c.encode_f64(v);
+            c.decode_f64(code) == v
+        })
+    };
+    let run = |p: &Policy| {
+        let o = StepOptions {
+            record_operands: true,
+            ..opts(1)
+        };
+        train_steps(&w, p, &o).unwrap().operands
+    };
+    let base = Policy::bundled("fp32").unwrap();
+    let mut p = base.clone();
+    p.set_layer_class(
+        "fc2",
+        TensorClass::Errors,
+        TensorPolicy {
+            format: Format::FP8_E5M2,
+            ..base.tensors.errors
+        },
+    );
+    let find = |ops: &[NamedTensor], n: &str| ops.iter().find(|t| t.name == n).unwrap().clone();
+    let (with, without) = (run(&p), run(&base));
+    // fc2's BWD and GRAD read its error in E5M2; under plain fp32 they do not.
+    for n in ["fc2.bwd.a", "fc2.grad.b"] {
+        assert!(is_e5m2(&find(&with, n)), "{n}");
+        assert!(!is_e5m2(&find(&without, n)), "{n} (fp32)");
+    }
+    // The forward pass is untouched.
+    assert_eq!(find(&with, "fc2.fwd.a"), find(&without, "fc2.fwd.a"));
+}
+
+#[test]
+fn ops_without_a_functional_backward_are_named() {
+    let gelu = r#"{"name": "g", "inputs": [{"name": "x", "shape": [4, 8], "format": "fp32"}],
+     "ops": [
+      {"name": "fc1", "op": "matmul", "inputs": ["x"], "output": "h", "out_features": 8},
+      {"name": "act", "op": "gelu", "inputs": ["h"], "output": "a"},
+      {"name": "fc2", "op": "matmul", "inputs": ["a"], "output": "y", "out_features": 4}]}"#;
+    let w = Workload::from_json(gelu).unwrap();
+    let e = train_steps(&w, &Policy::bundled("fp32").unwrap(), &opts(1))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("ops[1]") && e.contains("'act' (gelu)") && e.contains("layernorm"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_attention_block_with_pooling_free_ops_trains() {
+    // Q·Kᵀ and P·V between activations, softmax, layernorm with trainable scale / bias.
+    let w = Workload::from_json(crate::train::derive::tests::ATTN).unwrap();
+    for name in ["fp32", "bf16_mixed"] {
+        let r = train_steps(&w, &Policy::bundled(name).unwrap(), &opts(30)).unwrap();
+        let (first, last) = (r.losses[0].loss, r.losses[29].loss);
+        assert!(last < 0.8 * first, "{name}: loss {first} -> {last}");
+        // Every weight (q, k, fc and the layernorm's scale and bias) was updated.
+        let init = train_steps(&w, &Policy::bundled(name).unwrap(), &opts(0)).unwrap();
+        assert_eq!(r.weights.len(), 5);
+        for (a, b) in r.weights.iter().zip(&init.weights) {
+            assert_ne!(a.values, b.values, "{name}: {} not updated", a.name);
+        }
+    }
+}
