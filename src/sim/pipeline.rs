@@ -59,11 +59,20 @@ struct Xfer {
     ready: bool,
 }
 
+/// A DMA engine: transfers not yet streaming in issue order, whether one streams, and
+/// how many it holds (queued or streaming).
 #[derive(Default)]
 struct Engine {
     queue: VecDeque<usize>,
     active: bool,
     load: usize,
+}
+
+impl Engine {
+    fn enqueue(&mut self, id: usize) {
+        self.queue.push_back(id);
+        self.load += 1;
+    }
 }
 
 /// The state of one core's run.
@@ -195,8 +204,7 @@ impl Run<'_> {
             remaining: bytes,
             weight: 1,
         });
-        self.engines[engine].queue.push_back(id);
-        self.engines[engine].load += 1;
+        self.engines[engine].enqueue(id);
         if ready > t {
             self.q.push(ready, Ev::Ready(id));
         }
