@@ -78,6 +78,7 @@ def run(
     *,
     engine: str = "event",
     launch: str = "graph",
+    fusion: bool = True,
     trace: bool = False,
     functional: bool = False,
     inputs: Optional[Mapping[str, np.ndarray]] = None,
@@ -93,7 +94,9 @@ def run(
     the CLI's ``--allow-unknown`` / ``--input-shape``). ``engine`` is ``"event"`` or
     ``"analytic"``. ``launch`` is the GPU launch path, as the CLI's ``--launch``:
     ``"graph"`` (CUDA Graph replay, the default), ``"cpp"`` or ``"eager"``; no effect on
-    other archs. With ``trace=True`` the Chrome/Perfetto trace JSON is returned under
+    other archs. ``fusion=False`` costs every op as written, as the CLI's ``--no-fusion``
+    (by default elementwise ops fuse into their producer's epilogue where the arch declares
+    one, ``docs/fusion.md``). With ``trace=True`` the Chrome/Perfetto trace JSON is returned under
     the key ``"trace"`` (a string). With ``functional=True`` the workload is executed first
     (``inputs``: numpy arrays by graph-input name; the others get seeded random values)
     and every tensor is costed at the density its values had, as ``--functional`` does.
@@ -103,6 +106,7 @@ def run(
         _source(workload, "workload"),
         engine_name=engine,
         launch_name=launch,
+        fusion=bool(fusion),
         trace=trace,
         functional=functional,
         inputs=_npy_inputs(inputs),

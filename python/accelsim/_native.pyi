@@ -29,6 +29,7 @@ def run(
     workload: Source,
     engine_name: str = "event",
     launch_name: str = "graph",
+    fusion: bool = True,
     trace: bool = False,
     functional: bool = False,
     inputs: Dict[str, bytes] = ...,

@@ -8,6 +8,7 @@ use accelsim::arch::Arch;
 use accelsim::func::{self, ExecOptions, Feeds};
 use accelsim::import::onnx::{import_file, ImportOptions};
 use accelsim::model::gpu::Launch;
+use accelsim::model::options::Fusion;
 use accelsim::model::RunOptions;
 use accelsim::sim::Engine;
 use accelsim::tensor::npy::{decode_npy, encode_npy};
@@ -95,9 +96,10 @@ fn feeds_with_inputs(feeds: &mut Feeds, inputs: BTreeMap<String, Vec<u8>>) -> Re
 /// Simulates one (arch, workload) pair; returns the report as `accelsim run --json`
 /// prints it (without the trailing newline) and, when `trace` is set, the Chrome trace.
 /// With `functional`, executes first (inputs as `.npy` bytes) and costs every tensor at
-/// the density its values had, as `accelsim run --functional` does.
+/// the density its values had, as `accelsim run --functional` does. `fusion = false` costs
+/// every op as written, as `accelsim run --no-fusion` does.
 #[pyfunction]
-#[pyo3(signature = (arch, workload, engine_name = "event", launch_name = "graph", trace = false, functional = false, inputs = BTreeMap::new(), seed = 0, allow_unknown = false, input_shapes = BTreeMap::new()))]
+#[pyo3(signature = (arch, workload, engine_name = "event", launch_name = "graph", fusion = true, trace = false, functional = false, inputs = BTreeMap::new(), seed = 0, allow_unknown = false, input_shapes = BTreeMap::new()))]
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     py: Python<'_>,
@@ -105,6 +107,7 @@ pub fn run(
     workload: Source,
     engine_name: &str,
     launch_name: &str,
+    fusion: bool,
     trace: bool,
     functional: bool,
     inputs: BTreeMap<String, Vec<u8>>,
@@ -113,7 +116,11 @@ pub fn run(
     input_shapes: BTreeMap<String, Vec<usize>>,
 ) -> PyResult<(String, Option<String>)> {
     let engine = engine(engine_name)?;
-    let options = RunOptions::with_launch(launch(launch_name)?);
+    let options = RunOptions::with_launch(launch(launch_name)?).with_fusion(if fusion {
+        Fusion::On
+    } else {
+        Fusion::Off
+    });
     let wl_file = (workload.0 == "path").then(|| workload.1.clone());
     py.allow_threads(|| -> Result<(String, Option<String>), String> {
         let arch = load_arch(&arch)?;

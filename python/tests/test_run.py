@@ -46,6 +46,20 @@ def test_run_launch_paths_differ_and_bad_launch_is_named(root):
         accelsim.run(arch, workload, launch="fast")
 
 
+def test_run_fusion_switch_equals_cli(root, cli):
+    arch, workload = "arch_configs/edge_npu_32x32.json", "workloads/tiny_cnn.json"
+    out = subprocess.run(
+        [cli, "run", arch, workload, "--json", "--no-fusion"],
+        cwd=root, check=True, capture_output=True, text=True,
+    ).stdout
+    off = accelsim.run(root / arch, root / workload, fusion=False)
+    assert off == json.loads(out)
+    on = accelsim.run(root / arch, root / workload)
+    assert any(layer.get("fused_into") for layer in on["layers"])
+    assert not any(layer.get("fused_into") for layer in off["layers"])
+    assert on["summary"]["latency_s"] < off["summary"]["latency_s"]
+
+
 def test_run_accepts_dicts_and_json_text(root):
     arch = json.loads((root / "arch_configs/edge_npu_32x32.json").read_text())
     wl_text = (root / "workloads/mlp6.json").read_text()

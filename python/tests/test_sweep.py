@@ -111,3 +111,19 @@ def test_cli_reports_accuracy_coverage(root, cli, tmp_path):
         spec.write_text(json.dumps(mlp6_spec(root, model)))
         err = subprocess.run([cli, "sweep", str(spec)], check=True, capture_output=True, text=True).stderr
         assert expected in err, err
+
+
+def test_sweep_fusion_switch(root):
+    spec = {
+        "name": "fusion",
+        "arch": "arch_configs/edge_npu_32x32.json",
+        "workload": "workloads/tiny_cnn.json",
+        "axes": [{"kind": "arch", "path": "memory.dram.bandwidth_gbps", "values": [12.8, 25.6]}],
+    }
+    on = accelsim.sweep(spec, base_dir=root, threads=1)
+    off = accelsim.sweep(dict(spec, fusion=False), base_dir=root, threads=1)
+    assert [r["latency_s"] for r in on.rows] != [r["latency_s"] for r in off.rows]
+    # The preset's own bandwidth (the second value) gives the figures of a run.
+    single = accelsim.run(root / spec["arch"], root / spec["workload"], fusion=False)
+    for k in ["latency_s", "dram_bytes"]:
+        assert off.rows[1][k] == pytest.approx(single["summary"][k], rel=1e-9), k

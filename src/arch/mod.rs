@@ -205,6 +205,7 @@ impl Arch {
         if let Some(c) = &self.idle_power {
             self.validate_idle_power(c)?;
         }
+        self.validate_epilogue()?;
         if let Some(p) = &self.pe_level {
             for (k, v) in [
                 ("register_file_bytes", p.register_file_bytes),
@@ -266,6 +267,41 @@ impl Arch {
             ));
         }
         Ok(())
+    }
+
+    fn validate_epilogue(&self) -> InputResult<()> {
+        let Some(e) = &self.epilogue else {
+            return Ok(());
+        };
+        if let Some(v) = e.elements_per_cycle {
+            positive("epilogue.elements_per_cycle", v)?;
+        } else if !e.ops.is_empty()
+            && self.gpu().is_none()
+            && matches!(self.array, ArrayConfig::TensorCore { .. })
+        {
+            return Err(InputError::at(
+                "epilogue.elements_per_cycle",
+                "expected the post-processing path's element-operations per cycle per core: \
+                 a tensor-core array has no output row to derive it from",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Element-operations per cycle per core of the post-processing path: the declared
+    /// `epilogue.elements_per_cycle`, else a systolic array's `cols` (one output row leaves
+    /// the array per cycle). `None` without a path, and for GPU kernels, whose kernel model
+    /// already costs the epilogue per CTA tile.
+    pub fn epilogue_elements_per_cycle(&self) -> Option<f64> {
+        let e = self.epilogue.as_ref().filter(|e| !e.ops.is_empty())?;
+        if self.gpu().is_some() {
+            return None;
+        }
+        match (e.elements_per_cycle, &self.array) {
+            (Some(v), _) => Some(v),
+            (None, ArrayConfig::Systolic { cols, .. }) => Some(*cols as f64),
+            (None, ArrayConfig::TensorCore { .. }) => None,
+        }
     }
 
     fn validate_power(&self, p: &PowerConfig) -> InputResult<()> {

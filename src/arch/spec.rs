@@ -75,13 +75,19 @@ pub struct Arch {
 /// A post-processing (epilogue) path: elementwise ops applied to a compute op's outputs on
 /// their way out of the accumulators (TPU v1's activation pipeline, NVDLA's SDP, CUTLASS /
 /// cuBLASLt epilogues). A fused op costs the vector unit's energy for its element-ops but
-/// no memory round trip of its input and no launch of its own; the path is assumed to keep
-/// pace with the array's output, so it adds no cycles.
+/// no memory round trip of its input and no launch of its own; its element-ops take the
+/// path's throughput ([`crate::arch::Arch::epilogue_elements_per_cycle`]), and stretch
+/// the host's cycles where the path is slower than the array.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Epilogue {
     /// The op classes the path applies; empty: the arch declares it has no such path.
     pub ops: Vec<EpilogueOp>,
+    /// Element-operations the path applies per cycle on each core. Absent: a systolic
+    /// array's output row (`array.cols` elements per cycle); a tensor-core array without a
+    /// `gpu` block must declare it (GPU kernels cost their epilogue in the kernel model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elements_per_cycle: Option<f64>,
 }
 
 impl Epilogue {

@@ -31,6 +31,11 @@ pub struct SweepSpec {
     /// `accelsim run`), `cpp` or `eager` ([`Launch`]).
     #[serde(default, skip_serializing_if = "is_default_launch")]
     pub launch: Launch,
+    /// Operator fusion at every point: `true` (default, as `accelsim run`) fuses
+    /// elementwise ops into their producer's epilogue where the arch declares one;
+    /// `false` costs every op as written (`--no-fusion`). See `docs/fusion.md`.
+    #[serde(default = "fusion_on", skip_serializing_if = "is_fusion_on")]
+    pub fusion: bool,
     /// Fixed edits applied to the base arch before any axis: JSON path → value
     /// (e.g. `{"precision_fallback": true}`).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
@@ -60,6 +65,26 @@ pub struct SweepSpec {
 
 fn is_default_launch(l: &Launch) -> bool {
     *l == Launch::default()
+}
+
+fn fusion_on() -> bool {
+    true
+}
+
+fn is_fusion_on(f: &bool) -> bool {
+    *f
+}
+
+impl SweepSpec {
+    /// The run options of every point: the launch path and the fusion switch.
+    pub fn run_options(&self) -> crate::model::RunOptions {
+        use crate::model::options::Fusion;
+        crate::model::RunOptions::with_launch(self.launch).with_fusion(if self.fusion {
+            Fusion::On
+        } else {
+            Fusion::Off
+        })
+    }
 }
 
 /// One axis of the design space.

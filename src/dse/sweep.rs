@@ -587,7 +587,7 @@ impl Sweep {
         // clock its cap allows.
         let options = crate::Options {
             engine: self.spec.engine,
-            run: crate::model::RunOptions::with_launch(self.spec.launch),
+            run: self.spec.run_options(),
             record_trace: false,
         };
         // A policy axis: the point is a training step of `wl` under its policy.

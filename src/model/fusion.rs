@@ -23,8 +23,10 @@
 //!   op as written (the values are the same).
 //!
 //! Costs ([`apply`]): a fused op keeps its element-ops and their vector-unit energy, but
-//! moves no bytes of its own, takes no cycles (the path keeps pace with the array's
-//! output) and launches nothing; it becomes [`Unit::None`] like a view, with
+//! moves no bytes of its own, takes no cycles of its own and launches nothing: its
+//! element-ops run on the host's output path at the path's throughput
+//! ([`Arch::epilogue_elements_per_cycle`] per core), so the host computes for the longer of
+//! its array cycles and its epilogue's cycles ([`epilogue_cycles`]); it becomes [`Unit::None`] like a view, with
 //! [`OpCost::fused`] naming its host. Its host reads the fused op's other operands (a
 //! residual add's second input, from DRAM), writes the chain's last tensor instead of its
 //! own output (bytes differ when the chain changes the format, e.g. requantize int32 →
@@ -322,6 +324,36 @@ pub fn apply(
             t.c_bytes = (t.c_bytes + dw / g).max(0.0);
         }
         h.energy.dram_pj += (read + dw) * pj_per_byte;
+    }
+    charge_epilogues(arch, costs, fusion);
+}
+
+/// Cycles a host's post-processing path needs for `element_ops` on `cores` cores at
+/// `per_core` element-operations per cycle each.
+pub fn epilogue_cycles(element_ops: u64, per_core: f64, cores: u32) -> u64 {
+    let rate = per_core * cores.max(1) as f64;
+    (element_ops as f64 / rate).ceil().min(u64::MAX as f64) as u64
+}
+
+/// Stretches each host's compute cycles to its epilogue's when the path is slower than the
+/// array (the path runs beside the array, so the slower of the two sets the pace).
+fn charge_epilogues(arch: &Arch, costs: &mut [OpCost], fusion: &[Option<FusedInto>]) {
+    let Some(per_core) = arch.epilogue_elements_per_cycle() else {
+        return;
+    };
+    let mut ops = vec![0u64; costs.len()];
+    for (op, f) in fusion.iter().enumerate() {
+        if let Some(f) = f.filter(|f| f.stage == Stage::Epilogue) {
+            ops[f.host] = ops[f.host].saturating_add(costs[op].vector_ops);
+        }
+    }
+    for (h, &n) in ops.iter().enumerate() {
+        if n > 0 {
+            let c = &mut costs[h];
+            c.compute_cycles = c
+                .compute_cycles
+                .max(epilogue_cycles(n, per_core, c.cores_used));
+        }
     }
 }
 

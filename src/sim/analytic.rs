@@ -1,19 +1,17 @@
 //! The analytic schedule: ops run one at a time in topological order, each as if alone on
-//! the machine. An op's time is its pipeline run in closed form, from the same steps,
-//! bytes and retention decisions as the event engine ([`super::steps`],
-//! [`super::residency`]), with each of its cores getting an equal share of the DRAM
-//! channel:
+//! the machine. An op's time is its step pipeline run alone, from the same steps, bytes
+//! and retention decisions as the event engine ([`super::steps`], [`super::residency`]),
+//! with each of its cores getting an equal share of the DRAM channel:
 //!
-//! - double buffered: the longer of the compute path (the first step's loads, every step's
-//!   busy cycles, the last step's stores) and the DRAM path (every byte at the core's share
-//!   of the bandwidth after one request latency, then the last step's compute and store);
-//! - single buffered: every step loads (after the previous step's store), computes, and
-//!   the last one stores, in turn;
+//! - tiled ops: each core's steps scheduled exactly under the event engine's per-core rules
+//!   ([`super::pipeline`]: buffer slots, in-order DMA engines, whole-cycle compute), so a
+//!   single op takes the same cycles in both engines when its cores move in lockstep;
 //! - GPU kernels: compute and HBM traffic side by side (the longer, HBM after one request
 //!   latency), at least the host dispatch time.
 //!
 //! The two engines therefore differ only by overlap between ops and contention for DRAM.
 
+use super::pipeline::Pipeline;
 use super::residency::{is_view, op_dram, Residency};
 use super::steps::{op_plan, step_work, Buffers, StepWork};
 use super::{ceil_cycles, OpTiming, SimOptions, StallReason, Timeline};
@@ -48,15 +46,16 @@ pub fn run(workload: &Workload, arch: &Arch, costs: &[OpCost], options: &SimOpti
         let k = c.cores_used.max(1) as f64;
         let plan = op_plan(arch, c, k, options.steps, overlap, &bufs);
         let steps = step_work(c, &plan, &dram, k, &bufs);
-        let pipe = Pipe {
+        let pipe = Pipeline {
             bw: dram_bpc / k,
             latency,
             depth: bufs.depth,
+            dma_engines: arch.memory.dma_engines_per_core.max(1) as usize,
         };
         let busy = if overlap {
-            pipe.kernel(&steps)
+            kernel(&pipe, &steps)
         } else {
-            pipe.isolated(&steps)
+            pipe.run(&steps)
         };
         let working = c.tiling.map(|t| t.peak_buffer_bytes).unwrap_or(0.0) * c.cores_used as f64;
         onchip_peak = onchip_peak.max(residency.resident_bytes() + working);
@@ -136,60 +135,14 @@ fn timing(
     }
 }
 
-/// One core's view of the DRAM channel when its op runs alone.
-struct Pipe {
-    /// Bytes per cycle of this core's share.
-    bw: f64,
-    /// Request latency, cycles.
-    latency: f64,
-    /// Buffer slots per operand.
-    depth: usize,
-}
-
-impl Pipe {
-    /// Whole cycles until `bytes` requested now have arrived (0 for no bytes).
-    fn transfer(&self, bytes: f64) -> u64 {
-        if bytes > 0.0 {
-            ceil_cycles(self.latency + bytes / self.bw)
-        } else {
-            0
-        }
-    }
-
-    /// A GPU kernel: its transfers stream beside its compute.
-    fn kernel(&self, steps: &[StepWork]) -> u64 {
-        let busy: u64 = steps.iter().map(|s| s.busy).sum();
-        let bytes: f64 = steps.iter().map(|s| s.load[0] + s.load[1] + s.store).sum();
-        busy.max(self.transfer(bytes))
-    }
-
-    /// Load → compute → store steps.
-    fn isolated(&self, steps: &[StepWork]) -> u64 {
-        let Some((first, last)) = steps.first().zip(steps.last()) else {
-            return 0;
-        };
-        if self.depth < 2 {
-            let mut t = 0;
-            let mut prev_store = 0.0;
-            for s in steps {
-                t += self.transfer(prev_store + s.load[0] + s.load[1]) + s.busy;
-                prev_store = s.store;
-            }
-            return t + self.transfer(prev_store);
-        }
-        // The last step computes once the first step's loads are in and every earlier
-        // step has computed, and once every load is in.
-        let busy: u64 = steps.iter().map(|s| s.busy).sum();
-        let loads: f64 = steps.iter().map(|s| s.load[0] + s.load[1]).sum();
-        let stores: f64 = steps.iter().map(|s| s.store).sum();
-        let computed = (self.transfer(first.load[0] + first.load[1]) + busy)
-            .max(self.transfer(loads) + last.busy);
-        if last.store <= 0.0 {
-            return computed.max(self.transfer(loads + stores));
-        }
-        // Its store streams after its request latency and after every earlier transfer.
-        let start = (computed as f64 + self.latency)
-            .max(self.latency + (loads + stores - last.store) / self.bw);
-        ceil_cycles(start + last.store / self.bw)
+/// A GPU kernel alone: its transfers stream beside its compute (HBM after one request
+/// latency), the longer of the two.
+fn kernel(p: &Pipeline, steps: &[StepWork]) -> u64 {
+    let busy: u64 = steps.iter().map(|s| s.busy).sum();
+    let bytes: f64 = steps.iter().map(|s| s.load[0] + s.load[1] + s.store).sum();
+    if bytes > 0.0 {
+        busy.max(ceil_cycles(p.latency + bytes / p.bw))
+    } else {
+        busy
     }
 }

@@ -9,6 +9,7 @@
 pub mod analytic;
 mod channel;
 pub mod event;
+mod pipeline;
 mod queue;
 mod residency;
 mod sched;

@@ -3,8 +3,9 @@
 //! the event engine overlaps loads, compute and stores against the analytic engine's
 //! closed form of the same pipeline (first loads, busy steps, last store; or all bytes at
 //! the bandwidth, then the last step). Checked on systolic WS/OS/IS arrays, a tensor-core
-//! array and the GPU presets at several sizes: within 2 % except the known gaps listed in
-//! `KNOWN_GAPS` (bounded, so they cannot grow unnoticed).
+//! array and the GPU presets at several sizes: within 2 % everywhere, and the event engine
+//! never slower (the analytic engine runs each core's share alone on a fixed share of the
+//! channel, so sharing it dynamically can only help).
 
 use crate::engine_util::*;
 use accelsim::sim::Engine;
@@ -84,21 +85,6 @@ fn shapes(format: &str) -> Vec<(String, Workload)> {
     v
 }
 
-/// (arch label, shape label, largest gap): points where the event engine's pipeline does
-/// not reach the closed form (coarse 2–4-step plans whose DMA order leaves the channel
-/// idle, four cores on one channel). Measured 2026-12-03.
-const KNOWN_GAPS: &[(&str, &str, f64)] = &[
-    ("scalesim_32x32", "gemm 64x64x64", 0.07),
-    ("tpu_v1", "gemm 2048x512x2048", 0.11),
-    ("tpu_v1", "conv 64x56² → 64, 3×3/1", 0.05),
-    ("tpu_v1", "conv 3x224² → 64, 7×7/2", 0.03),
-    ("tensor_core_edge", "gemm 256x256x256", 0.04),
-    ("tensor_core_edge", "gemm 1024x1024x1024", 0.08),
-    ("tensor_core_edge", "gemm 2048x512x2048", 0.09),
-    ("tensor_core_edge", "conv 3x224² → 64, 7×7/2", 0.05),
-    ("tensor_core_edge", "conv 256x14² → 512, 1×1/1", 0.04),
-];
-
 #[test]
 fn event_engine_within_two_percent_of_analytic_on_single_ops() {
     let mut failures = Vec::new();
@@ -119,11 +105,7 @@ fn event_engine_within_two_percent_of_analytic_on_single_ops() {
                 "{label:>16} {name:<28} analytic {ca:>12} event {ce:>12} {:+.3}%",
                 100.0 * gap
             );
-            let limit = KNOWN_GAPS
-                .iter()
-                .find(|(a, n, _)| *a == label && *n == name)
-                .map_or(0.02, |g| g.2);
-            if gap.abs() > limit {
+            if gap.abs() > 0.02 || ce > ca {
                 failures.push(row.clone());
             }
             rows.push(row);

@@ -337,3 +337,63 @@ fn cli_marks_fused_layers_and_no_fusion_turns_it_off() {
     let decisions = log.lines().filter(|l| l.contains("fusion: op '")).count();
     assert_eq!(decisions, elementwise, "{log}");
 }
+
+/// A fused op's element-ops run on its host's output path (docs/fusion.md): where the path
+/// is slower than the array, the host computes for the path's cycles. Hand derivation:
+/// a 64×8 by 8×64 int8 GEMM on an 8×8 weight-stationary array, then ReLU (1 op per element)
+/// and GELU (8 ops per element) on its 4096 outputs, both in the epilogue. The path of a
+/// systolic array without a declared rate takes one output row per cycle, 8 elements:
+/// (4096 × 1 + 4096 × 8) / 8 = 4608 cycles, above the array's cycles, so the host takes
+/// 4608. With a declared `elements_per_cycle` of 10⁶ the path keeps pace and the host
+/// computes for its array cycles, as unfused; the fused ops keep their vector energy.
+#[test]
+fn fused_epilogue_work_paces_its_host_when_the_path_is_slower() {
+    let mut spec = base_arch();
+    set(&mut spec, "array.rows", json!(8));
+    set(&mut spec, "array.cols", json!(8));
+    set(&mut spec, "array.dataflow", json!("ws"));
+    set(
+        &mut spec,
+        "epilogue",
+        json!({ "ops": ["relu", "activation"] }),
+    );
+    let w = workload_json(&json!({
+        "name": "gemm_relu_gelu",
+        "inputs": [ { "name": "x", "shape": [64, 8], "format": "int8" } ],
+        "ops": [
+            { "name": "g", "op": "matmul", "inputs": ["x"], "output": "y",
+              "out_features": 64, "precision": "int8" },
+            { "name": "r", "op": "relu", "inputs": ["y"], "output": "z" },
+            { "name": "e", "op": "gelu", "inputs": ["z"], "output": "o" }
+        ]
+    }));
+    let plan = |spec: &serde_json::Value, fusion: Fusion| {
+        let opts = RunOptions::default().with_fusion(fusion);
+        accelsim::model::plan_with(&w, &arch(spec), &opts).expect("plans")
+    };
+    let unfused = plan(&spec, Fusion::Off);
+    let array_cycles = unfused[0].compute_cycles;
+    assert!(array_cycles < 4608, "{array_cycles}");
+    let slow = plan(&spec, Fusion::On);
+    assert_eq!(slow[1].vector_ops + slow[2].vector_ops, 4096 + 8 * 4096);
+    assert_eq!(slow[0].compute_cycles, 4608);
+    assert_eq!((slow[1].compute_cycles, slow[2].compute_cycles), (0, 0));
+    assert!(slow[1].energy.vector_pj > 0.0 && slow[2].energy.vector_pj > 0.0);
+    set(
+        &mut spec,
+        "epilogue",
+        json!({ "ops": ["relu", "activation"], "elements_per_cycle": 1e6 }),
+    );
+    let fast = plan(&spec, Fusion::On);
+    assert_eq!(fast[0].compute_cycles, array_cycles);
+    // A tensor-core array without a GPU block has no output row to derive the rate from.
+    let path = format!(
+        "{}/arch_configs/tensor_core_edge.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut tc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    tc["epilogue"] = json!({ "ops": ["relu"] });
+    let e = Arch::from_json(&tc.to_string()).unwrap_err().to_string();
+    assert!(e.contains("epilogue.elements_per_cycle"), "{e}");
+}

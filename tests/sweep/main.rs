@@ -4,6 +4,7 @@
 mod accuracy_model;
 mod axes;
 mod errors;
+mod fusion_switch;
 mod mlp;
 mod pareto;
 mod plot;

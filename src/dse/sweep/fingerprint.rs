@@ -30,6 +30,10 @@ pub(super) fn fingerprint(
     if spec.launch != crate::model::gpu::Launch::default() {
         fp_doc["launch"] = serde_json::json!(spec.launch);
     }
+    // Likewise fusion, only when switched off.
+    if !spec.fusion {
+        fp_doc["fusion"] = serde_json::json!(false);
+    }
     let policies: Vec<&crate::train::Policy> = dims
         .iter()
         .filter_map(|d| match &d.kind {
