@@ -443,7 +443,11 @@ fn search_uncached(p: &Problem) -> Searched {
         Capacity::Split { a, b, c } => a + b + c,
         Capacity::Unified(u) => u,
     }
-    .max(p.global_bytes.unwrap_or(0.0));
+    .max(p.global_bytes.unwrap_or(0.0))
+        // An output-stationary array's accumulators are on-chip storage too.
+        + p.pe_accumulators
+            .map(|a| a.rows as f64 * a.cols as f64 * p.elem.acc)
+            .unwrap_or(0.0);
     Searched {
         lower_bound_bytes: mapping::lower_bound_bytes(p.dims, p.elem.stored(), onchip),
         mapping,
