@@ -131,6 +131,11 @@ pub struct Mapping {
     pub dims: [u64; 3],
     /// On-chip levels from the one DRAM fills to the one feeding the array.
     pub levels: Vec<LevelNest>,
+    /// Whether the innermost tile's partial sums stay in the PE accumulators of an
+    /// output-stationary array for the whole reduction (its `C` block fits the array and no
+    /// loop above it sends them back, see [`super::mapspace::psums_in_array`]): the core
+    /// buffer then holds the output tile at the output width, not the partial sums.
+    pub psums_in_array: bool,
 }
 
 /// One loop of a flattened nest: the level that runs it, the dimension and its trip count.
@@ -255,6 +260,7 @@ mod tests {
                 tile: [64, 128, 1024],
                 order: [Dim::N, Dim::M, Dim::K],
             }],
+            psums_in_array: false,
         };
         assert_eq!(
             m.render(),

@@ -527,6 +527,7 @@ fn plan_compute_with(
         core: cap,
         global_bytes: gb.map(|b| b.capacity_kib * 1024.0),
         double_buffer: arch.memory.double_buffering,
+        pe_accumulators: mapspace::PeAccumulators::of(arch),
         objective: arch.memory.mapping_objective,
         prices: search::Prices {
             compute_cycles: mapping.cycles() as f64 / cnt.max(1.0),

@@ -12,6 +12,10 @@
 //! of them as partial sums (accumulator width) that come back later (parent reads, level
 //! fills), and once as the finished output (output width). Otherwise it leaves once.
 //!
+//! When the innermost tile's partial sums stay in an output-stationary array's PEs
+//! ([`Mapping::psums_in_array`]), nothing spills (no `K` loop sits outside `C`) and the
+//! innermost level holds the output tile at the output width.
+//!
 //! The innermost level's reads toward the array and updates from it follow the array's
 //! dataflow and are passed in ([`ArraySide`]), so [`Accesses`] is complete for pricing.
 
@@ -156,11 +160,17 @@ pub fn analyze(mapping: &Mapping, eb: ElemBytes, array: ArraySide) -> Accesses {
             ..TensorAccesses::default()
         }),
     });
+    let last = mapping.levels.len().saturating_sub(1);
     for (i, nest) in mapping.levels.iter().enumerate() {
         let [tm, tn, tk] = nest.tile.map(|d| d as f64);
+        let c_width = if i == last && mapping.psums_in_array {
+            eb.c
+        } else {
+            eb.acc
+        };
         let mut here = LevelAccesses {
             level: nest.level,
-            tensors: [tm * tk * eb.a, tk * tn * eb.b, tm * tn * eb.acc].map(|b| TensorAccesses {
+            tensors: [tm * tk * eb.a, tk * tn * eb.b, tm * tn * c_width].map(|b| TensorAccesses {
                 tile_bytes: b,
                 ..TensorAccesses::default()
             }),
@@ -171,6 +181,7 @@ pub fn analyze(mapping: &Mapping, eb: ElemBytes, array: ArraySide) -> Accesses {
             .map(|l| (l.dim, l.trips))
             .collect();
         let p = refetch(&loops);
+        debug_assert!(!(i == last && mapping.psums_in_array) || p[2] == 1);
         let parent = levels.last_mut().expect("dram level");
         for t in [Operand::A, Operand::B] {
             let bytes = sizes[t.index()] * p[t.index()] as f64;
@@ -215,6 +226,7 @@ mod tests {
                 tile,
                 order,
             }],
+            psums_in_array: false,
         };
         analyze(&m, EB, ArraySide::default())
     }
@@ -277,6 +289,7 @@ mod tests {
                     order: [Dim::N, Dim::M, Dim::K],
                 },
             ],
+            psums_in_array: false,
         };
         let a = analyze(&m, EB, ArraySide::default());
         let size = 256.0 * 256.0;

@@ -10,6 +10,11 @@
 //! within the outer tile) on the full objective, and the mapping that bypasses the global
 //! buffer competes too.
 //!
+//! On an output-stationary array ([`Problem::pe_accumulators`]) the core-buffer tiles also
+//! include those sized with their partial sums in the PEs, under the loop orders that keep
+//! `K` innermost ([`mapspace::fits_core`]); the chosen mapping says where its partial sums
+//! live ([`Mapping::psums_in_array`]).
+//!
 //! Objectives (all break ties by DRAM bytes, then by fewer, larger tiles):
 //! - `latency` (default): the op's time alone, `max(compute, DRAM bytes / DRAM bandwidth,
 //!   global-buffer bytes / its bandwidth)`; among equally fast mappings the one moving the
@@ -25,7 +30,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::mapping::{self, Dim, LevelNest, Mapping, MemLevel, ORDERS};
-use super::mapspace::{self, level_tiles};
+use super::mapspace::{self, level_tiles, Candidate, PeAccumulators};
 use super::nest::{self, Accesses, ArraySide, ElemBytes};
 use super::tiling::Capacity;
 
@@ -90,6 +95,9 @@ pub struct Problem {
     pub global_bytes: Option<f64>,
     /// Whether each buffer is double buffered (a tile may use half of it).
     pub double_buffer: bool,
+    /// The PE accumulators of an output-stationary array (`None` for other arrays): a
+    /// core-buffer tile within them, with `K` innermost, keeps its partial sums there.
+    pub pe_accumulators: Option<PeAccumulators>,
     /// What to minimise.
     pub objective: Objective,
     /// Prices for the objective.
@@ -122,7 +130,7 @@ impl Searched {
     }
 }
 
-type Key = [u64; 17];
+type Key = [u64; 19];
 
 fn key(p: &Problem) -> Key {
     let (cap_kind, c0, c1, c2) = match p.core {
@@ -148,6 +156,8 @@ fn key(p: &Problem) -> Key {
         pr.dram_bytes_per_cycle.to_bits() ^ pr.global_bytes_per_cycle.to_bits().rotate_left(17),
         pr.dram_pj_per_byte.to_bits() ^ pr.global_pj_per_byte.to_bits().rotate_left(23),
         pr.core_pj_per_byte.to_bits(),
+        p.pe_accumulators.map(|a| a.rows).unwrap_or(u64::MAX),
+        p.pe_accumulators.map(|a| a.cols).unwrap_or(u64::MAX),
     ]
 }
 
@@ -262,6 +272,14 @@ fn loops_of(parent: [u64; 3], tile: [u64; 3], order: [Dim; 3]) -> [(Dim, u64); 3
     order.map(|d| (d, parent[d.index()].div_ceil(tile[d.index()].max(1))))
 }
 
+/// Whether candidate `c` may be walked by `loops` (all loops above it, outermost first):
+/// a tile sized with its partial sums in the PEs only if the loops keep them there, any
+/// other tile only if they do not (its sums then go through the ofmap buffer).
+fn order_admits(p: &Problem, c: &Candidate, loops: &[(Dim, u64)]) -> bool {
+    let c_refetch = nest::refetch(loops)[2];
+    mapspace::psums_in_array(p.pe_accumulators, c.tile, c_refetch) == c.psums_in_array
+}
+
 fn volume(t: [u64; 3]) -> u64 {
     t[0].saturating_mul(t[1]).saturating_mul(t[2])
 }
@@ -269,10 +287,15 @@ fn volume(t: [u64; 3]) -> u64 {
 /// Best one-level mapping (core buffers directly under DRAM).
 fn one_level(p: &Problem, evaluated: &mut u64) -> Option<(Eval, LevelNest)> {
     let mut best: Option<(Eval, LevelNest)> = None;
-    for tile in level_tiles(p.dims, p.core, p.elem, p.double_buffer) {
+    for cand in level_tiles(p.dims, p.core, p.elem, p.double_buffer, p.pe_accumulators) {
+        let tile = cand.tile;
         for order in ORDERS {
+            let loops = loops_of(p.dims, tile, order);
+            if !order_admits(p, &cand, &loops) {
+                continue;
+            }
             *evaluated += 1;
-            let (dram, core) = boundary(p, &loops_of(p.dims, tile, order));
+            let (dram, core) = boundary(p, &loops);
             let e = Eval {
                 dram,
                 global: 0.0,
@@ -301,7 +324,7 @@ fn two_level(p: &Problem, gb: f64, evaluated: &mut u64) -> Option<(Eval, [LevelN
     let gcap = Capacity::Unified(gb);
     // Outer candidates by DRAM bytes (then larger tiles), distinct tiles only.
     let mut outer: Vec<(f64, u64, LevelNest)> = Vec::new();
-    for tile in level_tiles(p.dims, gcap, p.elem, p.double_buffer) {
+    for Candidate { tile, .. } in level_tiles(p.dims, gcap, p.elem, p.double_buffer, None) {
         let mut best_here: Option<(f64, LevelNest)> = None;
         for order in ORDERS {
             *evaluated += 1;
@@ -326,9 +349,10 @@ fn two_level(p: &Problem, gb: f64, evaluated: &mut u64) -> Option<(Eval, [LevelN
     let mut best: Option<(Eval, [LevelNest; 2])> = None;
     for (dram, _, o) in outer {
         let outer_loops = loops_of(p.dims, o.tile, o.order);
-        for tile in level_tiles(o.tile, p.core, p.elem, p.double_buffer) {
+        let core_tiles = level_tiles(o.tile, p.core, p.elem, p.double_buffer, p.pe_accumulators);
+        for cand in core_tiles {
+            let tile = cand.tile;
             for order in ORDERS {
-                *evaluated += 1;
                 let inner = loops_of(o.tile, tile, order);
                 let flat = [
                     outer_loops[0],
@@ -338,6 +362,10 @@ fn two_level(p: &Problem, gb: f64, evaluated: &mut u64) -> Option<(Eval, [LevelN
                     inner[1],
                     inner[2],
                 ];
+                if !order_admits(p, &cand, &flat) {
+                    continue;
+                }
+                *evaluated += 1;
                 let (gb_side, core) = boundary(p, &flat);
                 // Global buffer: fills/updates from DRAM side plus reads/updates toward
                 // the cores.
@@ -394,16 +422,32 @@ fn search_uncached(p: &Problem) -> Searched {
         (None, Some((_, n2))) => n2.to_vec(),
         (None, None) => vec![fallback()],
     };
-    let mapping = Mapping {
+    let inner = levels.len() - 1;
+    let mut mapping = Mapping {
         dims: p.dims,
         levels,
+        psums_in_array: false,
     };
+    let loops: Vec<(Dim, u64)> = mapping
+        .loops_above(inner)
+        .iter()
+        .map(|l| (l.dim, l.trips))
+        .collect();
+    mapping.psums_in_array = mapspace::psums_in_array(
+        p.pe_accumulators,
+        mapping.levels[inner].tile,
+        nest::refetch(&loops)[2],
+    );
     let accesses = nest::analyze(&mapping, p.elem, ArraySide::default());
     let onchip = match p.core {
         Capacity::Split { a, b, c } => a + b + c,
         Capacity::Unified(u) => u,
     }
-    .max(p.global_bytes.unwrap_or(0.0));
+    .max(p.global_bytes.unwrap_or(0.0))
+        // An output-stationary array's accumulators are on-chip storage too.
+        + p.pe_accumulators
+            .map(|a| a.rows as f64 * a.cols as f64 * p.elem.acc)
+            .unwrap_or(0.0);
     Searched {
         lower_bound_bytes: mapping::lower_bound_bytes(p.dims, p.elem.stored(), onchip),
         mapping,
@@ -434,6 +478,7 @@ mod tests {
             core: cap,
             global_bytes: None,
             double_buffer: true,
+            pe_accumulators: None,
             objective: Objective::Latency,
             prices: Prices {
                 compute_cycles: 0.0,
@@ -460,6 +505,7 @@ mod tests {
                                 tile: [m, n, k],
                                 order,
                             }],
+                            psums_in_array: false,
                         };
                         let a = nest::analyze(&map, p.elem, ArraySide::default());
                         best = best.min(a.dram_bytes());
@@ -493,6 +539,122 @@ mod tests {
                 assert_eq!(s.accesses.dram_bytes(), brute_force(&p), "{dims:?} {cap:?}");
             }
         }
+    }
+
+    /// Every tile and order on an output-stationary `rows × cols` array, the fit written
+    /// out here: a `C` block within the array whose `K` loop has one trip or is innermost
+    /// among the loops of more than one trip keeps its sums in the PEs (the ofmap side
+    /// then holds the output tile at 1 byte per element), any other tile holds its sums at
+    /// 4 bytes; everything doubled.
+    fn brute_force_os(p: &Problem, rows: u64, cols: u64) -> f64 {
+        let [dm, dn, dk] = p.dims;
+        let mut best = f64::INFINITY;
+        for m in 1..=dm {
+            for n in 1..=dn {
+                for k in 1..=dk {
+                    for order in ORDERS {
+                        let trips =
+                            |d: Dim| [dm.div_ceil(m), dn.div_ceil(n), dk.div_ceil(k)][d.index()];
+                        let k_pos = order.iter().position(|&d| d == Dim::K).unwrap();
+                        let k_inner =
+                            trips(Dim::K) == 1 || order[k_pos + 1..].iter().all(|&d| trips(d) == 1);
+                        let in_pes = m <= rows && n <= cols && k_inner;
+                        let c_bytes = (m * n) as f64 * if in_pes { 1.0 } else { 4.0 };
+                        let need = [(m * k) as f64, (k * n) as f64, c_bytes].map(|b| 2.0 * b);
+                        let ok = match p.core {
+                            Capacity::Split { a, b, c } => {
+                                need[0] <= a && need[1] <= b && need[2] <= c
+                            }
+                            Capacity::Unified(u) => need.iter().sum::<f64>() <= u,
+                        };
+                        if !ok {
+                            continue;
+                        }
+                        let map = Mapping {
+                            dims: p.dims,
+                            levels: vec![LevelNest {
+                                level: MemLevel::CoreBuffer,
+                                tile: [m, n, k],
+                                order,
+                            }],
+                            psums_in_array: in_pes,
+                        };
+                        let a = nest::analyze(&map, p.elem, ArraySide::default());
+                        best = best.min(a.dram_bytes());
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn output_stationary_spaces_reach_the_exact_optimum() {
+        let caps = [
+            Capacity::Split {
+                a: 64.0,
+                b: 48.0,
+                c: 96.0,
+            },
+            Capacity::Split {
+                a: 24.0,
+                b: 200.0,
+                c: 40.0,
+            },
+            Capacity::Unified(300.0),
+            Capacity::Unified(90.0),
+        ];
+        for (rows, cols) in [(4, 4), (8, 2), (3, 5)] {
+            for dims in [[12, 9, 16], [7, 13, 5], [16, 16, 16]] {
+                for cap in caps {
+                    let mut p = problem(dims, cap);
+                    p.pe_accumulators = Some(PeAccumulators { rows, cols });
+                    let s = search(&p);
+                    let what = format!("{rows}x{cols} {dims:?} {cap:?}");
+                    assert_eq!(
+                        s.accesses.dram_bytes(),
+                        brute_force_os(&p, rows, cols),
+                        "{what}"
+                    );
+                    let t = s.mapping.levels[0].tile;
+                    if s.mapping.psums_in_array {
+                        assert!(t[0] <= rows && t[1] <= cols, "{what}");
+                        assert_eq!(s.accesses.levels[0].tensors[2].reads, 0.0, "{what}");
+                    }
+                    // Never worse than without the accumulators.
+                    let plain = search(&problem(dims, cap));
+                    assert!(
+                        s.accesses.dram_bytes() <= plain.accesses.dram_bytes(),
+                        "{what}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_1024_cube_on_a_128x128_os_array_keeps_its_sums_in_the_pes() {
+        // user_bw10_128x128_os: A and B read once per 128-wide block of the other's free
+        // dimension (1024/128 = 8 times, 8 MiB each), C written once (1 MiB), no spill:
+        // 17 × 2^20 = 17,825,792 bytes (ZigZag's 17.8 MB), against 26.2 MB without.
+        let cap = Capacity::Split {
+            a: 65536.0,
+            b: 65536.0,
+            c: 65536.0,
+        };
+        let mut p = problem([1024; 3], cap);
+        p.pe_accumulators = Some(PeAccumulators {
+            rows: 128,
+            cols: 128,
+        });
+        let s = search(&p);
+        assert_eq!(s.accesses.dram_bytes(), 17.0 * 1048576.0);
+        assert!(s.mapping.psums_in_array);
+        let [m, n, _] = s.mapping.levels[0].tile;
+        assert_eq!((m, n), (128, 128));
+        let core = s.accesses.at(MemLevel::CoreBuffer).unwrap();
+        assert_eq!(core.tensors[2].tile_bytes, 128.0 * 128.0);
+        assert_eq!(core.tensors[2].fills, 0.0);
     }
 
     #[test]
@@ -566,6 +728,7 @@ mod tests {
             },
             global_bytes: Some(262144.0),
             double_buffer: true,
+            pe_accumulators: None,
             objective: Objective::Latency,
             prices: Prices {
                 compute_cycles: 150_000.0,

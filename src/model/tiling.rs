@@ -69,7 +69,8 @@ pub struct Tiling {
     pub b_bytes: f64,
     /// DRAM bytes written for C (and partial-sum spills, both directions).
     pub c_bytes: f64,
-    /// Peak bytes of the buffers in use (all operands, double buffering included).
+    /// Peak bytes of the buffers in use (all operands, double buffering included; C at the
+    /// accumulator width unless its partial sums stay in the PEs).
     pub peak_buffer_bytes: f64,
 }
 
@@ -112,6 +113,13 @@ impl Tiling {
         let [mt, nt, kt] = inner.tile;
         let db = if double_buffer { 2.0 } else { 1.0 };
         let (m, n, k) = (mt as f64, nt as f64, kt as f64);
+        // Partial sums kept in an output-stationary array's PEs leave only the output tile
+        // in the ofmap buffer.
+        let c_width = if s.mapping.psums_in_array {
+            eb.c
+        } else {
+            eb.acc
+        };
         Tiling {
             mt,
             nt,
@@ -120,7 +128,7 @@ impl Tiling {
             a_bytes: d[0].reads,
             b_bytes: d[1].reads,
             c_bytes: d[2].reads + d[2].updates,
-            peak_buffer_bytes: (m * k * eb.a + k * n * eb.b + m * n * eb.acc) * db,
+            peak_buffer_bytes: (m * k * eb.a + k * n * eb.b + m * n * c_width) * db,
         }
     }
 }
