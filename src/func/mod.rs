@@ -26,6 +26,8 @@ mod gemm_f32;
 pub mod gemm_i16;
 pub mod gemm_i8;
 pub mod isa;
+#[cfg(test)]
+mod kernel_tests;
 mod layout;
 pub mod limits;
 pub mod mx_gemm;
