@@ -540,7 +540,7 @@ mod tests {
             .chain([(64, 16, 64), (7, 300, 600), (150, 31, 513)]);
         let i16_value = |x: u64| x as i16 as i32;
         for t in cases(11, shapes, i16_value, |x| (x % 511) as i32 - 255) {
-            let (m, n, k) = (t.m, t.n, t.k);
+            let (m, n, k) = t.dims;
             assert_eq!(gemm_i16(&t.a, &t.b, m, n, k), t.want, "({m},{n},{k})");
             // The portable kernel on the same packing.
             let d = Dims::new(m, n, k);

@@ -295,7 +295,8 @@ mod tests {
         let i8_value = |x: u64| x as i8 as i32;
         let shapes = EDGE_SHAPES.into_iter().chain([(25, 64, 515), (12, 32, 4)]);
         for t in cases(5, shapes, i8_value, i8_value) {
-            assert_eq!(gemm_i8_vnni(&t.a, &t.b, t.m, t.n, t.k).unwrap(), t.want);
+            let (m, n, k) = t.dims;
+            assert_eq!(gemm_i8_vnni(&t.a, &t.b, m, n, k).unwrap(), t.want);
         }
         // All -128 (the largest products) over a long K: 16384·2^14 = 2^28 per output.
         let (m, n, k) = (3, 35, 16384);

@@ -11,9 +11,8 @@ pub(crate) const EDGE_SHAPES: [(usize, usize, usize); 4] =
 pub(crate) struct Case {
     pub a: Vec<i32>,
     pub b: Vec<i32>,
-    pub m: usize,
-    pub n: usize,
-    pub k: usize,
+    /// `(m, n, k)`: A is m×k, B k×n.
+    pub dims: (usize, usize, usize),
     /// [`naive_wrapping`] of `a` and `b`.
     pub want: Vec<i32>,
 }
@@ -58,9 +57,7 @@ pub(crate) fn cases(
             Case {
                 a,
                 b,
-                m,
-                n,
-                k,
+                dims: (m, n, k),
                 want,
             }
         })

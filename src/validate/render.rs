@@ -88,24 +88,8 @@ pub fn ordering_markdown(v: &H100Validation) -> String {
         "| M=N=K | measured (fastest first) | predicted (fastest first) | pairs agreeing / tied in model / opposite within noise / contradicted |\n|---:|---|---|---|\n",
     );
     for o in &v.ordering {
-        let contradicted = if o.pairs_contradicted.is_empty() {
-            "0".to_string()
-        } else {
-            o.pairs_contradicted
-                .iter()
-                .map(|(a, b)| format!("{a}/{b}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let noise = if o.pairs_within_noise.is_empty() {
-            "0".to_string()
-        } else {
-            o.pairs_within_noise
-                .iter()
-                .map(|(a, b)| format!("{a}/{b}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let contradicted = pair_list(&o.pairs_contradicted);
+        let noise = pair_list(&o.pairs_within_noise);
         out.push_str(&format!(
             "| {} | {} | {} | {} / {} / {} / {} |\n",
             o.size,
@@ -118,6 +102,15 @@ pub fn ordering_markdown(v: &H100Validation) -> String {
         ));
     }
     out
+}
+
+/// Precision pairs as `a/b, c/d` (`0` when there are none).
+fn pair_list<T: std::fmt::Display>(pairs: &[(T, T)]) -> String {
+    if pairs.is_empty() {
+        return "0".to_string();
+    }
+    let names: Vec<String> = pairs.iter().map(|(a, b)| format!("{a}/{b}")).collect();
+    names.join(", ")
 }
 
 /// The power cap's effect per precision as Markdown.
