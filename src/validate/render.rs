@@ -115,11 +115,9 @@ fn pair_list<T: std::fmt::Display>(pairs: &[(T, T)]) -> String {
 
 /// The power cap's effect per precision as Markdown.
 pub fn cap_markdown(rows: &[super::cap::CapRow]) -> String {
-    let mut out = String::from(
-        "| precision | no cap: µs | power W | speed-up | pJ/MAC | 700 W cap: µs | clock GHz | speed-up | pJ/MAC |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-    );
-    for r in rows {
-        out.push_str(&format!(
+    let header = "| precision | no cap: µs | power W | speed-up | pJ/MAC | 700 W cap: µs | clock GHz | speed-up | pJ/MAC |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    markdown_table(header, rows, |r| {
+        format!(
             "| {} | {} | {:.0} | {:.2}× | {:.3} | {} | {:.3} | {:.2}× | {:.3} |\n",
             r.precision,
             us(r.uncapped_s),
@@ -130,18 +128,25 @@ pub fn cap_markdown(rows: &[super::cap::CapRow]) -> String {
             r.capped_clock_ghz,
             r.speedup_capped,
             r.capped_pj_per_mac
-        ));
+        )
+    })
+}
+
+/// A Markdown table: `header` (its heading and alignment lines), then `line(row)` for
+/// every row.
+fn markdown_table<R>(header: &str, rows: &[R], line: impl Fn(&R) -> String) -> String {
+    let mut out = String::from(header);
+    for r in rows {
+        out.push_str(&line(r));
     }
     out
 }
 
 /// A precision sweep as Markdown.
 pub fn sweep_markdown(rows: &[SweepRow]) -> String {
-    let mut out = String::from(
-        "| precision | output | latency ms | vs first | reduction | energy J | power W | clock GHz | cap |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n",
-    );
-    for r in rows {
-        out.push_str(&format!(
+    let header = "| precision | output | latency ms | vs first | reduction | energy J | power W | clock GHz | cap |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n";
+    markdown_table(header, rows, |r| {
+        format!(
             "| {} | {} | {:.3} | {:.3} | {:.1}% | {:.3} | {:.0} | {:.3} | {} |\n",
             r.format,
             r.output,
@@ -152,9 +157,8 @@ pub fn sweep_markdown(rows: &[SweepRow]) -> String {
             r.power_w,
             r.clock_ghz,
             cap(r.cap_state)
-        ));
-    }
-    out
+        )
+    })
 }
 
 /// Everything as one Markdown document body (the generated part of VALIDATION.md).
