@@ -367,8 +367,7 @@ pub(crate) fn f64_from_parts(negative: bool, mant: u64, exp: i32, r: Rounding, r
 mod tests {
     use super::*;
 
-    const RNE: Rounding = Rounding::NearestEven;
-    const IEEE: Overflow = Overflow::Ieee;
+    use crate::numerics::rounding::test_modes::{IEEE, RNE};
 
     #[test]
     fn e4m3_basics() {
