@@ -27,6 +27,33 @@ use std::borrow::Cow;
 
 use crate::workload::{NumericsMode, OpAttrs};
 
+/// A GEMM op's operands as bound: the input, the weight (the op's `weight`, else its
+/// second input) and the optional bias (the op's `bias`, else its third input).
+pub(crate) struct GemmOperands<'v> {
+    x: &'v Value,
+    w: &'v Value,
+    bias: Option<&'v Value>,
+}
+
+impl<'v> GemmOperands<'v> {
+    /// The operands of op `cx` from its inputs and its bound weight and bias.
+    pub(crate) fn resolve(
+        cx: &Ctx,
+        ins: &[&'v Value],
+        weight: Option<&'v Value>,
+        bias: Option<&'v Value>,
+    ) -> FuncResult<Self> {
+        let w = weight.or_else(|| ins.get(1).copied()).ok_or_else(|| {
+            cx.err(
+                "weight",
+                format!("internal: {:?} without a weight", cx.op.kind),
+            )
+        })?;
+        let bias = bias.or_else(|| ins.get(2).copied());
+        Ok(GemmOperands { x: ins[0], w, bias })
+    }
+}
+
 /// Operands ready for the kernels.
 enum Operands<'v> {
     /// Float values.
@@ -378,15 +405,8 @@ fn operand_zero_points(cx: &Ctx, n_total: usize) -> FuncResult<(i32, Vec<i32>)> 
 
 /// matmul: `[..., M, K] × [..., K, N]` with numpy batch broadcasting (B may be stored
 /// `[..., N, K]` with `transpose_b`), optional bias per column.
-pub(crate) fn matmul(
-    cx: &Ctx,
-    ins: &[&Value],
-    weight: Option<&Value>,
-    bias: Option<&Value>,
-) -> FuncResult<Value> {
-    let a = ins[0];
-    let b = weight.unwrap_or_else(|| ins[1]);
-    let bias = bias.or_else(|| ins.get(2).copied());
+pub(crate) fn matmul(cx: &Ctx, ops: GemmOperands) -> FuncResult<Value> {
+    let GemmOperands { x: a, w: b, bias } = ops;
     let transpose_b = matches!(cx.op.attrs, OpAttrs::Matmul { transpose_b: true });
     let (a, b) = prepare(cx, a, b)?;
     let (ra, rb) = (a.shape.len(), b.shape.len());
@@ -531,20 +551,11 @@ pub(crate) fn matmul(
 /// conv2d (NCHW, weights `[OC, C/groups, kh, kw]`): per image and group, an im2col
 /// GEMM with k ordered (c, kh, kw) and zeros at padded positions (after zero-point
 /// subtraction), optional bias per output channel.
-pub(crate) fn conv2d(
-    cx: &Ctx,
-    ins: &[&Value],
-    weight: Option<&Value>,
-    bias: Option<&Value>,
-) -> FuncResult<Value> {
+pub(crate) fn conv2d(cx: &Ctx, ops: GemmOperands) -> FuncResult<Value> {
     let OpAttrs::Conv2d(ca) = &cx.op.attrs else {
         return Err(cx.err("", "internal: conv2d without conv attributes"));
     };
-    let x = ins[0];
-    let wv = weight
-        .or_else(|| ins.get(1).copied())
-        .ok_or_else(|| cx.err("weight", "internal: conv2d without a weight"))?;
-    let bias = bias.or_else(|| ins.get(2).copied());
+    let GemmOperands { x, w: wv, bias } = ops;
     let (x, wv) = prepare(cx, x, wv)?;
     let (nb, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
     let out_shape = cx.out_shape();
@@ -561,38 +572,14 @@ pub(crate) fn conv2d(
     let int = mx.is_none() && is_int(&x) && is_int(&wv);
     let (reg, mx_acc) = register_and_mx(cx, mx.is_some(), int, k)?;
     let bias = bias_values(cx, bias, matches!(reg, Register::Int(_)), oc)?;
-    // im2col of one image and group: rows = output pixels, columns = (c, kh, kw).
-    fn im2col<T: Copy + Default + Send + Sync>(
-        src: &[T],
-        (c0, cg, h, w): (usize, usize, usize, usize),
-        (kh, kw, sh, sw, dh, dw, pt, pl): (usize, usize, usize, usize, usize, usize, usize, usize),
-        (ho, wo): (usize, usize),
-    ) -> Vec<T> {
-        let k = cg * kh * kw;
-        let mut col = vec![T::default(); ho * wo * k];
-        for oy in 0..ho {
-            for ox in 0..wo {
-                let row = &mut col[(oy * wo + ox) * k..(oy * wo + ox + 1) * k];
-                let mut idx = 0;
-                for ci in 0..cg {
-                    let plane = &src[(c0 + ci) * h * w..(c0 + ci + 1) * h * w];
-                    for ky in 0..kh {
-                        let iy = (oy * sh + ky * dh) as isize - pt as isize;
-                        for kx in 0..kw {
-                            let ix = (ox * sw + kx * dw) as isize - pl as isize;
-                            if iy >= 0 && (iy as usize) < h && ix >= 0 && (ix as usize) < w {
-                                row[idx] = plane[iy as usize * w + ix as usize];
-                            }
-                            idx += 1;
-                        }
-                    }
-                }
-            }
-        }
-        col
-    }
     let geo = (kh, kw, sh, sw, dh, dw, pt, pl);
-    let image = c * h * w;
+    let groups = ConvGroups {
+        images: nb,
+        groups: g,
+        input: (c, h, w),
+        output: (oc, ho, wo),
+        geo,
+    };
     let col_of = |i: usize| (i / p) % oc;
     // B of group gi: W rows [gi*ocg, (gi+1)*ocg) as a k × ocg matrix.
     match reg {
@@ -611,22 +598,11 @@ pub(crate) fn conv2d(
                 Some(Bias::Int(v)) => Some(v.as_slice()),
                 _ => None,
             };
-            let mut regs = vec![0i64; nb * oc * p];
-            for ni in 0..nb {
-                for gi in 0..g {
-                    let col = im2col(
-                        &xs[ni * image..(ni + 1) * image],
-                        (gi * cg, cg, h, w),
-                        geo,
-                        (ho, wo),
-                    );
-                    let bmat =
-                        super::gemm::transpose(&ws[gi * ocg * k..(gi + 1) * ocg * k], ocg, k);
-                    let gb = ib.map(|v| &v[gi * ocg..(gi + 1) * ocg]);
-                    let cm = gemm_int(&col, &bmat, gb, (p, ocg, k), acc).to_i64();
-                    scatter(&mut regs, &cm, ni, gi * ocg, ocg, oc, p);
-                }
-            }
+            let regs = groups.run(&xs, |gi, col| {
+                let bmat = super::gemm::transpose(&ws[gi * ocg * k..(gi + 1) * ocg * k], ocg, k);
+                let gb = ib.map(|v| &v[gi * ocg..(gi + 1) * ocg]);
+                Ok(gemm_int(col, &bmat, gb, (p, ocg, k), acc).to_i64())
+            })?;
             let rq = requant(cx, oc)?;
             finish_int(cx, IntRegs::I64(regs), out_shape, &col_of, rq)
         }
@@ -640,30 +616,94 @@ pub(crate) fn conv2d(
                 Some(Bias::Float(v)) => Some(v.as_slice()),
                 _ => None,
             };
-            let mut regs = vec![0f32; nb * oc * p];
-            for ni in 0..nb {
-                for gi in 0..g {
-                    let col = im2col(
-                        &xs[ni * image..(ni + 1) * image],
-                        (gi * cg, cg, h, w),
-                        geo,
-                        (ho, wo),
-                    );
-                    let wg = &ws[gi * ocg * k..(gi + 1) * ocg * k];
-                    let gb = fb.map(|v| &v[gi * ocg..(gi + 1) * ocg]);
-                    let cm = if let (Some(mx), Some(macc)) = (mx, mx_acc) {
-                        // The weights of a group are already Bᵀ (ocg × k).
-                        gemm_mx(cx, mx, &col, wg, gb, (p, ocg, k), macc)?
-                    } else {
-                        let bmat = super::gemm::transpose(wg, ocg, k);
-                        gemm_float(&col, &bmat, gb, (p, ocg, k), &acc)
-                    };
-                    scatter(&mut regs, &cm, ni, gi * ocg, ocg, oc, p);
-                }
-            }
+            let regs = groups.run(&xs, |gi, col| {
+                let wg = &ws[gi * ocg * k..(gi + 1) * ocg * k];
+                let gb = fb.map(|v| &v[gi * ocg..(gi + 1) * ocg]);
+                Ok(if let (Some(mx), Some(macc)) = (mx, mx_acc) {
+                    // The weights of a group are already Bᵀ (ocg × k).
+                    gemm_mx(cx, mx, col, wg, gb, (p, ocg, k), macc)?
+                } else {
+                    let bmat = super::gemm::transpose(wg, ocg, k);
+                    gemm_float(col, &bmat, gb, (p, ocg, k), &acc)
+                })
+            })?;
             finish_float(cx, regs, out_shape)
         }
     }
+}
+
+/// A convolution window: kernel (kh, kw), stride (sh, sw), dilation (dh, dw) and the
+/// top/left padding (pt, pl).
+type Geometry = (usize, usize, usize, usize, usize, usize, usize, usize);
+
+/// A grouped convolution as GEMMs: one per image and group, on the im2col matrix of the
+/// group's input channels.
+struct ConvGroups {
+    images: usize,
+    groups: usize,
+    /// Input channels, height, width.
+    input: (usize, usize, usize),
+    /// Output channels, height, width.
+    output: (usize, usize, usize),
+    geo: Geometry,
+}
+
+impl ConvGroups {
+    /// Runs `gemm(group, im2col)` (a `pixels × group output channels` result) for every
+    /// image and group of input `xs` and gathers the results as NCHW registers.
+    fn run<T, R>(
+        &self,
+        xs: &[T],
+        mut gemm: impl FnMut(usize, &[T]) -> FuncResult<Vec<R>>,
+    ) -> FuncResult<Vec<R>>
+    where
+        T: Copy + Default + Send + Sync,
+        R: Copy + Default,
+    {
+        let ((c, h, w), (oc, ho, wo)) = (self.input, self.output);
+        let (cg, ocg, image, p) = (c / self.groups, oc / self.groups, c * h * w, ho * wo);
+        let mut regs = vec![R::default(); self.images * oc * p];
+        for ni in 0..self.images {
+            for gi in 0..self.groups {
+                let src = &xs[ni * image..(ni + 1) * image];
+                let col = im2col(src, (gi * cg, cg, h, w), self.geo, (ho, wo));
+                let cm = gemm(gi, &col)?;
+                scatter(&mut regs, &cm, ni, gi * ocg, ocg, oc, p);
+            }
+        }
+        Ok(regs)
+    }
+}
+
+/// im2col of one image and group: rows = output pixels, columns = (c, kh, kw).
+fn im2col<T: Copy + Default + Send + Sync>(
+    src: &[T],
+    (c0, cg, h, w): (usize, usize, usize, usize),
+    (kh, kw, sh, sw, dh, dw, pt, pl): Geometry,
+    (ho, wo): (usize, usize),
+) -> Vec<T> {
+    let k = cg * kh * kw;
+    let mut col = vec![T::default(); ho * wo * k];
+    for oy in 0..ho {
+        for ox in 0..wo {
+            let row = &mut col[(oy * wo + ox) * k..(oy * wo + ox + 1) * k];
+            let mut idx = 0;
+            for ci in 0..cg {
+                let plane = &src[(c0 + ci) * h * w..(c0 + ci + 1) * h * w];
+                for ky in 0..kh {
+                    let iy = (oy * sh + ky * dh) as isize - pt as isize;
+                    for kx in 0..kw {
+                        let ix = (ox * sw + kx * dw) as isize - pl as isize;
+                        if iy >= 0 && (iy as usize) < h && ix >= 0 && (ix as usize) < w {
+                            row[idx] = plane[iy as usize * w + ix as usize];
+                        }
+                        idx += 1;
+                    }
+                }
+            }
+        }
+    }
+    col
 }
 
 /// `v[i] - zp[(i / run) % zp.len()]`: one zero point per run of `run` consecutive

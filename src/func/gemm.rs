@@ -455,12 +455,8 @@ mod tests {
     fn int_paths_agree() {
         let (m, n, k) = (9, 37, 70);
         let mut s = crate::numerics::SplitMix64::new(5);
-        let a: Vec<i32> = (0..m * k)
-            .map(|_| (s.next_u64() % 256) as i32 - 128)
-            .collect();
-        let b: Vec<i32> = (0..k * n)
-            .map(|_| (s.next_u64() % 256) as i32 - 128)
-            .collect();
+        let a = crate::func::kernel_tests::int8_values(&mut s, m * k);
+        let b = crate::func::kernel_tests::int8_values(&mut s, k * n);
         let fast = gemm_int(&a, &b, None, (m, n, k), IntAcc::INT32_WRAP);
         for i in 0..m {
             for j in 0..n {

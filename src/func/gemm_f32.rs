@@ -103,54 +103,6 @@ fn pack_b(b: &[f32], n: usize, k: usize, nr: usize) -> Vec<f32> {
     bp
 }
 
-/// An `R × 32` block of chains over `k0..k1` (AVX-512); the first block stores its sums,
-/// later blocks add them to C (one f32 add each).
-///
-/// # Safety
-/// The CPU must support AVX-512 F and FMA. `a` holds rows `i..i + R` of `k` values,
-/// `k0 <= k1 <= k`, `panel` points to a packed panel of at least `k1 * 32` readable f32s,
-/// and `c` holds rows `i..i + R` of `n` values with `j0 + w <= n`, `w <= 32`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,fma")]
-#[inline]
-#[allow(clippy::too_many_arguments)]
-unsafe fn micro512<const R: usize>(
-    a: &[f32],
-    k: usize,
-    i: usize,
-    panel: *const f32,
-    k0: usize,
-    k1: usize,
-    c: &mut [f32],
-    n: usize,
-    j0: usize,
-    w: usize,
-    first: bool,
-) {
-    use std::arch::x86_64::*;
-    debug_assert!((i + R) * k <= a.len() && k0 <= k1 && k1 <= k);
-    debug_assert!(j0 + w <= n && w <= NR512 && (i + R) * n <= c.len());
-    let ap = a.as_ptr().add(i * k);
-    let mut lo = [_mm512_setzero_ps(); R];
-    let mut hi = [_mm512_setzero_ps(); R];
-    for kk in k0..k1 {
-        let bptr = panel.add(kk * NR512);
-        let b0 = _mm512_loadu_ps(bptr);
-        let b1 = _mm512_loadu_ps(bptr.add(16));
-        for r in 0..R {
-            let x = _mm512_set1_ps(*ap.add(r * k + kk));
-            lo[r] = _mm512_fmadd_ps(x, b0, lo[r]);
-            hi[r] = _mm512_fmadd_ps(x, b1, hi[r]);
-        }
-    }
-    for r in 0..R {
-        let mut row = [0f32; NR512];
-        _mm512_storeu_ps(row.as_mut_ptr(), lo[r]);
-        _mm512_storeu_ps(row.as_mut_ptr().add(16), hi[r]);
-        store_row(&mut c[(i + r) * n + j0..(i + r) * n + j0 + w], &row, first);
-    }
-}
-
 /// A row driver: for each block of k (`block` products) and each panel, runs the
 /// `$mr`-row micro-kernel down the rows, then the remainder rows (`$tail` lists the
 /// remainder sizes, `1..$mr`). The AVX2 and AVX-512 drivers differ only in these.
@@ -220,53 +172,81 @@ fn store_row(dst: &mut [f32], row: &[f32], first: bool) {
     }
 }
 
-/// An `R × 16` block of chains over `k0..k1`; the first block stores its sums, later
-/// blocks add them to C (one f32 add each).
+/// A micro-kernel: an `R × $nr` block of chains over `k0..k1` in `$ty` registers (two
+/// per row: `lo` columns `0..$half`, `hi` columns `$half..$nr`); the first block stores its
+/// sums, later blocks add them to C (one f32 add each). The AVX2 and AVX-512 kernels
+/// differ only in the register type, its intrinsics and the panel width.
 ///
-/// # Safety
-/// The CPU must support AVX2 and FMA. `a` holds rows `i..i + R` of `k` values,
-/// `k0 <= k1 <= k`, `panel` points to a packed panel of at least `k1 * 16` readable f32s,
-/// and `c` holds rows `i..i + R` of `n` values with `j0 + w <= n`, `w <= 16`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-#[inline]
-#[allow(clippy::too_many_arguments)]
-unsafe fn micro<const R: usize>(
-    a: &[f32],
-    k: usize,
-    i: usize,
-    panel: *const f32,
-    k0: usize,
-    k1: usize,
-    c: &mut [f32],
-    n: usize,
-    j0: usize,
-    w: usize,
-    first: bool,
-) {
-    use std::arch::x86_64::*;
-    debug_assert!((i + R) * k <= a.len() && k0 <= k1 && k1 <= k);
-    debug_assert!(j0 + w <= n && w <= NR && (i + R) * n <= c.len());
-    let ap = a.as_ptr().add(i * k);
-    let mut lo = [_mm256_setzero_ps(); R];
-    let mut hi = [_mm256_setzero_ps(); R];
-    for kk in k0..k1 {
-        let bptr = panel.add(kk * NR);
-        let b0 = _mm256_loadu_ps(bptr);
-        let b1 = _mm256_loadu_ps(bptr.add(8));
-        for r in 0..R {
-            let x = _mm256_set1_ps(*ap.add(r * k + kk));
-            lo[r] = _mm256_fmadd_ps(x, b0, lo[r]);
-            hi[r] = _mm256_fmadd_ps(x, b1, hi[r]);
+/// The generated functions are unsafe. Safety: the CPU must support `$features`; `a` holds
+/// rows `i..i + R` of `k` values, `k0 <= k1 <= k`, `panel` points to a packed panel of at
+/// least `k1 * $nr` readable f32s, and `c` holds rows `i..i + R` of `n` values with
+/// `j0 + w <= n`, `w <= $nr`.
+macro_rules! micro_kernel {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $features:literal, $nr:expr, $half:literal,
+        $zero:ident, $load:ident, $splat:ident, $fmadd:ident, $store:ident
+    ) => {
+        $(#[$doc])*
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        #[inline]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn $name<const R: usize>(
+            a: &[f32],
+            k: usize,
+            i: usize,
+            panel: *const f32,
+            k0: usize,
+            k1: usize,
+            c: &mut [f32],
+            n: usize,
+            j0: usize,
+            w: usize,
+            first: bool,
+        ) {
+            use std::arch::x86_64::*;
+            debug_assert!((i + R) * k <= a.len() && k0 <= k1 && k1 <= k);
+            debug_assert!(j0 + w <= n && w <= $nr && (i + R) * n <= c.len());
+            let ap = a.as_ptr().add(i * k);
+            let mut lo = [$zero(); R];
+            let mut hi = [$zero(); R];
+            for kk in k0..k1 {
+                let bptr = panel.add(kk * $nr);
+                let b0 = $load(bptr);
+                let b1 = $load(bptr.add($half));
+                for r in 0..R {
+                    let x = $splat(*ap.add(r * k + kk));
+                    lo[r] = $fmadd(x, b0, lo[r]);
+                    hi[r] = $fmadd(x, b1, hi[r]);
+                }
+            }
+            for r in 0..R {
+                let mut row = [0f32; $nr];
+                $store(row.as_mut_ptr(), lo[r]);
+                $store(row.as_mut_ptr().add($half), hi[r]);
+                store_row(&mut c[(i + r) * n + j0..(i + r) * n + j0 + w], &row, first);
+            }
         }
-    }
-    for r in 0..R {
-        let mut row = [0f32; NR];
-        _mm256_storeu_ps(row.as_mut_ptr(), lo[r]);
-        _mm256_storeu_ps(row.as_mut_ptr().add(8), hi[r]);
-        store_row(&mut c[(i + r) * n + j0..(i + r) * n + j0 + w], &row, first);
-    }
+    };
 }
+
+micro_kernel!(
+    /// An `R × 16` block of chains (AVX2, ymm).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; the slice bounds are those of `micro_kernel!`.
+    micro, "avx2,fma", NR, 8,
+    _mm256_setzero_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_storeu_ps
+);
+micro_kernel!(
+    /// An `R × 32` block of chains (AVX-512, zmm).
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512 F and FMA; the slice bounds are those of `micro_kernel!`.
+    micro512, "avx512f,fma", NR512, 16,
+    _mm512_setzero_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_storeu_ps
+);
 
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {

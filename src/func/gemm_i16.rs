@@ -168,19 +168,32 @@ fn fits16((min, max): Range) -> bool {
 
 /// Packs B (k×n) into `[panel][k pair][NR]` words. Returns whether every value fits in i16.
 fn pack_b(b: &[i32], d: &Dims, bp: &mut [u32]) -> bool {
-    let panel_len = d.kp * NR;
-    let per_task = (PAR_MIN / (d.k * NR)).max(1);
+    pack::<false>(b, d, bp)
+}
+
+/// Packs A (m×k) into `[block][k pair][MR]` words. Returns whether every value fits in i16.
+fn pack_a(a: &[i32], d: &Dims, ap: &mut [u32]) -> bool {
+    pack::<true>(a, d, ap)
+}
+
+/// Packs operand A (`IS_A`, into micro-panels of [`MR`] rows) or B (into panels of [`NR`]
+/// columns), units in parallel when the operand is large. Returns whether every value fits
+/// in i16.
+fn pack<const IS_A: bool>(src: &[i32], d: &Dims, out: &mut [u32]) -> bool {
+    let width = if IS_A { MR } else { NR };
+    let unit_len = d.kp * width;
+    let per_task = (PAR_MIN / (d.k * width)).max(1);
     let range = |(t, chunk): (usize, &mut [u32])| {
         let mut r = EMPTY;
-        for (i, panel) in chunk.chunks_mut(panel_len).enumerate() {
-            r = merge(r, pack_panel_dispatch(b, d, t * per_task + i, panel));
+        for (i, unit) in chunk.chunks_mut(unit_len).enumerate() {
+            r = merge(r, pack_unit::<IS_A>(src, d, t * per_task + i, unit));
         }
         r
     };
-    let r = if b.len() < PAR_MIN {
-        range((0, bp))
+    let r = if src.len() < PAR_MIN {
+        range((0, out))
     } else {
-        bp.par_chunks_mut(panel_len * per_task)
+        out.par_chunks_mut(unit_len * per_task)
             .enumerate()
             .map(range)
             .reduce(|| EMPTY, merge)
@@ -192,24 +205,46 @@ fn merge(x: Range, y: Range) -> Range {
     (x.0.min(y.0), x.1.max(y.1))
 }
 
-fn pack_panel_dispatch(b: &[i32], d: &Dims, jp: usize, panel: &mut [u32]) -> Range {
+/// Packs unit `idx` of an operand (an A micro-panel with `IS_A`, else a B panel) with the
+/// AVX2 build of the packer when the CPU has it.
+fn pack_unit<const IS_A: bool>(src: &[i32], d: &Dims, idx: usize, out: &mut [u32]) -> Range {
     #[cfg(target_arch = "x86_64")]
     if has_avx2() {
         // SAFETY: AVX2 was detected at run time.
-        return unsafe { pack_panel_avx2(b, d, jp, panel) };
+        return unsafe { pack_unit_avx2::<IS_A>(src, d, idx, out) };
     }
-    pack_panel(b, d, jp, panel)
+    pack_unit_portable::<IS_A>(src, d, idx, out)
 }
 
-/// [`pack_panel`] compiled for AVX2 (the full-width case vectorises: 16 words per k pair).
+/// [`pack_unit_portable`] compiled for AVX2 (B's full-width case vectorises, 16 words per
+/// k pair; so does A's range fold).
 ///
 /// # Safety
 /// The CPU must support AVX2 (callers check `has_avx2()` at run time). The body is safe
 /// code; only the target feature makes it `unsafe`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn pack_panel_avx2(b: &[i32], d: &Dims, jp: usize, panel: &mut [u32]) -> Range {
-    pack_panel(b, d, jp, panel)
+unsafe fn pack_unit_avx2<const IS_A: bool>(
+    src: &[i32],
+    d: &Dims,
+    idx: usize,
+    out: &mut [u32],
+) -> Range {
+    pack_unit_portable::<IS_A>(src, d, idx, out)
+}
+
+#[inline(always)]
+fn pack_unit_portable<const IS_A: bool>(
+    src: &[i32],
+    d: &Dims,
+    idx: usize,
+    out: &mut [u32],
+) -> Range {
+    if IS_A {
+        pack_a_block(src, d, idx, out)
+    } else {
+        pack_panel(src, d, idx, out)
+    }
 }
 
 /// One panel of B: columns `[jp·NR, jp·NR + NR)` as `[k pair][NR]` words, with the range
@@ -246,48 +281,6 @@ fn pack_panel(b: &[i32], d: &Dims, jp: usize, panel: &mut [u32]) -> Range {
         }
     }
     (lo, hi)
-}
-
-/// Packs A (m×k) into `[block][k pair][MR]` words. Returns whether every value fits in i16.
-fn pack_a(a: &[i32], d: &Dims, ap: &mut [u32]) -> bool {
-    let block_len = d.kp * MR;
-    let per_task = (PAR_MIN / (d.k * MR)).max(1);
-    let range = |(t, chunk): (usize, &mut [u32])| {
-        let mut r = EMPTY;
-        for (i, blk) in chunk.chunks_mut(block_len).enumerate() {
-            r = merge(r, pack_a_block_dispatch(a, d, t * per_task + i, blk));
-        }
-        r
-    };
-    let r = if a.len() < PAR_MIN {
-        range((0, ap))
-    } else {
-        ap.par_chunks_mut(block_len * per_task)
-            .enumerate()
-            .map(range)
-            .reduce(|| EMPTY, merge)
-    };
-    fits16(r)
-}
-
-fn pack_a_block_dispatch(a: &[i32], d: &Dims, ib: usize, blk: &mut [u32]) -> Range {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: AVX2 was detected at run time.
-        return unsafe { pack_a_block_avx2(a, d, ib, blk) };
-    }
-    pack_a_block(a, d, ib, blk)
-}
-
-/// [`pack_a_block`] compiled for AVX2 (the range fold vectorises).
-///
-/// # Safety
-/// The CPU must support AVX2 (callers check `has_avx2()` at run time). The body is safe
-/// code; only the target feature makes it `unsafe`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn pack_a_block_avx2(a: &[i32], d: &Dims, ib: usize, blk: &mut [u32]) -> Range {
-    pack_a_block(a, d, ib, blk)
 }
 
 /// One micro-panel of A: rows `[ib·MR, ib·MR + MR)` as `[k pair][MR]` words.
@@ -379,55 +372,75 @@ fn has_avx2() -> bool {
     }
 }
 
-/// Adds an `MR × NR` register block into C at row `i`, column `j0` (only the first `r`
-/// rows and `w` columns exist).
+/// Adds tile `t`'s `MR × NR` register block into the task's C (`n` columns; only the
+/// tile's first `r` rows and `w` columns exist).
 #[inline(always)]
-fn add_block(
-    c: &mut [i32],
-    n: usize,
-    i: usize,
-    j0: usize,
-    r: usize,
-    w: usize,
-    acc: &[[i32; NR]; MR],
-) {
-    for (rr, accr) in acc.iter().enumerate().take(r) {
-        let row = &mut c[(i + rr) * n + j0..(i + rr) * n + j0 + w];
+fn add_block(c: &mut [i32], n: usize, t: &Tile, acc: &[[i32; NR]; MR]) {
+    let (i, j0) = (t.ib * MR, t.j0);
+    for (rr, accr) in acc.iter().enumerate().take(t.r) {
+        let row = &mut c[(i + rr) * n + j0..(i + rr) * n + j0 + t.w];
         for (x, &v) in row.iter_mut().zip(accr) {
             *x = x.wrapping_add(v);
         }
     }
 }
 
-/// The portable kernel over one task's rows (same packing and blocking as AVX2's).
-fn block_portable(ap: &[u32], bp: &[u32], c: &mut [i32], rows: usize, d: &Dims) {
+/// One micro-kernel call of a task: K block `p0..p0 + kc`, B panel `jp` (columns
+/// `j0..j0 + w`), A micro-panel `ib` (`r` rows from task row `ib·MR`), with the slices
+/// of the packed operands it reads (`apan`: `kc × MR` words, `panel`: `kc × NR`).
+struct Tile<'a> {
+    apan: &'a [u32],
+    panel: &'a [u32],
+    kc: usize,
+    ib: usize,
+    j0: usize,
+    r: usize,
+    w: usize,
+}
+
+/// Walks one task's tiles in the kernels' order: per K block, per B panel, every A
+/// micro-panel (the blocking both kernels share).
+#[inline(always)]
+fn for_each_tile(ap: &[u32], bp: &[u32], rows: usize, d: &Dims, mut f: impl FnMut(Tile)) {
     let (n, kp) = (d.n, d.kp);
     for p0 in (0..kp).step_by(KC) {
-        let p1 = (p0 + KC).min(kp);
+        let kc = KC.min(kp - p0);
         for jp in 0..d.np {
             let j0 = jp * NR;
-            let w = NR.min(n - j0);
-            let panel = &bp[jp * kp * NR..(jp + 1) * kp * NR];
+            let panel = &bp[(jp * kp + p0) * NR..(jp * kp + p0 + kc) * NR];
             for ib in 0..rows.div_ceil(MR) {
-                let apan = &ap[ib * kp * MR..(ib + 1) * kp * MR];
-                let mut acc = [[0i32; NR]; MR];
-                for p in p0..p1 {
-                    let brow = &panel[p * NR..(p + 1) * NR];
-                    for (r, accr) in acc.iter_mut().enumerate() {
-                        let x = apan[p * MR + r];
-                        let (x0, x1) = (x as i16 as i32, (x >> 16) as i16 as i32);
-                        for (v, &y) in accr.iter_mut().zip(brow) {
-                            let (y0, y1) = (y as i16 as i32, (y >> 16) as i16 as i32);
-                            let s = x0.wrapping_mul(y0).wrapping_add(x1.wrapping_mul(y1));
-                            *v = v.wrapping_add(s);
-                        }
-                    }
-                }
-                let r = MR.min(rows - ib * MR);
-                add_block(c, n, ib * MR, j0, r, w, &acc);
+                f(Tile {
+                    apan: &ap[(ib * kp + p0) * MR..(ib * kp + p0 + kc) * MR],
+                    panel,
+                    kc,
+                    ib,
+                    j0,
+                    r: MR.min(rows - ib * MR),
+                    w: NR.min(n - j0),
+                });
             }
         }
     }
+}
+
+/// The portable kernel over one task's rows (same packing and blocking as AVX2's).
+fn block_portable(ap: &[u32], bp: &[u32], c: &mut [i32], rows: usize, d: &Dims) {
+    for_each_tile(ap, bp, rows, d, |t| {
+        let mut acc = [[0i32; NR]; MR];
+        for p in 0..t.kc {
+            let brow = &t.panel[p * NR..(p + 1) * NR];
+            for (r, accr) in acc.iter_mut().enumerate() {
+                let x = t.apan[p * MR + r];
+                let (x0, x1) = (x as i16 as i32, (x >> 16) as i16 as i32);
+                for (v, &y) in accr.iter_mut().zip(brow) {
+                    let (y0, y1) = (y as i16 as i32, (y >> 16) as i16 as i32);
+                    let s = x0.wrapping_mul(y0).wrapping_add(x1.wrapping_mul(y1));
+                    *v = v.wrapping_add(s);
+                }
+            }
+        }
+        add_block(c, d.n, &t, &acc);
+    });
 }
 
 /// The AVX2 kernel over one task's rows: per K block, per B panel, every micro-panel.
@@ -439,24 +452,28 @@ fn block_portable(ap: &[u32], bp: &[u32], c: &mut [i32], rows: usize, d: &Dims) 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn block_avx2(ap: &[u32], bp: &[u32], c: &mut [i32], rows: usize, d: &Dims) {
-    let (n, kp) = (d.n, d.kp);
-    for p0 in (0..kp).step_by(KC) {
-        let kc = KC.min(kp - p0);
-        for jp in 0..d.np {
-            let j0 = jp * NR;
-            let w = NR.min(n - j0);
-            let panel = &bp[(jp * kp + p0) * NR..(jp * kp + p0 + kc) * NR];
-            for ib in 0..rows.div_ceil(MR) {
-                let apan = &ap[(ib * kp + p0) * MR..(ib * kp + p0 + kc) * MR];
-                let r = MR.min(rows - ib * MR);
-                micro_avx2(apan, panel, kc, c, n, ib * MR, j0, r, w);
-            }
-        }
-    }
+    for_each_tile(ap, bp, rows, d, |t| {
+        // SAFETY: the caller's CPU has AVX2; the tile's slices hold `kc` k pairs.
+        unsafe { micro_avx2(&t, c, d.n) }
+    });
 }
 
-/// A 6×16 block of C over `kc` k pairs, added into C at (i, j0) (`r` rows, `w` columns
-/// of it exist). `apan` holds `kc × MR` words, `panel` `kc × NR`.
+/// Accumulates rows of the 6×16 block for one k pair: broadcasts A word `$r` of `$ar`,
+/// multiplies it pairwise with the two B vectors and adds into the row's two
+/// accumulators `$lo`, `$hi` (wrapping).
+#[cfg(target_arch = "x86_64")]
+macro_rules! madd_rows {
+    ($ar:ident, $b0:ident, $b1:ident; $($r:literal => $lo:ident $hi:ident),*) => {
+        $(
+            let x = _mm256_set1_epi32(*$ar.add($r));
+            $lo = _mm256_add_epi32($lo, _mm256_madd_epi16(x, $b0));
+            $hi = _mm256_add_epi32($hi, _mm256_madd_epi16(x, $b1));
+        )*
+    };
+}
+
+/// Tile `t`'s 6×16 block of C over its `kc` k pairs, added into the task's C (`n`
+/// columns) at row `i = ib·MR`, column `j0` (`r` rows, `w` columns of it exist).
 ///
 /// # Safety
 /// The CPU must support AVX2; `apan.len() ≥ kc·MR`, `panel.len() ≥ kc·NR`, `r ≤ MR`,
@@ -464,19 +481,10 @@ unsafe fn block_avx2(ap: &[u32], bp: &[u32], c: &mut [i32], rows: usize, d: &Dim
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-#[allow(clippy::too_many_arguments)]
-unsafe fn micro_avx2(
-    apan: &[u32],
-    panel: &[u32],
-    kc: usize,
-    c: &mut [i32],
-    n: usize,
-    i: usize,
-    j0: usize,
-    r: usize,
-    w: usize,
-) {
+unsafe fn micro_avx2(t: &Tile, c: &mut [i32], n: usize) {
     use std::arch::x86_64::*;
+    let (apan, panel, kc) = (t.apan, t.panel, t.kc);
+    let (i, j0, r, w) = (t.ib * MR, t.j0, t.r, t.w);
     debug_assert!(apan.len() >= kc * MR && panel.len() >= kc * NR);
     debug_assert!(r <= MR && w <= NR && j0 + w <= n && (i + r) * n <= c.len());
     let (a, b) = (
@@ -491,24 +499,8 @@ unsafe fn micro_avx2(
         let b0 = _mm256_loadu_si256(b.add(2 * p));
         let b1 = _mm256_loadu_si256(b.add(2 * p + 1));
         let ar = a.add(p * MR);
-        let x = _mm256_set1_epi32(*ar);
-        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0));
-        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1));
-        let x = _mm256_set1_epi32(*ar.add(1));
-        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0));
-        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1));
-        let x = _mm256_set1_epi32(*ar.add(2));
-        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0));
-        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1));
-        let x = _mm256_set1_epi32(*ar.add(3));
-        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0));
-        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1));
-        let x = _mm256_set1_epi32(*ar.add(4));
-        c40 = _mm256_add_epi32(c40, _mm256_madd_epi16(x, b0));
-        c41 = _mm256_add_epi32(c41, _mm256_madd_epi16(x, b1));
-        let x = _mm256_set1_epi32(*ar.add(5));
-        c50 = _mm256_add_epi32(c50, _mm256_madd_epi16(x, b0));
-        c51 = _mm256_add_epi32(c51, _mm256_madd_epi16(x, b1));
+        madd_rows!(ar, b0, b1;
+            0 => c00 c01, 1 => c10 c11, 2 => c20 c21, 3 => c30 c31, 4 => c40 c41, 5 => c50 c51);
     }
     let acc = [
         [c00, c01],
@@ -532,51 +524,31 @@ unsafe fn micro_avx2(
             _mm256_storeu_si256(t.as_mut_ptr() as *mut __m256i, *v0);
             _mm256_storeu_si256(t.as_mut_ptr().add(8) as *mut __m256i, *v1);
         }
-        add_block(c, n, i, j0, r, w, &tmp);
+        add_block(c, n, t, &tmp);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn naive(a: &[i32], b: &[i32], m: usize, n: usize, k: usize) -> Vec<i32> {
-        let mut c = vec![0i32; m * n];
-        for i in 0..m {
-            for j in 0..n {
-                c[i * n + j] = (0..k).fold(0i32, |acc, kk| {
-                    acc.wrapping_add(a[i * k + kk].wrapping_mul(b[kk * n + j]))
-                });
-            }
-        }
-        c
-    }
+    use crate::func::kernel_tests::{cases, int8_values, naive_wrapping, EDGE_SHAPES};
 
     #[test]
     fn kernels_match_naive_wrapping() {
-        let mut s = crate::numerics::SplitMix64::new(11);
-        for &(m, n, k) in &[
-            (1, 1, 1),
-            (5, 17, 3),
-            (13, 33, 1030),
-            (64, 16, 64),
-            (70, 40, 9),
-            (7, 300, 600),
-            (150, 31, 513),
-        ] {
-            let a: Vec<i32> = (0..m * k).map(|_| s.next_u64() as i16 as i32).collect();
-            let b: Vec<i32> = (0..k * n)
-                .map(|_| (s.next_u64() % 511) as i32 - 255)
-                .collect();
-            let want = naive(&a, &b, m, n, k);
-            assert_eq!(gemm_i16(&a, &b, m, n, k), want, "({m},{n},{k})");
+        let shapes = EDGE_SHAPES
+            .into_iter()
+            .chain([(64, 16, 64), (7, 300, 600), (150, 31, 513)]);
+        let i16_value = |x: u64| x as i16 as i32;
+        for t in cases(11, shapes, i16_value, |x| (x % 511) as i32 - 255) {
+            let (m, n, k) = t.dims;
+            assert_eq!(gemm_i16(&t.a, &t.b, m, n, k), t.want, "({m},{n},{k})");
             // The portable kernel on the same packing.
             let d = Dims::new(m, n, k);
             let (mut ap, mut bp) = (vec![0u32; d.a_len()], vec![0u32; d.b_len()]);
-            assert!(pack_a(&a, &d, &mut ap) && pack_b(&b, &d, &mut bp));
+            assert!(pack_a(&t.a, &d, &mut ap) && pack_b(&t.b, &d, &mut bp));
             let mut port = vec![0i32; m * n];
             block_portable(&ap, &bp, &mut port, m, &d);
-            assert_eq!(port, want, "portable ({m},{n},{k})");
+            assert_eq!(port, t.want, "portable ({m},{n},{k})");
         }
     }
 
@@ -604,13 +576,9 @@ mod tests {
         // see the larger one's packed words (padding included).
         let mut s = crate::numerics::SplitMix64::new(4);
         for &(m, n, k) in &[(40, 50, 61), (5, 7, 3), (13, 9, 1), (40, 50, 61)] {
-            let a: Vec<i32> = (0..m * k)
-                .map(|_| (s.next_u64() % 256) as i32 - 128)
-                .collect();
-            let b: Vec<i32> = (0..k * n)
-                .map(|_| (s.next_u64() % 256) as i32 - 128)
-                .collect();
-            assert_eq!(gemm_i16(&a, &b, m, n, k), naive(&a, &b, m, n, k));
+            let a = int8_values(&mut s, m * k);
+            let b = int8_values(&mut s, k * n);
+            assert_eq!(gemm_i16(&a, &b, m, n, k), naive_wrapping(&a, &b, m, n, k));
         }
     }
 }
@@ -637,12 +605,8 @@ mod phase_times {
             .unwrap_or(vec![(512, 512, 512), (1024, 1024, 1024)]);
         for (m, n, k) in shapes {
             let mut s = crate::numerics::SplitMix64::new(1);
-            let a: Vec<i32> = (0..m * k)
-                .map(|_| (s.next_u64() % 256) as i32 - 128)
-                .collect();
-            let b: Vec<i32> = (0..k * n)
-                .map(|_| (s.next_u64() % 256) as i32 - 128)
-                .collect();
+            let a = crate::func::kernel_tests::int8_values(&mut s, m * k);
+            let b = crate::func::kernel_tests::int8_values(&mut s, k * n);
             let d = Dims::new(m, n, k);
             let (mut ap, mut bp) = (vec![0u32; d.a_len()], vec![0u32; d.b_len()]);
             let mut c = vec![0i32; m * n];
@@ -717,7 +681,16 @@ mod peak {
         for _ in 0..3 {
             let t = Instant::now();
             for _ in 0..reps {
-                unsafe { micro_avx2(&apan, &panel, kc, &mut c, NR, 0, 0, MR, NR) };
+                let t = Tile {
+                    apan: &apan,
+                    panel: &panel,
+                    kc,
+                    ib: 0,
+                    j0: 0,
+                    r: MR,
+                    w: NR,
+                };
+                unsafe { micro_avx2(&t, &mut c, NR) };
             }
             let ti = t.elapsed().as_secs_f64();
             let t = Instant::now();

@@ -285,40 +285,18 @@ unsafe fn micro<const R: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Wrapping i32 sums of exact products, k ascending (an independent reference).
-    fn naive(a: &[i32], b: &[i32], m: usize, n: usize, k: usize) -> Vec<i32> {
-        let mut c = vec![0i32; m * n];
-        for i in 0..m {
-            for j in 0..n {
-                c[i * n + j] = (0..k).fold(0i32, |acc, kk| {
-                    acc.wrapping_add(a[i * k + kk].wrapping_mul(b[kk * n + j]))
-                });
-            }
-        }
-        c
-    }
+    use crate::func::kernel_tests::{cases, EDGE_SHAPES};
 
     #[test]
     fn vnni_kernel_matches_naive_sums_including_extremes() {
         if !available() {
             return;
         }
-        let mut s = crate::numerics::SplitMix64::new(5);
-        for &(m, n, k) in &[
-            (1, 1, 1),
-            (5, 17, 3),
-            (13, 33, 1030),
-            (25, 64, 515),
-            (70, 40, 9),
-            (12, 32, 4),
-        ] {
-            let a: Vec<i32> = (0..m * k).map(|_| s.next_u64() as i8 as i32).collect();
-            let b: Vec<i32> = (0..k * n).map(|_| s.next_u64() as i8 as i32).collect();
-            assert_eq!(
-                gemm_i8_vnni(&a, &b, m, n, k).unwrap(),
-                naive(&a, &b, m, n, k)
-            );
+        let i8_value = |x: u64| x as i8 as i32;
+        let shapes = EDGE_SHAPES.into_iter().chain([(25, 64, 515), (12, 32, 4)]);
+        for t in cases(5, shapes, i8_value, i8_value) {
+            let (m, n, k) = t.dims;
+            assert_eq!(gemm_i8_vnni(&t.a, &t.b, m, n, k).unwrap(), t.want);
         }
         // All -128 (the largest products) over a long K: 16384·2^14 = 2^28 per output.
         let (m, n, k) = (3, 35, 16384);

@@ -26,6 +26,8 @@ mod gemm_f32;
 pub mod gemm_i16;
 pub mod gemm_i8;
 pub mod isa;
+#[cfg(test)]
+mod kernel_tests;
 mod layout;
 pub mod limits;
 pub mod mx_gemm;
@@ -47,6 +49,7 @@ use crate::arch::Arch;
 use crate::tensor::Tensor;
 use crate::workload::sparsity::Measured;
 use crate::workload::{NumericsMode, Op, OpKind, OpSpec, TensorId, TensorRole, Workload};
+use compute::GemmOperands;
 
 /// Values supplied for a run, by tensor name.
 #[derive(Debug, Clone, Default)]
@@ -329,21 +332,14 @@ fn run_op(cx: &Ctx, values: &[Option<Value>]) -> FuncResult<Value> {
     let weight = cx.op.weight.map(get);
     let bias = cx.op.bias.map(get);
     match cx.op.kind {
-        OpKind::Matmul => compute::matmul(cx, &ins, weight, bias),
-        OpKind::Conv2d => compute::conv2d(cx, &ins, weight, bias),
+        OpKind::Matmul => compute::matmul(cx, GemmOperands::resolve(cx, &ins, weight, bias)?),
+        OpKind::Conv2d => compute::conv2d(cx, GemmOperands::resolve(cx, &ins, weight, bias)?),
         OpKind::Add
         | OpKind::Sub
         | OpKind::Mul
         | OpKind::Div
         | OpKind::Pow => elementwise::binary(cx, ins[0], ins[1]),
-        OpKind::Relu
-        | OpKind::Gelu
-        | OpKind::Sigmoid
-        | OpKind::Erf
-        | OpKind::Tanh
-        | OpKind::Exp
-        | OpKind::Sqrt
-        | OpKind::Clip => elementwise::unary(cx, ins[0]),
+        crate::workload::unary_math_ops!() | OpKind::Clip => elementwise::unary(cx, ins[0]),
         OpKind::Cast => elementwise::cast_op(cx, ins[0]),
         OpKind::Quantize => quant::quantize(cx, ins[0]),
         OpKind::Dequantize => quant::dequantize(cx, ins[0]),

@@ -12,7 +12,7 @@ use super::value::{cast, kind_of, Data, IntRounding, Kind, Value};
 use super::{Ctx, FuncResult};
 use crate::numerics::quant::{quantize_float, requant_multiplier, round_to_code, QuantRange};
 use crate::numerics::{Format, Overflow, Rounding};
-use crate::workload::QuantValues;
+use crate::workload::{QuantSpec, QuantValues};
 
 /// Scales of a quant field as f32 (`len` values, or 1 broadcast), checked positive and finite.
 pub(crate) fn scales(
@@ -22,28 +22,14 @@ pub(crate) fn scales(
     len: usize,
 ) -> FuncResult<Option<Vec<f32>>> {
     let Some(v) = v else { return Ok(None) };
-    let vals = v.values();
-    if vals.len() != 1 && vals.len() != len {
-        return Err(cx.err(
-            &format!("quant.{field}"),
-            format!("expected 1 or {len} values, got {}", vals.len()),
-        ));
-    }
-    let mut out = Vec::with_capacity(len);
-    for (i, &s) in vals.iter().enumerate() {
+    let scale = |s: f64| {
         let f = s as f32;
-        if !(f.is_finite() && f > 0.0) {
-            return Err(cx.err(
-                &format!("quant.{field}[{i}]"),
-                format!("expected a positive finite f32 scale, got {s}"),
-            ));
+        match f.is_finite() && f > 0.0 {
+            true => Ok(f),
+            false => Err(format!("expected a positive finite f32 scale, got {s}")),
         }
-        out.push(f);
-    }
-    if out.len() == 1 && len != 1 {
-        out = vec![out[0]; len];
-    }
-    Ok(Some(out))
+    };
+    field_values(cx, field, v.values(), len, scale).map(Some)
 }
 
 /// Zero points of a quant field (`len` values, or 1 broadcast; default 0), checked integral.
@@ -54,7 +40,23 @@ pub(crate) fn zero_points(
     len: usize,
 ) -> FuncResult<Vec<i32>> {
     let Some(v) = v else { return Ok(vec![0; len]) };
-    let vals = v.values();
+    let zero_point =
+        |z: f64| match z.fract() == 0.0 && (i32::MIN as f64..=i32::MAX as f64).contains(&z) {
+            true => Ok(z as i32),
+            false => Err(format!("expected an integer zero point, got {z}")),
+        };
+    field_values(cx, field, v.values(), len, zero_point)
+}
+
+/// The values of quant field `field` read by `read` (which says what it expected when a
+/// value is refused): `len` of them, or one broadcast to `len`.
+fn field_values<T: Copy>(
+    cx: &Ctx,
+    field: &str,
+    vals: &[f64],
+    len: usize,
+    read: impl Fn(f64) -> Result<T, String>,
+) -> FuncResult<Vec<T>> {
     if vals.len() != 1 && vals.len() != len {
         return Err(cx.err(
             &format!("quant.{field}"),
@@ -62,14 +64,8 @@ pub(crate) fn zero_points(
         ));
     }
     let mut out = Vec::with_capacity(len);
-    for (i, &z) in vals.iter().enumerate() {
-        if z.fract() != 0.0 || !(i32::MIN as f64..=i32::MAX as f64).contains(&z) {
-            return Err(cx.err(
-                &format!("quant.{field}[{i}]"),
-                format!("expected an integer zero point, got {z}"),
-            ));
-        }
-        out.push(z as i32);
+    for (i, &v) in vals.iter().enumerate() {
+        out.push(read(v).map_err(|m| cx.err(&format!("quant.{field}[{i}]"), m))?);
     }
     if out.len() == 1 && len != 1 {
         out = vec![out[0]; len];
@@ -113,13 +109,81 @@ pub(crate) fn axis_layout(
     Ok((shape[a], shape[a + 1..].iter().product()))
 }
 
-/// Per-element channel index for per-axis parameters of length `len` (1 = per tensor).
-#[inline]
-fn channel(i: usize, len: usize, channels: usize, inner: usize) -> usize {
-    if len == 1 {
-        0
-    } else {
-        (i / inner) % channels
+/// Which channel of a quant block's parameters each element uses: per axis when the
+/// field that decides it holds more than one value, else a single channel.
+#[derive(Debug, Clone, Copy)]
+struct Channels {
+    /// Channel count (the parameters' length).
+    count: usize,
+    /// Elements per channel step (the product of the dimensions after the axis).
+    inner: usize,
+}
+
+impl Channels {
+    /// The layout over `shape` set by `field` (per channel along `axis` when it has
+    /// more than one value).
+    fn of(
+        cx: &Ctx,
+        shape: &[usize],
+        field: &Option<QuantValues>,
+        axis: Option<i64>,
+    ) -> FuncResult<Channels> {
+        let per_channel = matches!(field, Some(QuantValues::PerChannel(v)) if v.len() != 1);
+        let (count, inner) = if per_channel {
+            axis_layout(cx, shape, axis)?
+        } else {
+            (1, 1)
+        };
+        Ok(Channels { count, inner })
+    }
+
+    /// The channel of element `i`.
+    #[inline]
+    fn index(&self, i: usize) -> usize {
+        if self.count == 1 {
+            0
+        } else {
+            (i / self.inner) % self.count
+        }
+    }
+}
+
+/// A quantize/dequantize's parameters along the channels: the layout (set by the scale),
+/// the scales (required) and the zero points (default 0) of the input (`a_scale`,
+/// `a_zero_point`; with `output` false) or of the output (`y_scale`, `y_zero_point`) of
+/// op `op` over `shape`, per channel along the block's `axis` when the scale has more
+/// than one value.
+fn channel_params(
+    cx: &Ctx,
+    op: &str,
+    shape: &[usize],
+    q: &QuantSpec,
+    output: bool,
+) -> FuncResult<(Channels, Vec<f32>, Vec<i32>)> {
+    let ((scale_field, scale), (zp_field, zero_point)) = match output {
+        true => (("y_scale", &q.y_scale), ("y_zero_point", &q.y_zero_point)),
+        false => (("a_scale", &q.a_scale), ("a_zero_point", &q.a_zero_point)),
+    };
+    let ch = Channels::of(cx, shape, scale, q.axis)?;
+    let scales = scales(cx, scale_field, scale, ch.count)?.ok_or_else(|| {
+        cx.err(
+            &format!("quant.{scale_field}"),
+            format!("{op} needs \"{scale_field}\""),
+        )
+    })?;
+    Ok((ch, scales, zero_points(cx, zp_field, zero_point, ch.count)?))
+}
+
+/// Refuses non-zero zero points of field `field` (float codes have none), with `message`.
+fn require_zero_points(
+    cx: &Ctx,
+    field: &str,
+    zp: &[i32],
+    message: impl FnOnce() -> String,
+) -> FuncResult<()> {
+    match zp.iter().any(|&z| z != 0) {
+        true => Err(cx.err(field, message())),
+        false => Ok(()),
     }
 }
 
@@ -130,31 +194,19 @@ pub(crate) fn quantize(cx: &Ctx, x: &Value) -> FuncResult<Value> {
     let Some(q) = cx.spec.quant.as_ref() else {
         return plain_cast(cx, x, out, Overflow::Saturate);
     };
-    let per_channel = matches!(&q.y_scale, Some(QuantValues::PerChannel(v)) if v.len() != 1);
-    let (channels, inner) = if per_channel {
-        axis_layout(cx, &x.shape, q.axis)?
-    } else {
-        (1, 1)
-    };
-    let len = channels;
-    let s = scales(cx, "y_scale", &q.y_scale, len)?
-        .ok_or_else(|| cx.err("quant.y_scale", "quantize needs \"y_scale\""))?;
-    let zp = zero_points(cx, "y_zero_point", &q.y_zero_point, len)?;
+    let (ch, s, zp) = channel_params(cx, "quantize", &x.shape, q, true)?;
     let xs = x.to_f32_vec();
     let data = match kind_of(out).map_err(|m| cx.err("precision.output", m))? {
         Kind::Float(f) => {
-            if zp.iter().any(|&z| z != 0) {
-                return Err(cx.err(
-                    "quant.y_zero_point",
-                    format!("a {out} quantization needs zero points of 0"),
-                ));
-            }
+            require_zero_points(cx, "quant.y_zero_point", &zp, || {
+                format!("a {out} quantization needs zero points of 0")
+            })?;
             let sat = q.saturate.unwrap_or(true);
             Data::F32(
                 xs.iter()
                     .enumerate()
                     .map(|(i, &v)| {
-                        let c = channel(i, len, channels, inner);
+                        let c = ch.index(i);
                         f.decode_f32(quantize_float(v, s[c], f, sat))
                     })
                     .collect(),
@@ -166,7 +218,7 @@ pub(crate) fn quantize(cx: &Ctx, x: &Value) -> FuncResult<Value> {
                 xs.iter()
                     .enumerate()
                     .map(|(i, &v)| {
-                        let c = channel(i, len, channels, inner);
+                        let c = ch.index(i);
                         round_to_code(v / s[c], zp[c], range, Rounding::NearestEven, 0)
                     })
                     .collect(),
@@ -187,35 +239,23 @@ pub(crate) fn dequantize(cx: &Ctx, x: &Value) -> FuncResult<Value> {
     let Some(q) = cx.spec.quant.as_ref() else {
         return plain_cast(cx, x, out, Overflow::Ieee);
     };
-    let per_channel = matches!(&q.a_scale, Some(QuantValues::PerChannel(v)) if v.len() != 1);
-    let (channels, inner) = if per_channel {
-        axis_layout(cx, &x.shape, q.axis)?
-    } else {
-        (1, 1)
-    };
-    let len = channels;
-    let s = scales(cx, "a_scale", &q.a_scale, len)?
-        .ok_or_else(|| cx.err("quant.a_scale", "dequantize needs \"a_scale\""))?;
-    let zp = zero_points(cx, "a_zero_point", &q.a_zero_point, len)?;
+    let (ch, s, zp) = channel_params(cx, "dequantize", &x.shape, q, false)?;
     let vals: Vec<f32> = match &x.data {
         Data::I32(v) => v
             .iter()
             .enumerate()
             .map(|(i, &code)| {
-                let c = channel(i, len, channels, inner);
+                let c = ch.index(i);
                 ((code as i64 - zp[c] as i64) as f32) * s[c]
             })
             .collect(),
         Data::F32(v) => {
-            if zp.iter().any(|&z| z != 0) {
-                return Err(cx.err(
-                    "quant.a_zero_point",
-                    format!("dequantizing {} needs zero points of 0", x.format),
-                ));
-            }
+            require_zero_points(cx, "quant.a_zero_point", &zp, || {
+                format!("dequantizing {} needs zero points of 0", x.format)
+            })?;
             v.iter()
                 .enumerate()
-                .map(|(i, &val)| val * s[channel(i, len, channels, inner)])
+                .map(|(i, &val)| val * s[ch.index(i)])
                 .collect()
         }
     };
@@ -237,13 +277,8 @@ pub(crate) fn requantize(cx: &Ctx, x: &Value) -> FuncResult<Value> {
             "requantize with a \"quant\" block needs an integer input",
         ));
     };
-    let per_channel = matches!(&q.b_scale, Some(QuantValues::PerChannel(v)) if v.len() != 1);
-    let (channels, inner) = if per_channel {
-        axis_layout(cx, &x.shape, q.axis)?
-    } else {
-        (1, 1)
-    };
-    let len = channels;
+    let ch = Channels::of(cx, &x.shape, &q.b_scale, q.axis)?;
+    let len = ch.count;
     let a_s = scales(cx, "a_scale", &q.a_scale, 1)?
         .ok_or_else(|| cx.err("quant.a_scale", "requantize needs \"a_scale\""))?[0];
     let b_s = scales(cx, "b_scale", &q.b_scale, len)?.unwrap_or_else(|| vec![1.0; len]);
@@ -259,7 +294,7 @@ pub(crate) fn requantize(cx: &Ctx, x: &Value) -> FuncResult<Value> {
         .iter()
         .enumerate()
         .map(|(i, &v)| {
-            let c = channel(i, len, channels, inner);
+            let c = ch.index(i);
             round_to_code(v as f32 * m[c], zp, range, Rounding::NearestEven, 0)
         })
         .collect();

@@ -9,8 +9,6 @@
 //! { "format": "exact" }
 //! ```
 
-use std::fmt;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -72,38 +70,10 @@ impl AccFormat {
     }
 }
 
-impl fmt::Display for AccFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name())
-    }
-}
-
-impl Serialize for AccFormat {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for AccFormat {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        AccFormat::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
-
-impl JsonSchema for AccFormat {
-    fn schema_name() -> String {
-        "AccFormat".into()
-    }
-    fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        let mut s = String::json_schema(gen).into_object();
-        s.metadata().description = Some(
-            "Accumulator format: 'exact', 'int{N}' (N in 2..=64, e.g. int32) or a float format name (fp32, fp16, bf16, fp_e{E}m{M})"
-                .into(),
-        );
-        s.into()
-    }
-}
+impl_by_name!(
+    AccFormat,
+    "Accumulator format: 'exact', 'int{N}' (N in 2..=64, e.g. int32) or a float format name (fp32, fp16, bf16, fp_e{E}m{M})"
+);
 
 /// The order in which the k products of a dot product are added. The result of a
 /// rounding accumulator depends on it.

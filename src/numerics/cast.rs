@@ -31,41 +31,26 @@ pub trait CodeWord: Copy + Default + Send + Sync + 'static {
     fn to_code(self) -> u32;
 }
 
-impl CodeWord for u8 {
-    const BITS: u32 = 8;
-    #[inline]
-    fn from_code(code: u32) -> Self {
-        code as u8
-    }
-    #[inline]
-    fn to_code(self) -> u32 {
-        self as u32
-    }
+/// Implements [`CodeWord`] for unsigned integer words (codes are truncated to the word).
+macro_rules! impl_code_word {
+    ($($t:ty),*) => {$(
+        impl CodeWord for $t {
+            const BITS: u32 = <$t>::BITS;
+            #[inline]
+            #[allow(clippy::unnecessary_cast)]
+            fn from_code(code: u32) -> Self {
+                code as $t
+            }
+            #[inline]
+            #[allow(clippy::unnecessary_cast)]
+            fn to_code(self) -> u32 {
+                self as u32
+            }
+        }
+    )*};
 }
 
-impl CodeWord for u16 {
-    const BITS: u32 = 16;
-    #[inline]
-    fn from_code(code: u32) -> Self {
-        code as u16
-    }
-    #[inline]
-    fn to_code(self) -> u32 {
-        self as u32
-    }
-}
-
-impl CodeWord for u32 {
-    const BITS: u32 = 32;
-    #[inline]
-    fn from_code(code: u32) -> Self {
-        code
-    }
-    #[inline]
-    fn to_code(self) -> u32 {
-        self
-    }
-}
+impl_code_word!(u8, u16, u32);
 
 /// A scalar format reduced to what the codec needs.
 #[derive(Debug, Clone, Copy, PartialEq)]

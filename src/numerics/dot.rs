@@ -137,6 +137,25 @@ impl Engine for IntEngine {
     }
 }
 
+/// Adds the sums `block_sum(range)` of consecutive blocks of `size` terms (the last one
+/// shorter) into a register starting at zero.
+fn by_blocks<E: Engine>(
+    e: &E,
+    n: usize,
+    size: u32,
+    block_sum: impl Fn(std::ops::Range<usize>) -> E::V,
+) -> E::V {
+    let size = size.max(1) as usize;
+    let mut acc = e.zero();
+    let mut start = 0;
+    while start < n {
+        let end = (start + size).min(n);
+        acc = e.add(acc, block_sum(start..end));
+        start = end;
+    }
+    acc
+}
+
 /// Runs a summation order over `n` terms given by `term(k)`.
 fn run_order<E: Engine>(e: &E, order: AccOrder, n: usize, term: impl Fn(usize) -> E::V) -> E::V {
     match order {
@@ -162,28 +181,10 @@ fn run_order<E: Engine>(e: &E, order: AccOrder, n: usize, term: impl Fn(usize) -
             e.round(v[0])
         }
         AccOrder::Chunked { size } => {
-            let size = size.max(1) as usize;
-            let mut acc = e.zero();
-            let mut start = 0;
-            while start < n {
-                let end = (start + size).min(n);
-                let s = e.round_exact_sum(&mut (start..end).map(&term));
-                acc = e.add(acc, s);
-                start = end;
-            }
-            acc
+            by_blocks(e, n, size, |ks| e.round_exact_sum(&mut ks.map(&term)))
         }
         AccOrder::Blocked { size } => {
-            let size = size.max(1) as usize;
-            let mut acc = e.zero();
-            let mut start = 0;
-            while start < n {
-                let end = (start + size).min(n);
-                let s = (start..end).fold(e.zero(), |a, k| e.add(a, term(k)));
-                acc = e.add(acc, s);
-                start = end;
-            }
-            acc
+            by_blocks(e, n, size, |ks| ks.fold(e.zero(), |a, k| e.add(a, term(k))))
         }
         AccOrder::Lanes { lanes } => {
             let lanes = lanes.max(1) as usize;

@@ -87,8 +87,7 @@ pub fn e8m0_decode_f32(code: u8) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    const RNE: Rounding = Rounding::NearestEven;
-    const IEEE: Overflow = Overflow::Ieee;
+    use crate::numerics::rounding::test_modes::{IEEE, RNE};
 
     #[test]
     fn basics() {

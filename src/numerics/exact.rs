@@ -96,34 +96,29 @@ impl ExactSum {
 
     #[inline]
     fn add_at(&mut self, idx: usize, w0: u64, w1: u64) {
-        let (s0, c0) = self.limbs[idx].overflowing_add(w0);
-        self.limbs[idx] = s0;
-        let (s1a, c1a) = self.limbs[idx + 1].overflowing_add(w1);
-        let (s1, c1b) = s1a.overflowing_add(c0 as u64);
-        self.limbs[idx + 1] = s1;
-        let mut i = idx + 2;
-        let mut carry = c1a || c1b;
-        while carry && i < LIMBS {
-            let (s, c) = self.limbs[i].overflowing_add(1);
-            self.limbs[i] = s;
-            carry = c;
-            i += 1;
-        }
+        self.apply_at(idx, w0, w1, u64::overflowing_add);
     }
 
     #[inline]
     fn sub_at(&mut self, idx: usize, w0: u64, w1: u64) {
-        let (s0, b0) = self.limbs[idx].overflowing_sub(w0);
+        self.apply_at(idx, w0, w1, u64::overflowing_sub);
+    }
+
+    /// Adds (`op` = `overflowing_add`) or subtracts (`overflowing_sub`) the 128-bit value
+    /// `w1:w0` at limbs `idx`, `idx + 1`, carrying (borrowing) into the limbs above.
+    #[inline(always)]
+    fn apply_at(&mut self, idx: usize, w0: u64, w1: u64, op: impl Fn(u64, u64) -> (u64, bool)) {
+        let (s0, c0) = op(self.limbs[idx], w0);
         self.limbs[idx] = s0;
-        let (s1a, b1a) = self.limbs[idx + 1].overflowing_sub(w1);
-        let (s1, b1b) = s1a.overflowing_sub(b0 as u64);
+        let (s1a, c1a) = op(self.limbs[idx + 1], w1);
+        let (s1, c1b) = op(s1a, c0 as u64);
         self.limbs[idx + 1] = s1;
         let mut i = idx + 2;
-        let mut borrow = b1a || b1b;
-        while borrow && i < LIMBS {
-            let (s, b) = self.limbs[i].overflowing_sub(1);
+        let mut carry = c1a || c1b;
+        while carry && i < LIMBS {
+            let (s, c) = op(self.limbs[i], 1);
             self.limbs[i] = s;
-            borrow = b;
+            carry = c;
             i += 1;
         }
     }

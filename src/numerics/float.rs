@@ -147,43 +147,45 @@ impl Spec {
     /// Encodes an f64 (single rounding).
     #[inline]
     pub fn encode_f64(&self, x: f64, r: Rounding, o: Overflow, rand: u64) -> u64 {
-        let b = x.to_bits();
-        let negative = b >> 63 != 0;
-        let e = ((b >> 52) & 0x7ff) as i32;
-        let f = b & 0x000f_ffff_ffff_ffff;
-        if e == 0x7ff {
-            return if f != 0 {
-                self.nan(negative)
-            } else {
-                self.inf(negative, o)
-            };
-        }
-        let (mant, exp) = if e == 0 {
-            (f, -1074)
-        } else {
-            (f | (1 << 52), e - 1075)
-        };
-        self.encode_parts(negative, mant, exp, r, o, rand)
+        self.encode_binary(x.to_bits(), 11, 52, r, o, rand)
     }
 
     /// Encodes an f32 (single rounding).
     #[inline]
     pub fn encode_f32(&self, x: f32, r: Rounding, o: Overflow, rand: u64) -> u64 {
-        let b = x.to_bits();
-        let negative = b >> 31 != 0;
-        let e = ((b >> 23) & 0xff) as i32;
-        let f = (b & 0x007f_ffff) as u64;
-        if e == 0xff {
+        self.encode_binary(x.to_bits() as u64, 8, 23, r, o, rand)
+    }
+
+    /// Encodes the bits `b` of an IEEE binary float with `exp_bits` exponent and
+    /// `man_bits` fraction bits (f32: 8, 23; f64: 11, 52), single rounding: Inf and NaN
+    /// map to their codes, finite values go to [`Spec::encode_parts`] as `±mant · 2^exp`.
+    #[inline(always)]
+    fn encode_binary(
+        &self,
+        b: u64,
+        exp_bits: u32,
+        man_bits: u32,
+        r: Rounding,
+        o: Overflow,
+        rand: u64,
+    ) -> u64 {
+        let negative = (b >> (exp_bits + man_bits)) & 1 != 0;
+        let e_max = (1u64 << exp_bits) - 1;
+        let e = ((b >> man_bits) & e_max) as i32;
+        let f = b & ((1u64 << man_bits) - 1);
+        if e as u64 == e_max {
             return if f != 0 {
                 self.nan(negative)
             } else {
                 self.inf(negative, o)
             };
         }
+        // value = mant · 2^(e - bias - man_bits), subnormals at the minimum exponent.
+        let min_exp = 2 - (1i32 << (exp_bits - 1)) - man_bits as i32;
         let (mant, exp) = if e == 0 {
-            (f, -149)
+            (f, min_exp)
         } else {
-            (f | (1 << 23), e - 150)
+            (f | (1 << man_bits), e - 1 + min_exp)
         };
         self.encode_parts(negative, mant, exp, r, o, rand)
     }
@@ -365,8 +367,7 @@ pub(crate) fn f64_from_parts(negative: bool, mant: u64, exp: i32, r: Rounding, r
 mod tests {
     use super::*;
 
-    const RNE: Rounding = Rounding::NearestEven;
-    const IEEE: Overflow = Overflow::Ieee;
+    use crate::numerics::rounding::test_modes::{IEEE, RNE};
 
     #[test]
     fn e4m3_basics() {

@@ -4,8 +4,6 @@
 //! This file owns the *identity* of formats (parsing names and aliases, bit widths,
 //! exponent/mantissa layout); encoding, decoding and rounding live in sibling modules.
 
-use std::fmt;
-
 /// How a small float format treats the all-ones exponent field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FloatKind {
@@ -40,52 +38,33 @@ impl FloatFormat {
     /// bfloat16.
     pub const BF16: FloatFormat = FloatFormat::ieee(8, 7);
     /// OCP FP8 E4M3 (fn variant: max 448, no Inf).
-    pub const FP8_E4M3: FloatFormat = FloatFormat {
-        exp_bits: 4,
-        man_bits: 3,
-        kind: FloatKind::FiniteNan,
-    };
+    pub const FP8_E4M3: FloatFormat = FloatFormat::new(4, 3, FloatKind::FiniteNan);
     /// OCP FP8 E5M2 (IEEE-like, has Inf).
     pub const FP8_E5M2: FloatFormat = FloatFormat::ieee(5, 2);
     /// OCP FP6 E2M3.
-    pub const FP6_E2M3: FloatFormat = FloatFormat {
-        exp_bits: 2,
-        man_bits: 3,
-        kind: FloatKind::FiniteNoNan,
-    };
+    pub const FP6_E2M3: FloatFormat = FloatFormat::new(2, 3, FloatKind::FiniteNoNan);
     /// OCP FP6 E3M2.
-    pub const FP6_E3M2: FloatFormat = FloatFormat {
-        exp_bits: 3,
-        man_bits: 2,
-        kind: FloatKind::FiniteNoNan,
-    };
+    pub const FP6_E3M2: FloatFormat = FloatFormat::new(3, 2, FloatKind::FiniteNoNan);
     /// OCP FP4 E2M1.
-    pub const FP4_E2M1: FloatFormat = FloatFormat {
-        exp_bits: 2,
-        man_bits: 1,
-        kind: FloatKind::FiniteNoNan,
-    };
+    pub const FP4_E2M1: FloatFormat = FloatFormat::new(2, 1, FloatKind::FiniteNoNan);
 
     /// FP8 E4M3 "fnuz" (ml_dtypes `float8_e4m3fnuz`: bias 8, max 240, NaN = 0x80).
-    pub const FP8_E4M3_FNUZ: FloatFormat = FloatFormat {
-        exp_bits: 4,
-        man_bits: 3,
-        kind: FloatKind::Fnuz,
-    };
+    pub const FP8_E4M3_FNUZ: FloatFormat = FloatFormat::new(4, 3, FloatKind::Fnuz);
     /// FP8 E5M2 "fnuz" (ml_dtypes `float8_e5m2fnuz`: bias 16, max 57344, NaN = 0x80).
-    pub const FP8_E5M2_FNUZ: FloatFormat = FloatFormat {
-        exp_bits: 5,
-        man_bits: 2,
-        kind: FloatKind::Fnuz,
-    };
+    pub const FP8_E5M2_FNUZ: FloatFormat = FloatFormat::new(5, 2, FloatKind::Fnuz);
 
-    /// An IEEE-like format with the given field widths.
-    pub const fn ieee(exp_bits: u32, man_bits: u32) -> Self {
+    /// A format with the given field widths and treatment of the all-ones exponent.
+    pub const fn new(exp_bits: u32, man_bits: u32, kind: FloatKind) -> Self {
         FloatFormat {
             exp_bits,
             man_bits,
-            kind: FloatKind::Ieee,
+            kind,
         }
+    }
+
+    /// An IEEE-like format with the given field widths.
+    pub const fn ieee(exp_bits: u32, man_bits: u32) -> Self {
+        FloatFormat::new(exp_bits, man_bits, FloatKind::Ieee)
     }
 
     /// Total width in bits (sign + exponent + mantissa).
@@ -312,6 +291,40 @@ pub struct UnknownFormat {
     pub name: String,
 }
 
+/// The named float formats (and E8M0), canonical names in listing order.
+pub(crate) const NAMED_FLOATS: [&str; 11] = [
+    "fp32",
+    "fp16",
+    "bf16",
+    "fp8_e4m3",
+    "fp8_e5m2",
+    "fp6_e2m3",
+    "fp6_e3m2",
+    "fp4_e2m1",
+    "e8m0",
+    "fp8_e4m3fnuz",
+    "fp8_e5m2fnuz",
+];
+
+/// The named integer and MX formats, canonical names in listing order.
+pub(crate) const NAMED_OTHERS: [&str; 15] = [
+    "int32",
+    "int16",
+    "int8",
+    "uint8",
+    "int4",
+    "uint4",
+    "int2",
+    "uint2",
+    "binary",
+    "mxfp8_e4m3",
+    "mxfp8_e5m2",
+    "mxfp6_e2m3",
+    "mxfp6_e3m2",
+    "mxfp4_e2m1",
+    "mxint8",
+];
+
 /// Default MX block size (OCP MX v1.0).
 pub const MX_DEFAULT_BLOCK: u32 = 32;
 
@@ -327,61 +340,29 @@ impl Format {
     /// OCP FP8 E5M2.
     pub const FP8_E5M2: Format = Format::Float(FloatFormat::FP8_E5M2);
     /// Signed 8-bit integer.
-    pub const INT8: Format = Format::Int {
-        bits: 8,
-        signed: true,
-    };
+    pub const INT8: Format = Format::int(8);
     /// Signed 4-bit integer.
-    pub const INT4: Format = Format::Int {
-        bits: 4,
-        signed: true,
-    };
+    pub const INT4: Format = Format::int(4);
     /// Signed 16-bit integer.
-    pub const INT16: Format = Format::Int {
-        bits: 16,
-        signed: true,
-    };
+    pub const INT16: Format = Format::int(16);
     /// Signed 32-bit integer (the usual integer accumulator).
-    pub const INT32: Format = Format::Int {
-        bits: 32,
-        signed: true,
-    };
+    pub const INT32: Format = Format::int(32);
+
+    /// The signed integer format of `bits` bits.
+    pub const fn int(bits: u32) -> Format {
+        Format::Int { bits, signed: true }
+    }
 
     /// The canonical names accepted by [`Format::parse`] (parametric families shown as patterns).
     pub fn canonical_names() -> Vec<&'static str> {
-        vec![
-            "fp32",
-            "fp16",
-            "bf16",
-            "fp8_e4m3",
-            "fp8_e5m2",
-            "fp6_e2m3",
-            "fp6_e3m2",
-            "fp4_e2m1",
-            "e8m0",
-            "fp8_e4m3fnuz",
-            "fp8_e5m2fnuz",
-            "int32",
-            "int16",
-            "int8",
-            "uint8",
-            "int4",
-            "uint4",
-            "int2",
-            "uint2",
-            "binary",
-            "mxfp8_e4m3",
-            "mxfp8_e5m2",
-            "mxfp6_e2m3",
-            "mxfp6_e3m2",
-            "mxfp4_e2m1",
-            "mxint8",
+        let patterns = [
             "fp_e{E}m{M}[_fn|_fnnonan|_fnuz]",
             "int{N}/uint{N}",
             "mx<elem>_b{N}",
             "bfp{M}_b{N}",
             "fixed{W}_{F}",
-        ]
+        ];
+        [&NAMED_FLOATS[..], &NAMED_OTHERS[..], &patterns[..]].concat()
     }
 
     /// Parses a canonical name or an ml_dtypes/numpy alias (`float8_e4m3fn`, `float16`, ...).
@@ -419,21 +400,14 @@ impl Format {
             return Ok(f);
         }
         // Integers: int{N} / uint{N}.
-        if let Some(rest) = n.strip_prefix("uint") {
+        let int = n
+            .strip_prefix("uint")
+            .map(|r| (r, false))
+            .or_else(|| n.strip_prefix("int").map(|r| (r, true)));
+        if let Some((rest, signed)) = int {
             let bits: u32 = rest.parse().map_err(|_| err())?;
             return if (2..=32).contains(&bits) {
-                Ok(Format::Int {
-                    bits,
-                    signed: false,
-                })
-            } else {
-                Err(err())
-            };
-        }
-        if let Some(rest) = n.strip_prefix("int") {
-            let bits: u32 = rest.parse().map_err(|_| err())?;
-            return if (2..=32).contains(&bits) {
-                Ok(Format::Int { bits, signed: true })
+                Ok(Format::Int { bits, signed })
             } else {
                 Err(err())
             };
@@ -636,12 +610,6 @@ fn float_name(f: FloatFormat) -> String {
     }
 }
 
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name())
-    }
-}
-
 impl std::str::FromStr for Format {
     type Err = UnknownFormat;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -649,32 +617,13 @@ impl std::str::FromStr for Format {
     }
 }
 
-impl serde::Serialize for Format {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.name())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Format {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Format::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
-
-impl schemars::JsonSchema for Format {
-    fn schema_name() -> String {
-        "Format".into()
-    }
-    fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
-        let mut s = String::json_schema(gen).into_object();
-        s.metadata().description = Some(format!(
-            "A number format name, e.g. {}",
-            Format::canonical_names().join(", ")
-        ));
-        s.into()
-    }
-}
+impl_by_name!(
+    Format,
+    format!(
+        "A number format name, e.g. {}",
+        Format::canonical_names().join(", ")
+    )
+);
 
 #[cfg(test)]
 mod tests {
@@ -682,32 +631,13 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for n in [
-            "fp32",
-            "fp16",
-            "bf16",
-            "fp8_e4m3",
-            "fp8_e5m2",
-            "fp6_e2m3",
-            "fp6_e3m2",
-            "fp4_e2m1",
-            "e8m0",
-            "int8",
-            "uint8",
-            "int4",
-            "uint4",
-            "int2",
-            "uint2",
-            "binary",
-            "mxfp8_e4m3",
-            "mxfp4_e2m1",
-            "mxint8",
-            "mxfp6_e3m2_b16",
-            "fp_e3m4",
-            "fp_e4m2_fn",
-            "bfp8_b16",
-            "fixed16_8",
-        ] {
+        let examples = ["mxfp6_e3m2_b16", "fp_e4m2_fn"];
+        let catalogue = Format::catalogue()
+            .iter()
+            .map(Format::name)
+            .collect::<Vec<_>>();
+        let names = NAMED_FLOATS.iter().chain(&NAMED_OTHERS).chain(&examples);
+        for n in names.copied().chain(catalogue.iter().map(String::as_str)) {
             let f = Format::parse(n).unwrap();
             assert_eq!(f.name(), n);
         }

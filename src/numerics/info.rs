@@ -1,7 +1,7 @@
 //! Human-facing format properties: the [`FormatInfo`] of every format and the catalogue
 //! listed by `accelsim formats`.
 
-use super::format::{pow2, FloatFormat, Format, MxElem};
+use super::format::{pow2, FloatFormat, Format, MxElem, NAMED_FLOATS, NAMED_OTHERS};
 
 /// The properties of one format, as shown by `accelsim formats`.
 #[derive(Debug, Clone, PartialEq)]
@@ -207,40 +207,12 @@ impl Format {
     /// The formats listed by `accelsim formats`: every named format plus one example of
     /// each parametric family.
     pub fn catalogue() -> Vec<Format> {
-        [
-            "fp32",
-            "fp16",
-            "bf16",
-            "fp8_e4m3",
-            "fp8_e5m2",
-            "fp6_e2m3",
-            "fp6_e3m2",
-            "fp4_e2m1",
-            "e8m0",
-            "fp8_e4m3fnuz",
-            "fp8_e5m2fnuz",
-            "fp_e3m4",
-            "int32",
-            "int16",
-            "int8",
-            "uint8",
-            "int4",
-            "uint4",
-            "int2",
-            "uint2",
-            "binary",
-            "mxfp8_e4m3",
-            "mxfp8_e5m2",
-            "mxfp6_e2m3",
-            "mxfp6_e3m2",
-            "mxfp4_e2m1",
-            "mxint8",
-            "bfp8_b16",
-            "fixed16_8",
-        ]
-        .iter()
-        .filter_map(|n| Format::parse(n).ok())
-        .collect()
+        let (floats, others) = (&NAMED_FLOATS[..], &NAMED_OTHERS[..]);
+        [floats, &["fp_e3m4"], others, &["bfp8_b16", "fixed16_8"]]
+            .concat()
+            .iter()
+            .filter_map(|n| Format::parse(n).ok())
+            .collect()
     }
 }
 

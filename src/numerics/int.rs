@@ -131,7 +131,7 @@ pub const fn binary_decode(code: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    const RNE: Rounding = Rounding::NearestEven;
+    use crate::numerics::rounding::test_modes::RNE;
 
     #[test]
     fn int4_codes() {

@@ -10,6 +10,9 @@
 //! [`cast_cli`] the logic of `accelsim cast` / `accelsim formats`. See `docs/numerics.md`.
 #![warn(missing_docs)]
 
+#[macro_use]
+mod by_name;
+
 pub mod accum;
 pub mod bfp;
 pub mod cast;

@@ -22,20 +22,11 @@ use super::exact::ExactSum;
 use super::format::{pow2, MxElem};
 use super::rounding::{round_f64_to_integral, Overflow, Rounding, SplitMix64};
 use super::NumericsError;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 /// Clamp range of MXINT8 elements.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MxInt8Range {
     /// [-128, 127], the full two's-complement range (OCP value table, gfloat). Default.
@@ -46,18 +37,7 @@ pub enum MxInt8Range {
 }
 
 /// Options of MX quantization.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MxOptions {
     /// Element rounding (default RNE). Stochastic draws one value per element.

@@ -301,10 +301,7 @@ pub fn quantize_tensor(
     seed: u64,
     out: &mut [i32],
 ) -> Result<(), NumericsError> {
-    check_len("tensor data", shape.iter().product(), x.len())?;
-    check_len("quantized output", x.len(), out.len())?;
-    let (c, inner) = channels(shape, g)?;
-    check_len("quantization parameters", c, params.len())?;
+    let (c, inner) = checked_layout(shape, g, x.len(), ("quantized output", out.len()), params)?;
     for (i, (o, &v)) in out.iter_mut().zip(x).enumerate() {
         let rand = if r == Rounding::Stochastic {
             SplitMix64::draw_at(seed, i as u64)
@@ -316,6 +313,23 @@ pub fn quantize_tensor(
     Ok(())
 }
 
+/// Checks a tensor's data length (`data`) against its shape, the output's (`out`,
+/// named in the error) against the data's and the parameters' against the channels of
+/// granularity `g`; returns the channel count and the stride of one channel step.
+fn checked_layout(
+    shape: &[usize],
+    g: Granularity,
+    data: usize,
+    (out_name, out): (&'static str, usize),
+    params: &[QuantParams],
+) -> Result<(usize, usize), NumericsError> {
+    check_len("tensor data", shape.iter().product(), data)?;
+    check_len(out_name, data, out)?;
+    let (c, inner) = channels(shape, g)?;
+    check_len("quantization parameters", c, params.len())?;
+    Ok((c, inner))
+}
+
 /// Dequantizes a tensor (inverse layout of [`quantize_tensor`]).
 pub fn dequantize_tensor(
     q: &[i32],
@@ -324,10 +338,7 @@ pub fn dequantize_tensor(
     params: &[QuantParams],
     out: &mut [f32],
 ) -> Result<(), NumericsError> {
-    check_len("tensor data", shape.iter().product(), q.len())?;
-    check_len("dequantized output", q.len(), out.len())?;
-    let (c, inner) = channels(shape, g)?;
-    check_len("quantization parameters", c, params.len())?;
+    let (c, inner) = checked_layout(shape, g, q.len(), ("dequantized output", out.len()), params)?;
     for (i, (o, &v)) in out.iter_mut().zip(q).enumerate() {
         *o = dequantize(v, params[channel_of(i, c, inner)]);
     }

@@ -278,6 +278,16 @@ pub fn round_f64_to_integral(x: f64, r: Rounding, rand: u64) -> f64 {
     }
 }
 
+/// Shorthands for the numerics unit tests.
+#[cfg(test)]
+pub(crate) mod test_modes {
+    use super::{Overflow, Rounding};
+    /// Round to nearest, ties to even.
+    pub const RNE: Rounding = Rounding::NearestEven;
+    /// IEEE overflow (to infinity where the format has one).
+    pub const IEEE: Overflow = Overflow::Ieee;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

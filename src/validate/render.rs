@@ -88,24 +88,8 @@ pub fn ordering_markdown(v: &H100Validation) -> String {
         "| M=N=K | measured (fastest first) | predicted (fastest first) | pairs agreeing / tied in model / opposite within noise / contradicted |\n|---:|---|---|---|\n",
     );
     for o in &v.ordering {
-        let contradicted = if o.pairs_contradicted.is_empty() {
-            "0".to_string()
-        } else {
-            o.pairs_contradicted
-                .iter()
-                .map(|(a, b)| format!("{a}/{b}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let noise = if o.pairs_within_noise.is_empty() {
-            "0".to_string()
-        } else {
-            o.pairs_within_noise
-                .iter()
-                .map(|(a, b)| format!("{a}/{b}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let contradicted = pair_list(&o.pairs_contradicted);
+        let noise = pair_list(&o.pairs_within_noise);
         out.push_str(&format!(
             "| {} | {} | {} | {} / {} / {} / {} |\n",
             o.size,
@@ -120,13 +104,20 @@ pub fn ordering_markdown(v: &H100Validation) -> String {
     out
 }
 
+/// Precision pairs as `a/b, c/d` (`0` when there are none).
+fn pair_list<T: std::fmt::Display>(pairs: &[(T, T)]) -> String {
+    if pairs.is_empty() {
+        return "0".to_string();
+    }
+    let names: Vec<String> = pairs.iter().map(|(a, b)| format!("{a}/{b}")).collect();
+    names.join(", ")
+}
+
 /// The power cap's effect per precision as Markdown.
 pub fn cap_markdown(rows: &[super::cap::CapRow]) -> String {
-    let mut out = String::from(
-        "| precision | no cap: µs | power W | speed-up | pJ/MAC | 700 W cap: µs | clock GHz | speed-up | pJ/MAC |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-    );
-    for r in rows {
-        out.push_str(&format!(
+    let header = "| precision | no cap: µs | power W | speed-up | pJ/MAC | 700 W cap: µs | clock GHz | speed-up | pJ/MAC |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    markdown_table(header, rows, |r| {
+        format!(
             "| {} | {} | {:.0} | {:.2}× | {:.3} | {} | {:.3} | {:.2}× | {:.3} |\n",
             r.precision,
             us(r.uncapped_s),
@@ -137,18 +128,25 @@ pub fn cap_markdown(rows: &[super::cap::CapRow]) -> String {
             r.capped_clock_ghz,
             r.speedup_capped,
             r.capped_pj_per_mac
-        ));
+        )
+    })
+}
+
+/// A Markdown table: `header` (its heading and alignment lines), then `line(row)` for
+/// every row.
+fn markdown_table<R>(header: &str, rows: &[R], line: impl Fn(&R) -> String) -> String {
+    let mut out = String::from(header);
+    for r in rows {
+        out.push_str(&line(r));
     }
     out
 }
 
 /// A precision sweep as Markdown.
 pub fn sweep_markdown(rows: &[SweepRow]) -> String {
-    let mut out = String::from(
-        "| precision | output | latency ms | vs first | reduction | energy J | power W | clock GHz | cap |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n",
-    );
-    for r in rows {
-        out.push_str(&format!(
+    let header = "| precision | output | latency ms | vs first | reduction | energy J | power W | clock GHz | cap |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n";
+    markdown_table(header, rows, |r| {
+        format!(
             "| {} | {} | {:.3} | {:.3} | {:.1}% | {:.3} | {:.0} | {:.3} | {} |\n",
             r.format,
             r.output,
@@ -159,9 +157,8 @@ pub fn sweep_markdown(rows: &[SweepRow]) -> String {
             r.power_w,
             r.clock_ghz,
             cap(r.cap_state)
-        ));
-    }
-    out
+        )
+    })
 }
 
 /// Everything as one Markdown document body (the generated part of VALIDATION.md).

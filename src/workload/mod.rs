@@ -8,6 +8,7 @@ mod spec;
 
 use std::path::{Path, PathBuf};
 
+pub(crate) use spec::unary_math_ops;
 pub use spec::{
     NumericsMode, OpKind, OpSpec, PrecisionBlock, PrecisionSpec, QuantSpec, QuantValues,
     TensorSpec, WorkloadSpec,

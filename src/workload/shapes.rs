@@ -72,39 +72,61 @@ fn padding4(path: &str, p: &Option<Vec<u64>>) -> InputResult<[u64; 4]> {
     }
 }
 
-/// Output size of a sliding window along one dimension (ONNX/PyTorch convention).
-#[allow(clippy::too_many_arguments)]
-fn window_out(
-    path: &str,
-    field: &str,
-    input: u64,
-    pad: u64,
-    kernel: u64,
-    stride: u64,
-    dilation: u64,
+/// A 2-D sliding window over the spatial dimensions of an NCHW input.
+struct Window2d {
+    kernel: [u64; 2],
+    stride: [u64; 2],
+    dilation: [u64; 2],
+    /// Top, left, bottom, right.
+    padding: [u64; 4],
+    /// Round the output size up (pooling's `ceil_mode`) instead of down.
     ceil_mode: bool,
-) -> InputResult<u64> {
-    let span = dilation
-        .checked_mul(kernel - 1)
-        .and_then(|x| x.checked_add(1))
-        .ok_or_else(|| err(path, field, "kernel extent overflows u64"))?;
-    let padded = input
-        .checked_add(pad)
-        .ok_or_else(|| err(path, field, "padded size overflows u64"))?;
-    if padded < span {
-        return Err(err(
-            path,
-            field,
-            format!("window of extent {span} does not fit the padded input of size {padded}"),
-        ));
+}
+
+impl Window2d {
+    /// The output height and width for input height and width `hw` (ONNX/PyTorch
+    /// convention); errors name `field` of the op at `path`.
+    fn output(&self, path: &str, field: &str, hw: [u64; 2]) -> InputResult<[u64; 2]> {
+        let mut out = [0; 2];
+        for d in 0..2 {
+            let pad = self.padding[d] + self.padding[d + 2];
+            out[d] = self.output_along(path, field, d, hw[d], pad)?;
+        }
+        Ok(out)
     }
-    let num = padded - span;
-    let out = if ceil_mode {
-        num.div_ceil(stride)
-    } else {
-        num / stride
-    } + 1;
-    Ok(out)
+
+    /// Output size along dimension `d` of an input of size `input` padded by `pad`.
+    fn output_along(
+        &self,
+        path: &str,
+        field: &str,
+        d: usize,
+        input: u64,
+        pad: u64,
+    ) -> InputResult<u64> {
+        let (kernel, stride) = (self.kernel[d], self.stride[d]);
+        let span = self.dilation[d]
+            .checked_mul(kernel - 1)
+            .and_then(|x| x.checked_add(1))
+            .ok_or_else(|| err(path, field, "kernel extent overflows u64"))?;
+        let padded = input
+            .checked_add(pad)
+            .ok_or_else(|| err(path, field, "padded size overflows u64"))?;
+        if padded < span {
+            return Err(err(
+                path,
+                field,
+                format!("window of extent {span} does not fit the padded input of size {padded}"),
+            ));
+        }
+        let num = padded - span;
+        let out = if self.ceil_mode {
+            num.div_ceil(stride)
+        } else {
+            num / stride
+        } + 1;
+        Ok(out)
+    }
 }
 
 fn require_rank(path: &str, shape: &[u64], rank: usize, what: &str) -> InputResult<()> {
@@ -199,13 +221,7 @@ pub(super) fn infer(
             elementwise::binary(op, path, ins)
         }
         OpKind::Vector => elementwise::vector(op, path, ins),
-        OpKind::Relu
-        | OpKind::Gelu
-        | OpKind::Sigmoid
-        | OpKind::Erf
-        | OpKind::Tanh
-        | OpKind::Exp
-        | OpKind::Sqrt
+        crate::workload::unary_math_ops!()
         | OpKind::Cast
         | OpKind::Quantize
         | OpKind::Requantize
@@ -480,26 +496,14 @@ fn conv2d(
             format!("{out_channels} output channels are not divisible by {groups} groups"),
         ));
     }
-    let ho = window_out(
-        path,
-        "kernel",
-        h,
-        padding[0] + padding[2],
-        kernel[0],
-        stride[0],
-        dilation[0],
-        false,
-    )?;
-    let wo = window_out(
-        path,
-        "kernel",
-        w,
-        padding[1] + padding[3],
-        kernel[1],
-        stride[1],
-        dilation[1],
-        false,
-    )?;
+    let window = Window2d {
+        kernel,
+        stride,
+        dilation,
+        padding,
+        ceil_mode: false,
+    };
+    let [ho, wo] = window.output(path, "kernel", [h, w])?;
     let ovf = || {
         err(
             path,

@@ -188,6 +188,21 @@ pub enum OpKind {
     Vector,
 }
 
+/// The pattern of the elementwise unary math ops (relu, gelu, sigmoid, erf, tanh, exp,
+/// sqrt), for `match` arms that treat them alike: `unary_math_ops!() | OpKind::Clip => ...`.
+macro_rules! unary_math_ops {
+    () => {
+        $crate::workload::OpKind::Relu
+            | $crate::workload::OpKind::Gelu
+            | $crate::workload::OpKind::Sigmoid
+            | $crate::workload::OpKind::Erf
+            | $crate::workload::OpKind::Tanh
+            | $crate::workload::OpKind::Exp
+            | $crate::workload::OpKind::Sqrt
+    };
+}
+pub(crate) use unary_math_ops;
+
 impl OpKind {
     /// The name used in files and reports.
     pub fn name(self) -> &'static str {

@@ -23,7 +23,7 @@ mod spatial;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::infer::{resolve_geometry, InferredGraph, TensorInfo};
+use super::infer::{resolve_geometry, InferredGraph, SpatialGeometry, TensorInfo};
 use super::{OnnxError, OnnxModel, OnnxNode, Op};
 use crate::numerics::Format;
 use crate::tensor::format_of;
@@ -397,6 +397,56 @@ impl Builder<'_> {
         }))
     }
 
+    /// The scale and zero point of one quantized tensor of `node`: constant inputs `at`
+    /// and `at + 1`, named `{name}_scale` and `{name}_zero_point` in messages.
+    fn scale_and_zero_point(
+        &self,
+        node: &OnnxNode,
+        at: usize,
+        name: &str,
+    ) -> Result<(Option<QuantValues>, Option<QuantValues>), OnnxError> {
+        Ok((
+            self.opt_const(node, at, &format!("{name}_scale"))?,
+            self.opt_const(node, at + 1, &format!("{name}_zero_point"))?,
+        ))
+    }
+
+    /// The quant block of a QLinear node: the scale and zero point of A, of B (if the
+    /// node has one) and of the output, each as `(input index of the scale, name)`.
+    fn qlinear_quant(
+        &self,
+        node: &OnnxNode,
+        a: (usize, &str),
+        b: Option<(usize, &str)>,
+        y: (usize, &str),
+    ) -> Result<QuantSpec, OnnxError> {
+        let (a_scale, a_zero_point) = self.scale_and_zero_point(node, a.0, a.1)?;
+        let (b_scale, b_zero_point) = match b {
+            Some((at, name)) => self.scale_and_zero_point(node, at, name)?,
+            None => (None, None),
+        };
+        let (y_scale, y_zero_point) = self.scale_and_zero_point(node, y.0, y.1)?;
+        Ok(QuantSpec {
+            a_scale,
+            a_zero_point,
+            b_scale,
+            b_zero_point,
+            y_scale,
+            y_zero_point,
+            ..Default::default()
+        })
+    }
+
+    /// The zero points of an integer GEMM (MatMulInteger, ConvInteger): inputs 2 and 3,
+    /// named `{a}_zero_point` and `{b}_zero_point`.
+    fn integer_quant(&self, node: &OnnxNode, [a, b]: [&str; 2]) -> Result<QuantSpec, OnnxError> {
+        Ok(QuantSpec {
+            a_zero_point: self.opt_const(node, 2, &format!("{a}_zero_point"))?,
+            b_zero_point: self.opt_const(node, 3, &format!("{b}_zero_point"))?,
+            ..Default::default()
+        })
+    }
+
     /// The quantized format behind a DequantizeLinear output, if `name` is one.
     fn qdq_source(&self, name: &str) -> Option<Format> {
         let &p = self.producers.get(name)?;
@@ -425,6 +475,25 @@ impl Builder<'_> {
     ) -> OpSpec {
         let name = self.op_name(node, index, "");
         OpSpec::new(name, kind, inputs, output)
+    }
+
+    /// A new op of `kind` on the node's first input alone (unary ops).
+    fn new_unary_op(&mut self, l: Lowering, kind: OpKind) -> Result<OpSpec, OnnxError> {
+        let xn = self.operand(&first_input(l.node)?, l.node)?;
+        Ok(self.new_op(l.node, l.index, kind, vec![xn], l.out))
+    }
+
+    /// Lowers the node to one unary op of `kind`, `set` filling in its attributes.
+    fn push_unary(
+        &mut self,
+        l: Lowering,
+        kind: OpKind,
+        set: impl FnOnce(&mut OpSpec),
+    ) -> Result<(), OnnxError> {
+        let mut o = self.new_unary_op(l, kind)?;
+        set(&mut o);
+        self.push(o);
+        Ok(())
     }
 
     /// `precision.output` when the output type differs from the first input's.
@@ -710,20 +779,10 @@ impl Builder<'_> {
         }
         let g = resolve_geometry(node, &xs[2..], &ws[2..], false, true)?;
         let quant = match op {
-            Op::ConvInteger => Some(QuantSpec {
-                a_zero_point: self.opt_const(node, 2, "x_zero_point")?,
-                b_zero_point: self.opt_const(node, 3, "w_zero_point")?,
-                ..Default::default()
-            }),
-            Op::QLinearConv | Op::MsQLinearConv => Some(QuantSpec {
-                a_scale: self.opt_const(node, 1, "x_scale")?,
-                a_zero_point: self.opt_const(node, 2, "x_zero_point")?,
-                b_scale: self.opt_const(node, 4, "w_scale")?,
-                b_zero_point: self.opt_const(node, 5, "w_zero_point")?,
-                y_scale: self.opt_const(node, 6, "y_scale")?,
-                y_zero_point: self.opt_const(node, 7, "y_zero_point")?,
-                ..Default::default()
-            }),
+            Op::ConvInteger => Some(self.integer_quant(node, ["x", "w"])?),
+            Op::QLinearConv | Op::MsQLinearConv => {
+                Some(self.qlinear_quant(node, (1, "x"), Some((4, "w")), (6, "y"))?)
+            }
             _ => None,
         };
         let precision = self.compute_precision(node, &x, &w, out)?;
@@ -755,14 +814,8 @@ impl Builder<'_> {
         let mut o = OpSpec::new(name, OpKind::Conv2d, inputs, out);
         o.weight = o_weight;
         o.bias = o_bias;
-        o.stride = Some([g.strides[0] as u64, g.strides[1] as u64]);
+        set_window(&mut o, &g);
         o.dilation = Some([g.dilations[0] as u64, g.dilations[1] as u64]);
-        o.padding = Some(vec![
-            g.pads_begin[0] as u64,
-            g.pads_begin[1] as u64,
-            g.pads_end[0] as u64,
-            g.pads_end[1] as u64,
-        ]);
         let groups = node.attr_int("group", 1)?;
         if groups != 1 {
             o.groups = Some(groups as u64);
@@ -846,6 +899,18 @@ fn describe_origin(producer: &str, version: &str, opsets: &[(String, i64)]) -> S
         "Imported from ONNX ({producer}; opsets {}).",
         opsets.join(", ")
     )
+}
+
+/// Sets a 2-D window op's stride and padding (`[top, left, bottom, right]`) from the
+/// node's resolved geometry.
+fn set_window(o: &mut OpSpec, g: &SpatialGeometry) {
+    o.stride = Some([g.strides[0] as u64, g.strides[1] as u64]);
+    o.padding = Some(vec![
+        g.pads_begin[0] as u64,
+        g.pads_begin[1] as u64,
+        g.pads_end[0] as u64,
+        g.pads_end[1] as u64,
+    ]);
 }
 
 #[cfg(test)]

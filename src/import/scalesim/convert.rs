@@ -186,20 +186,8 @@ pub fn to_workload_spec(topo: &Topology, source: &str) -> WorkloadSpec {
     for l in &topo.layers {
         match l.dims {
             LayerDims::Conv(c) => {
-                let x = format!("{}.ifmap", l.name);
-                inputs.push(TensorSpec {
-                    sparsity: None,
-                    name: x.clone(),
-                    shape: vec![1, c.channels, c.ifmap_h, c.ifmap_w],
-                    format: Format::INT8,
-                    file: None,
-                });
-                let mut op = OpSpec::new(
-                    l.name.clone(),
-                    OpKind::Conv2d,
-                    vec![x],
-                    format!("{}.ofmap", l.name),
-                );
+                let ifmap = ("ifmap", vec![1, c.channels, c.ifmap_h, c.ifmap_w]);
+                let mut op = layer_op(&mut inputs, &l.name, OpKind::Conv2d, ifmap, "ofmap");
                 op.out_channels = Some(c.num_filt);
                 op.kernel = Some([c.filt_h, c.filt_w]);
                 op.stride = Some([c.stride_h, c.stride_w]);
@@ -208,26 +196,11 @@ pub fn to_workload_spec(topo: &Topology, source: &str) -> WorkloadSpec {
                 if pb > 0 || pr > 0 {
                     op.padding = Some(vec![0, 0, pb, pr]);
                 }
-                op.precision = Some(PrecisionSpec::Uniform(Format::INT8));
                 ops.push(op);
             }
             LayerDims::Gemm { m, n, k } => {
-                let a = format!("{}.a", l.name);
-                inputs.push(TensorSpec {
-                    sparsity: None,
-                    name: a.clone(),
-                    shape: vec![m, k],
-                    format: Format::INT8,
-                    file: None,
-                });
-                let mut op = OpSpec::new(
-                    l.name.clone(),
-                    OpKind::Matmul,
-                    vec![a],
-                    format!("{}.c", l.name),
-                );
+                let mut op = layer_op(&mut inputs, &l.name, OpKind::Matmul, ("a", vec![m, k]), "c");
                 op.out_features = Some(n);
-                op.precision = Some(PrecisionSpec::Uniform(Format::INT8));
                 ops.push(op);
             }
         }
@@ -250,6 +223,33 @@ pub fn to_workload_spec(topo: &Topology, source: &str) -> WorkloadSpec {
         numerics: None,
         batch: None,
     }
+}
+
+/// The int8 op of `kind` of layer `layer` on a new graph input `{layer}.{name}` of shape
+/// `shape` (`input`, appended to `inputs`), writing `{layer}.{output}`.
+fn layer_op(
+    inputs: &mut Vec<TensorSpec>,
+    layer: &str,
+    kind: OpKind,
+    (name, shape): (&str, Vec<u64>),
+    output: &str,
+) -> OpSpec {
+    let x = format!("{layer}.{name}");
+    inputs.push(TensorSpec {
+        sparsity: None,
+        name: x.clone(),
+        shape,
+        format: Format::INT8,
+        file: None,
+    });
+    let mut op = OpSpec::new(
+        layer.to_string(),
+        kind,
+        vec![x],
+        format!("{layer}.{output}"),
+    );
+    op.precision = Some(PrecisionSpec::Uniform(Format::INT8));
+    op
 }
 
 /// The validated workload equivalent to a SCALE-Sim topology.

@@ -266,17 +266,25 @@ fn check_sizes(dims: &LayerDims, line: usize) -> InputResult<()> {
     Ok(())
 }
 
-fn parse_conv_row(c: &[&str], line: usize) -> InputResult<(String, ConvLayer)> {
-    if c.len() < 8 || c.len() > 10 {
+/// Checks that row `c` (at `line`) has the `columns` and at most `max` cells in all (the
+/// optional N:M sparsity column included).
+fn check_width(c: &[&str], line: usize, columns: &[&str], max: usize) -> InputResult<()> {
+    if c.len() < columns.len() || c.len() > max {
         return Err(line_err(
             line,
             format!(
-                "expected 8 columns ({}) and an optional N:M sparsity column, got {}",
-                CONV_COLUMNS.join(", "),
+                "expected {} columns ({}) and an optional N:M sparsity column, got {}",
+                columns.len(),
+                columns.join(", "),
                 c.len()
             ),
         ));
     }
+    Ok(())
+}
+
+fn parse_conv_row(c: &[&str], line: usize) -> InputResult<(String, ConvLayer)> {
+    check_width(c, line, &CONV_COLUMNS, 10)?;
     let v: Vec<u64> = (1..8)
         .map(|i| positive(c[i], line, i + 1, CONV_COLUMNS[i]))
         .collect::<InputResult<_>>()?;
@@ -340,16 +348,7 @@ fn parse_conv_row(c: &[&str], line: usize) -> InputResult<(String, ConvLayer)> {
 }
 
 fn parse_gemm_row(c: &[&str], line: usize) -> InputResult<(String, LayerDims)> {
-    if c.len() < 4 || c.len() > 5 {
-        return Err(line_err(
-            line,
-            format!(
-                "expected 4 columns ({}) and an optional N:M sparsity column, got {}",
-                GEMM_COLUMNS.join(", "),
-                c.len()
-            ),
-        ));
-    }
+    check_width(c, line, &GEMM_COLUMNS, 5)?;
     let m = positive(c[1], line, 2, "M")?;
     let n = positive(c[2], line, 3, "N")?;
     let k = positive(c[3], line, 4, "K")?;

@@ -14,26 +14,14 @@ pub(super) fn pool(op: &OpSpec, path: &str, ins: &[&[u64]]) -> InputResult<Infer
     let stride = positive2(path, "stride", op.stride, kernel)?;
     let padding = padding4(path, &op.padding)?;
     let ceil_mode = op.ceil_mode.unwrap_or(false);
-    let ho = window_out(
-        path,
-        "kernel",
-        x[2],
-        padding[0] + padding[2],
-        kernel[0],
-        stride[0],
-        1,
+    let window = Window2d {
+        kernel,
+        stride,
+        dilation: [1, 1],
+        padding,
         ceil_mode,
-    )?;
-    let wo = window_out(
-        path,
-        "kernel",
-        x[3],
-        padding[1] + padding[3],
-        kernel[1],
-        stride[1],
-        1,
-        ceil_mode,
-    )?;
+    };
+    let [ho, wo] = window.output(path, "kernel", [x[2], x[3]])?;
     Ok(plain(
         vec![x[0], x[1], ho, wo],
         OpAttrs::Pool(PoolAttrs {

@@ -3,7 +3,7 @@
 //! com.microsoft QLinearGlobalAveragePool).
 
 use super::ctx::NodeCtx;
-use super::quant::{check_quant_params, QUANT_8BIT};
+use super::quant::{check_quant_params, integer_operands, quantized_operands, QUANT_8BIT};
 use super::spatial::resolve_geometry;
 use super::TensorInfo;
 use crate::import::onnx::error::OnnxError;
@@ -104,15 +104,7 @@ pub fn conv(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
 
 /// ConvInteger (x, w, x_zero_point?, w_zero_point?): int32.
 pub fn conv_integer(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
-    let x = cx.input(0, "x")?;
-    let w = cx.input(1, "w")?;
-    cx.expect_dtype(x, 0, "x", QUANT_8BIT)?;
-    cx.expect_dtype(w, 1, "w", QUANT_8BIT)?;
-    for (i, role, data) in [(2, "x_zero_point", x), (3, "w_zero_point", w)] {
-        if let Some(zp) = cx.opt_input(i, role)? {
-            cx.same_dtype((data, if i == 2 { "x" } else { "w" }), (zp, role))?;
-        }
-    }
+    let [x, w] = integer_operands(cx, ["x", "w"], ["x", "w"])?;
     // ConvInteger has no bias input; index 4 is never present.
     let shape = conv_shape(cx, x, w, usize::MAX, false)?;
     Ok(TensorInfo::new(DType::I32, shape))
@@ -121,10 +113,7 @@ pub fn conv_integer(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
 /// QLinearConv (x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B?): the type of
 /// `y_zero_point`. The com.microsoft variant takes `channels_last` (NHWC activations).
 pub fn qlinear_conv(cx: &NodeCtx, contrib: bool) -> Result<TensorInfo, OnnxError> {
-    let x = cx.input(0, "x")?;
-    let w = cx.input(3, "w")?;
-    cx.expect_dtype(x, 0, "x", QUANT_8BIT)?;
-    cx.expect_dtype(w, 3, "w", QUANT_8BIT)?;
+    let [x, w] = quantized_operands(cx, ["x", "w"], [0, 3])?;
     check_quant_params(cx, x, 1, 2, "x")?;
     check_quant_params(cx, w, 4, 5, "w")?;
     cx.input(6, "y_scale")?;

@@ -44,6 +44,20 @@ impl<'a> NodeCtx<'a> {
             .ok_or_else(|| self.err(format!("required input #{i} ({role}) is missing")))
     }
 
+    /// Every input that is present (`role` in messages); there must be at least one.
+    pub fn present_inputs(&self, role: &str) -> Result<Vec<&'a TensorInfo>, OnnxError> {
+        let mut infos = Vec::new();
+        for i in 0..self.node.inputs.len() {
+            if let Some(info) = self.opt_input(i, role)? {
+                infos.push(info);
+            }
+        }
+        match infos.is_empty() {
+            true => Err(self.err("needs at least one input")),
+            false => Ok(infos),
+        }
+    }
+
     /// Input `i` if present (not omitted); it must then be statically known.
     pub fn opt_input(&self, i: usize, role: &str) -> Result<Option<&'a TensorInfo>, OnnxError> {
         let Some(name) = self.node.input(i) else {

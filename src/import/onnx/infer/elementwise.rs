@@ -59,15 +59,8 @@ pub fn pow(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
 
 /// Max/Min: one or more inputs of one type, broadcast together.
 pub fn variadic(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
-    let mut infos = Vec::new();
-    for i in 0..cx.node.inputs.len() {
-        if let Some(info) = cx.opt_input(i, "data")? {
-            infos.push(info);
-        }
-    }
-    let first = *infos
-        .first()
-        .ok_or_else(|| cx.err("needs at least one input"))?;
+    let infos = cx.present_inputs("data")?;
+    let first = infos[0];
     for info in &infos[1..] {
         cx.same_dtype((first, "input 0"), (info, "another input"))?;
     }
@@ -119,26 +112,21 @@ pub fn constant_value(node: &OnnxNode) -> Result<Option<Tensor>, OnnxError> {
     if let Some(t) = node.attr_tensor("value")? {
         return Ok(Some(t.clone()));
     }
+    let made = |attr: &str, t: Result<Tensor, crate::tensor::TensorError>| {
+        t.map(Some).map_err(|e| to_err(attr, e))
+    };
     if node.attr("value_float").is_some() {
         let v = node.attr_float("value_float", 0.0)?;
-        return Tensor::scalar(DType::F32, v)
-            .map(Some)
-            .map_err(|e| to_err("value_float", e));
+        return made("value_float", Tensor::scalar(DType::F32, v));
     }
     if let Some(v) = node.attr_floats("value_floats")? {
-        return Tensor::from_f32(vec![v.len()], v.to_vec())
-            .map(Some)
-            .map_err(|e| to_err("value_floats", e));
+        return made("value_floats", Tensor::from_f32(vec![v.len()], v.to_vec()));
     }
     if let Some(v) = node.attr_int_opt("value_int")? {
-        return Tensor::scalar(DType::I64, v)
-            .map(Some)
-            .map_err(|e| to_err("value_int", e));
+        return made("value_int", Tensor::scalar(DType::I64, v));
     }
     if let Some(v) = node.attr_ints("value_ints")? {
-        return Tensor::from_i64(vec![v.len()], v.to_vec())
-            .map(Some)
-            .map_err(|e| to_err("value_ints", e));
+        return made("value_ints", Tensor::from_i64(vec![v.len()], v.to_vec()));
     }
     Ok(None)
 }

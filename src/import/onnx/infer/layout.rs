@@ -111,15 +111,8 @@ pub fn transpose(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
 
 /// Concat along `axis`: equal ranks and types, equal dimensions except `axis`.
 pub fn concat(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
-    let mut infos = Vec::new();
-    for i in 0..cx.node.inputs.len() {
-        if let Some(info) = cx.opt_input(i, "inputs")? {
-            infos.push(info);
-        }
-    }
-    let first = *infos
-        .first()
-        .ok_or_else(|| cx.err("needs at least one input"))?;
+    let infos = cx.present_inputs("inputs")?;
+    let first = infos[0];
     let axis = cx.node.attr_int_required("axis")?;
     let axis = cx.axis("axis", axis, first.rank(), false)?;
     let mut shape = first.shape.clone();

@@ -3,7 +3,7 @@
 
 use super::broadcast::{broadcast_shapes, broadcasts_to};
 use super::ctx::NodeCtx;
-use super::quant::{check_quant_params, QUANT_8BIT};
+use super::quant::{check_quant_params, integer_operands, quantized_operands};
 use super::TensorInfo;
 use crate::import::onnx::error::OnnxError;
 use crate::tensor::DType;
@@ -53,15 +53,7 @@ pub fn matmul(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
 
 /// MatMulInteger: 8-bit operands (zero points of the same types), int32 output.
 pub fn matmul_integer(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
-    let a = cx.input(0, "A")?;
-    let b = cx.input(1, "B")?;
-    cx.expect_dtype(a, 0, "A", QUANT_8BIT)?;
-    cx.expect_dtype(b, 1, "B", QUANT_8BIT)?;
-    for (i, role, data) in [(2, "a_zero_point", a), (3, "b_zero_point", b)] {
-        if let Some(zp) = cx.opt_input(i, role)? {
-            cx.same_dtype((data, if i == 2 { "A" } else { "B" }), (zp, role))?;
-        }
-    }
+    let [a, b] = integer_operands(cx, ["A", "B"], ["a", "b"])?;
     let shape = matmul_shape(&a.shape, &b.shape).map_err(|e| cx.err(e))?;
     Ok(TensorInfo::new(DType::I32, shape))
 }
@@ -69,10 +61,7 @@ pub fn matmul_integer(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
 /// QLinearMatMul (a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): the type of
 /// `y_zero_point`.
 pub fn qlinear_matmul(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
-    let a = cx.input(0, "a")?;
-    let b = cx.input(3, "b")?;
-    cx.expect_dtype(a, 0, "a", QUANT_8BIT)?;
-    cx.expect_dtype(b, 3, "b", QUANT_8BIT)?;
+    let [a, b] = quantized_operands(cx, ["a", "b"], [0, 3])?;
     check_quant_params(cx, a, 1, 2, "a")?;
     check_quant_params(cx, b, 4, 5, "b")?;
     let y_zp = cx.opt_input(7, "y_zero_point")?;
@@ -140,10 +129,7 @@ pub fn gemm(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
 /// com.microsoft QGemm (A, a_scale, a_zp, B, b_scale, b_zp, C?, y_scale?, y_zp?):
 /// float32 without `y_scale`, else the type of `y_zero_point` (uint8 if omitted).
 pub fn qgemm(cx: &NodeCtx) -> Result<TensorInfo, OnnxError> {
-    let a = cx.input(0, "A")?;
-    let b = cx.input(3, "B")?;
-    cx.expect_dtype(a, 0, "A", QUANT_8BIT)?;
-    cx.expect_dtype(b, 3, "B", QUANT_8BIT)?;
+    let [a, b] = quantized_operands(cx, ["A", "B"], [0, 3])?;
     check_quant_params(cx, a, 1, 2, "a")?;
     let c = cx.opt_input(6, "C")?;
     if let Some(c) = c {

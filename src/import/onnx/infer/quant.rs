@@ -14,6 +14,37 @@ pub const QUANT_8BIT: &[DType] = &[DType::U8, DType::I8];
 /// Types a scale may have.
 const SCALE_TYPES: &[DType] = &[DType::F32, DType::F16, DType::BF16];
 
+/// The two 8-bit operands of a quantized GEMM: inputs `at` named `names`.
+pub fn quantized_operands<'a>(
+    cx: &NodeCtx<'a>,
+    names: [&str; 2],
+    at: [usize; 2],
+) -> Result<[&'a TensorInfo; 2], OnnxError> {
+    let a = cx.input(at[0], names[0])?;
+    let b = cx.input(at[1], names[1])?;
+    cx.expect_dtype(a, at[0], names[0], QUANT_8BIT)?;
+    cx.expect_dtype(b, at[1], names[1], QUANT_8BIT)?;
+    Ok([a, b])
+}
+
+/// The operands of an integer GEMM (MatMulInteger, ConvInteger): 8-bit inputs 0 and 1
+/// named `names`, with optional zero points at inputs 2 and 3 (`{p}_zero_point` for
+/// `p` in `zp_prefixes`) of the same types.
+pub fn integer_operands<'a>(
+    cx: &NodeCtx<'a>,
+    names: [&str; 2],
+    zp_prefixes: [&str; 2],
+) -> Result<[&'a TensorInfo; 2], OnnxError> {
+    let operands = quantized_operands(cx, names, [0, 1])?;
+    for i in 0..2 {
+        let role = format!("{}_zero_point", zp_prefixes[i]);
+        if let Some(zp) = cx.opt_input(2 + i, &role)? {
+            cx.same_dtype((operands[i], names[i]), (zp, &role))?;
+        }
+    }
+    Ok(operands)
+}
+
 /// Check the scale (input `scale_idx`) and optional zero point (input `zp_idx`) of a
 /// quantized operand `data`: the scale is a float, the zero point has the data's type
 /// and the scale's shape.

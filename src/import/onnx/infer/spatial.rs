@@ -220,38 +220,25 @@ mod tests {
         assert!(resolve_geometry(&same("BOGUS"), &[6], &[3], false, true).is_err());
     }
 
+    /// The output size of a 1-D window (no dilations) over `input` with `kernel`.
+    fn output(n: &OnnxNode, input: usize, kernel: usize, ceil_mode: bool) -> Vec<usize> {
+        resolve_geometry(n, &[input], &[kernel], ceil_mode, false)
+            .unwrap()
+            .output
+    }
+
     #[test]
     fn ceil_mode() {
         let n = node(&[("strides", Attribute::Ints(vec![2]))]);
-        assert_eq!(
-            resolve_geometry(&n, &[6], &[3], false, false)
-                .unwrap()
-                .output,
-            vec![2]
-        );
-        assert_eq!(
-            resolve_geometry(&n, &[6], &[3], true, false)
-                .unwrap()
-                .output,
-            vec![3]
-        );
+        assert_eq!(output(&n, 6, 3, false), vec![2]);
+        assert_eq!(output(&n, 6, 3, true), vec![3]);
         // The last window would start in the end padding: dropped.
         let n = node(&[
             ("strides", Attribute::Ints(vec![2])),
             ("pads", Attribute::Ints(vec![0, 1])),
         ]);
-        assert_eq!(
-            resolve_geometry(&n, &[4], &[2], true, false)
-                .unwrap()
-                .output,
-            vec![2]
-        );
-        assert_eq!(
-            resolve_geometry(&n, &[4], &[2], false, false)
-                .unwrap()
-                .output,
-            vec![2]
-        );
+        assert_eq!(output(&n, 4, 2, true), vec![2]);
+        assert_eq!(output(&n, 4, 2, false), vec![2]);
     }
 
     #[test]

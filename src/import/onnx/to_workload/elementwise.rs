@@ -5,7 +5,7 @@ use super::*;
 impl Builder<'_> {
     /// Unary activations (Relu, Sigmoid, Erf, Tanh, Exp, Sqrt, Gelu).
     pub(super) fn lower_unary(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let (node, index, op, allow, out) = (l.node, l.index, l.op, l.allow, l.out);
+        let (node, index, op, allow) = (l.node, l.index, l.op, l.allow);
         if op == Op::Gelu && node.attr_str("approximate", "none")? != "none" {
             return self.unsupported(node, index, allow, "Gelu with approximate='tanh'");
         }
@@ -18,8 +18,7 @@ impl Builder<'_> {
             Op::Sqrt => OpKind::Sqrt,
             _ => OpKind::Gelu,
         };
-        let xn = self.operand(&first_input(node)?, node)?;
-        let o = self.new_op(node, index, kind, vec![xn], out);
+        let o = self.new_unary_op(l, kind)?;
         self.push(o);
         Ok(())
     }
@@ -47,23 +46,18 @@ impl Builder<'_> {
 
     /// Clip, its bounds from inputs (opset ≥ 11) or attributes.
     pub(super) fn lower_clip(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let (node, index, out) = (l.node, l.index, l.out);
-        let xn = self.operand(&first_input(node)?, node)?;
-        let mut o = self.new_op(node, index, OpKind::Clip, vec![xn], out);
+        let node = l.node;
+        let mut o = self.new_unary_op(l, OpKind::Clip)?;
         if node.inputs.len() > 1 {
             o.min = self.opt_const(node, 1, "min")?.map(|v| v.values()[0]);
             o.max = self.opt_const(node, 2, "max")?.map(|v| v.values()[0]);
         } else {
-            o.min = node
-                .attr("min")
-                .map(|_| node.attr_float("min", f32::MIN))
-                .transpose()?
-                .map(|v| v as f64);
-            o.max = node
-                .attr("max")
-                .map(|_| node.attr_float("max", f32::MAX))
-                .transpose()?
-                .map(|v| v as f64);
+            let bound = |name: &str, default: f32| {
+                let v = node.attr(name).map(|_| node.attr_float(name, default));
+                v.transpose().map(|v| v.map(|v| v as f64))
+            };
+            o.min = bound("min", f32::MIN)?;
+            o.max = bound("max", f32::MAX)?;
         }
         self.push(o);
         Ok(())
@@ -71,9 +65,8 @@ impl Builder<'_> {
 
     /// Cast to the output value's format.
     pub(super) fn lower_cast(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let (node, index, out) = (l.node, l.index, l.out);
-        let xn = self.operand(&first_input(node)?, node)?;
-        let mut o = self.new_op(node, index, OpKind::Cast, vec![xn], out);
+        let (node, out) = (l.node, l.out);
+        let mut o = self.new_unary_op(l, OpKind::Cast)?;
         o.precision = Some(PrecisionSpec::Block(PrecisionBlock {
             output: Some(self.format_of_value(out, Some(node))?),
             ..Default::default()
@@ -84,7 +77,7 @@ impl Builder<'_> {
 
     /// Softmax over one axis.
     pub(super) fn lower_softmax(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let (node, index, allow, out) = (l.node, l.index, l.allow, l.out);
+        let (node, index, allow) = (l.node, l.index, l.allow);
         let xs = self.shape(&first_input(node)?, node)?;
         let opset = self.model.opset_version("").unwrap_or(13);
         let axis = node.attr_int("axis", if opset >= 13 { -1 } else { 1 })?;
@@ -98,11 +91,7 @@ impl Builder<'_> {
                 "Softmax before opset 13 over several axes",
             );
         }
-        let xn = self.operand(&first_input(node)?, node)?;
-        let mut o = self.new_op(node, index, OpKind::Softmax, vec![xn], out);
-        o.axis = Some(axis);
-        self.push(o);
-        Ok(())
+        self.push_unary(l, OpKind::Softmax, |o| o.axis = Some(axis))
     }
 
     /// LayerNormalization with optional scale and bias.

@@ -5,9 +5,8 @@ use super::*;
 impl Builder<'_> {
     /// Flatten at an axis.
     pub(super) fn lower_flatten(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let (node, index, out) = (l.node, l.index, l.out);
-        let xn = self.operand(&first_input(node)?, node)?;
-        let mut o = self.new_op(node, index, OpKind::Flatten, vec![xn], out);
+        let node = l.node;
+        let mut o = self.new_unary_op(l, OpKind::Flatten)?;
         o.axis = Some(node.attr_int("axis", 1)?);
         self.push(o);
         Ok(())
@@ -26,17 +25,13 @@ impl Builder<'_> {
 
     /// Transpose (reversed axes by default).
     pub(super) fn lower_transpose(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let (node, index, out) = (l.node, l.index, l.out);
+        let node = l.node;
         let xs = self.shape(&first_input(node)?, node)?;
         let perm: Vec<usize> = match node.attr_ints("perm")? {
             Some(p) => p.iter().map(|&v| v as usize).collect(),
             None => (0..xs.len()).rev().collect(),
         };
-        let xn = self.operand(&first_input(node)?, node)?;
-        let mut o = self.new_op(node, index, OpKind::Transpose, vec![xn], out);
-        o.perm = Some(perm);
-        self.push(o);
-        Ok(())
+        self.push_unary(l, OpKind::Transpose, |o| o.perm = Some(perm))
     }
 
     /// Concat along an axis.

@@ -17,20 +17,10 @@ impl Builder<'_> {
             return self.unsupported(node, index, allow, "a 1-D MatMul operand");
         }
         let quant = match op {
-            Op::MatMulInteger => Some(QuantSpec {
-                a_zero_point: self.opt_const(node, 2, "a_zero_point")?,
-                b_zero_point: self.opt_const(node, 3, "b_zero_point")?,
-                ..Default::default()
-            }),
-            Op::QLinearMatMul => Some(QuantSpec {
-                a_scale: self.opt_const(node, 1, "a_scale")?,
-                a_zero_point: self.opt_const(node, 2, "a_zero_point")?,
-                b_scale: self.opt_const(node, 4, "b_scale")?,
-                b_zero_point: self.opt_const(node, 5, "b_zero_point")?,
-                y_scale: self.opt_const(node, 6, "y_scale")?,
-                y_zero_point: self.opt_const(node, 7, "y_zero_point")?,
-                ..Default::default()
-            }),
+            Op::MatMulInteger => Some(self.integer_quant(node, ["a", "b"])?),
+            Op::QLinearMatMul => {
+                Some(self.qlinear_quant(node, (1, "a"), Some((4, "b")), (6, "y"))?)
+            }
             _ => None,
         };
         self.matmul(node, index, &a, &b, None, false, quant, out)?;
@@ -68,15 +58,7 @@ impl Builder<'_> {
                     "QGemm with a float output (no y_scale)",
                 );
             }
-            Some(QuantSpec {
-                a_scale: self.opt_const(node, 1, "a_scale")?,
-                a_zero_point: self.opt_const(node, 2, "a_zero_point")?,
-                b_scale: self.opt_const(node, 4, "b_scale")?,
-                b_zero_point: self.opt_const(node, 5, "b_zero_point")?,
-                y_scale: self.opt_const(node, 7, "y_scale")?,
-                y_zero_point: self.opt_const(node, 8, "y_zero_point")?,
-                ..Default::default()
-            })
+            Some(self.qlinear_quant(node, (1, "a"), Some((4, "b")), (7, "y"))?)
         } else {
             None
         };

@@ -17,15 +17,7 @@ impl Builder<'_> {
             OpKind::Mul
         };
         let mut o = self.new_op(node, index, kind, vec![a, b], out);
-        o.quant = Some(QuantSpec {
-            a_scale: self.opt_const(node, 1, "A_scale")?,
-            a_zero_point: self.opt_const(node, 2, "A_zero_point")?,
-            b_scale: self.opt_const(node, 4, "B_scale")?,
-            b_zero_point: self.opt_const(node, 5, "B_zero_point")?,
-            y_scale: self.opt_const(node, 6, "C_scale")?,
-            y_zero_point: self.opt_const(node, 7, "C_zero_point")?,
-            ..Default::default()
-        });
+        o.quant = Some(self.qlinear_quant(node, (1, "A"), Some((4, "B")), (6, "C"))?);
         self.push(o);
         Ok(())
     }
@@ -41,8 +33,7 @@ impl Builder<'_> {
         } else {
             OpKind::Dequantize
         };
-        let xn = self.operand(&first_input(node)?, node)?;
-        let mut o = self.new_op(node, index, kind, vec![xn], out);
+        let mut o = self.new_unary_op(l, kind)?;
         o.precision = Some(PrecisionSpec::Block(PrecisionBlock {
             output: Some(self.format_of_value(out, Some(node))?),
             ..Default::default()

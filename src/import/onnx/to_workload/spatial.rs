@@ -5,7 +5,7 @@ use super::*;
 impl Builder<'_> {
     /// 2-D max and average pooling (NCHW).
     pub(super) fn lower_pool(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let (node, index, op, allow, out) = (l.node, l.index, l.op, l.allow, l.out);
+        let (node, index, op, allow) = (l.node, l.index, l.op, l.allow);
         let xs = self.shape(&first_input(node)?, node)?;
         if xs.len() != 4 {
             return self.unsupported(node, index, allow, "only 2-D pooling (NCHW) is supported");
@@ -23,16 +23,9 @@ impl Builder<'_> {
         } else {
             OpKind::Avgpool
         };
-        let xn = self.operand(&first_input(node)?, node)?;
-        let mut o = self.new_op(node, index, kind, vec![xn], out);
+        let mut o = self.new_unary_op(l, kind)?;
         o.kernel = Some([kernel[0] as u64, kernel[1] as u64]);
-        o.stride = Some([g.strides[0] as u64, g.strides[1] as u64]);
-        o.padding = Some(vec![
-            g.pads_begin[0] as u64,
-            g.pads_begin[1] as u64,
-            g.pads_end[0] as u64,
-            g.pads_end[1] as u64,
-        ]);
+        set_window(&mut o, &g);
         if ceil {
             o.ceil_mode = Some(true);
         }
@@ -45,28 +38,17 @@ impl Builder<'_> {
 
     /// GlobalAveragePool.
     pub(super) fn lower_global_pool(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let (node, index, out) = (l.node, l.index, l.out);
-        let xn = self.operand(&first_input(node)?, node)?;
-        let o = self.new_op(node, index, OpKind::GlobalAvgpool, vec![xn], out);
-        self.push(o);
-        Ok(())
+        self.push_unary(l, OpKind::GlobalAvgpool, |_| {})
     }
 
     /// com.microsoft QLinearGlobalAveragePool (NCHW only).
     pub(super) fn lower_qlinear_global_pool(&mut self, l: Lowering) -> Result<(), OnnxError> {
-        let (node, index, allow, out) = (l.node, l.index, l.allow, l.out);
+        let (node, index, allow) = (l.node, l.index, l.allow);
         if node.attr_int("channels_last", 0)? != 0 {
             return self.unsupported(node, index, allow, "channels_last=1 (NHWC)");
         }
-        let xn = self.operand(&first_input(node)?, node)?;
-        let mut o = self.new_op(node, index, OpKind::GlobalAvgpool, vec![xn], out);
-        o.quant = Some(QuantSpec {
-            a_scale: self.opt_const(node, 1, "x_scale")?,
-            a_zero_point: self.opt_const(node, 2, "x_zero_point")?,
-            y_scale: self.opt_const(node, 3, "y_scale")?,
-            y_zero_point: self.opt_const(node, 4, "y_zero_point")?,
-            ..Default::default()
-        });
+        let mut o = self.new_unary_op(l, OpKind::GlobalAvgpool)?;
+        o.quant = Some(self.qlinear_quant(node, (1, "x"), None, (3, "y"))?);
         self.push(o);
         Ok(())
     }
