@@ -11,6 +11,8 @@ pub mod mapspace;
 pub mod nest;
 pub mod options;
 pub mod pe_level;
+pub mod pins;
+pub(crate) mod plan;
 pub mod search;
 pub mod sparsity;
 pub mod systolic;
@@ -24,8 +26,10 @@ use crate::arch::{Arch, ArrayConfig, CoreBuffers, EnergyTable, MacMode};
 use crate::error::{InputError, InputResult};
 use crate::numerics::Format;
 use crate::workload::{GemmView, Op, OpKind, Workload};
+use pins::{OpPins, Pins, Variant};
 
 pub use options::RunOptions;
+pub use plan::Plan;
 
 /// Which unit executes an op.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -297,23 +301,13 @@ pub fn plan(workload: &Workload, arch: &Arch) -> InputResult<Vec<OpCost>> {
 
 /// Costs every op of a workload on an arch, in file order, under `options` (e.g. the GPU
 /// launch path), then fuses elementwise ops into their producers ([`fusion`]) unless
-/// `options.fusion` is off.
+/// `options.fusion` is off: the costs of [`Plan::new`].
 pub fn plan_with(
     workload: &Workload,
     arch: &Arch,
     options: &RunOptions,
 ) -> InputResult<Vec<OpCost>> {
-    let table = arch.energy_table();
-    let mut costs = workload
-        .ops
-        .iter()
-        .map(|op| plan_op_with(op, workload, arch, &table, options))
-        .collect::<InputResult<Vec<OpCost>>>()?;
-    if options.fusion == options::Fusion::On {
-        let groups = fusion::plan(workload, arch);
-        fusion::apply(workload, arch, &table, &mut costs, &groups);
-    }
-    Ok(costs)
+    Plan::new(workload, arch, options).map(|p| p.costs)
 }
 
 /// Costs one op with the default [`RunOptions`].
@@ -330,8 +324,27 @@ pub fn plan_op_with(
     table: &EnergyTable,
     options: &RunOptions,
 ) -> InputResult<OpCost> {
+    cost_op(
+        op,
+        w,
+        arch,
+        table,
+        options,
+        &mut Pins::record(&mut OpPins::default()),
+    )
+}
+
+/// [`plan_op_with`] taking its decisions from (or recording them into) `pins`.
+fn cost_op(
+    op: &Op,
+    w: &Workload,
+    arch: &Arch,
+    table: &EnergyTable,
+    options: &RunOptions,
+    pins: &mut Pins<'_>,
+) -> InputResult<OpCost> {
     let mut cost = match op.gemm {
-        Some(g) => plan_compute(op, g, w, arch, table)?,
+        Some(g) => plan_compute(op, g, w, arch, table, pins)?,
         None => plan_vector(op, w, arch, table),
     };
     cost.host_overhead_cycles = options.launch.host_cycles(arch, &cost);
@@ -395,10 +408,28 @@ fn plan_compute(
     w: &Workload,
     arch: &Arch,
     table: &EnergyTable,
+    pins: &mut Pins<'_>,
 ) -> InputResult<OpCost> {
-    let dense = plan_compute_with(op, g, w, arch, table, &sparsity::GemmSparsity::dense(g))?;
+    let dense_sp = sparsity::GemmSparsity::dense(g);
+    let dense = plan_compute_with(
+        op,
+        g,
+        w,
+        arch,
+        table,
+        &dense_sp,
+        &mut pins.variant(Variant::Dense),
+    )?;
     sparsity::apply_gemm(op, g, w, arch, dense, |sp| {
-        plan_compute_with(op, g, w, arch, table, sp)
+        plan_compute_with(
+            op,
+            g,
+            w,
+            arch,
+            table,
+            sp,
+            &mut pins.variant(Variant::Sparse),
+        )
     })
 }
 
@@ -426,6 +457,7 @@ fn plan_compute_with(
     arch: &Arch,
     table: &EnergyTable,
     sp: &sparsity::GemmSparsity,
+    pins: &mut Pins<'_>,
 ) -> InputResult<OpCost> {
     let bound = bind_precision(op, arch)?;
     let mut warnings = Vec::new();
@@ -444,7 +476,7 @@ fn plan_compute_with(
     let a_ratio = (a_unique / (mf * kf * cnt)).min(1.0);
     if let Some(gpu_exec) = arch.gpu() {
         return Ok(gpu::op::plan_compute(
-            op, g, w, arch, table, mac, gpu_exec, a_ratio, sp, warnings,
+            op, g, w, arch, table, mac, gpu_exec, a_ratio, sp, warnings, pins,
         ));
     }
     let (per_core, cores_used, mapping) = split_across_cores(arch, sp.compute_gemm, &mac);
@@ -501,7 +533,8 @@ fn plan_compute_with(
     };
     let sram_e = sram_energy_per_64b(arch, table);
     let gb = arch.memory.global_buffer.as_ref();
-    let searched = search::search(&search::Problem {
+    // Searched when planning, the plan's mapping when re-costing it at another clock.
+    let searched = pins.temporal(&search::Problem {
         dims: [g.m, g.n, g.k],
         elem,
         core: cap,
