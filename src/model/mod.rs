@@ -4,6 +4,7 @@
 //! the simulation engine ([`crate::sim`]) only schedules these costs.
 
 pub mod access_counts;
+pub mod array;
 pub mod fusion;
 pub mod gpu;
 pub mod mapping;
@@ -22,7 +23,7 @@ pub mod vector;
 
 use serde::Serialize;
 
-use crate::arch::{Arch, ArrayConfig, CoreBuffers, EnergyTable, MacMode};
+use crate::arch::{Arch, CoreBuffers, EnergyTable, MacMode};
 use crate::error::{InputError, InputResult};
 use crate::numerics::Format;
 use crate::workload::{GemmView, Op, OpKind, Workload};
@@ -197,49 +198,7 @@ pub struct OpCost {
 
 /// Ideal-memory cycles of an `m × n × k` GEMM (× count) on one core's array.
 pub fn gemm_cycles_one_core(arch: &Arch, g: GemmView, mac: &MacMode) -> ArrayMapping {
-    match arch.array {
-        ArrayConfig::Systolic {
-            rows,
-            cols,
-            dataflow,
-        } => {
-            let c = systolic::gemm_cost(
-                g.m,
-                g.n,
-                g.k,
-                rows,
-                cols,
-                dataflow,
-                mac.macs_per_pe_per_cycle,
-            );
-            // Independent GEMMs (groups / batch) run one after another (SCALE-Sim's convention).
-            ArrayMapping::Systolic(systolic::SystolicCost {
-                cycles: c
-                    .cycles
-                    .saturating_add(1)
-                    .saturating_mul(g.count)
-                    .saturating_sub(1),
-                ..c
-            })
-        }
-        ArrayConfig::TensorCore {
-            m,
-            n,
-            k,
-            units_per_core,
-            pipeline_latency_cycles,
-            ..
-        } => ArrayMapping::TensorCore(tensor_core::gemm_cost(
-            g.count,
-            g.m,
-            g.n,
-            g.k,
-            (m, n, k),
-            units_per_core,
-            mac.macs_per_pe_per_cycle,
-            pipeline_latency_cycles,
-        )),
-    }
+    array::of(&arch.array).gemm_cycles(g, mac)
 }
 
 /// Splits a GEMM across `cores` by batch/groups, output rows or output columns, whichever
@@ -488,42 +447,11 @@ fn plan_compute_with(
     let eb_b = bytes_per_element(op.precision.weights);
     let eb_c = bytes_per_element(op.precision.output);
     let eb_acc = bytes_per_element(mac.accumulator);
-    let (mf, nf, kf, cnt) = (g.m as f64, g.n as f64, g.k as f64, g.count as f64);
-    let (p, _) = systolic::packing(mac.macs_per_pe_per_cycle);
-    let (a_reads, b_reads, psum_rw) = match arch.array {
-        ArrayConfig::Systolic {
-            rows,
-            cols,
-            dataflow,
-        } => match dataflow {
-            crate::arch::Dataflow::Os => (
-                mf * kf * g.n.div_ceil(cols) as f64,
-                nf * kf * g.m.div_ceil(rows) as f64,
-                0.0,
-            ),
-            crate::arch::Dataflow::Ws => {
-                let kf_folds = sp.compute_gemm.k.div_ceil(rows * p) as f64;
-                (
-                    mf * kf * g.n.div_ceil(cols) as f64,
-                    nf * kf,
-                    mf * nf * (2.0 * kf_folds - 2.0),
-                )
-            }
-            crate::arch::Dataflow::Is => {
-                let kf_folds = sp.compute_gemm.k.div_ceil(rows * p) as f64;
-                (
-                    mf * kf,
-                    nf * kf * g.m.div_ceil(cols) as f64,
-                    mf * nf * (2.0 * kf_folds - 2.0),
-                )
-            }
-        },
-        ArrayConfig::TensorCore { m, n, .. } => (
-            mf * kf * g.n.div_ceil(n) as f64,
-            nf * kf * g.m.div_ceil(m) as f64,
-            0.0,
-        ),
-    };
+    let (mf, nf, cnt) = (g.m as f64, g.n as f64, g.count as f64);
+    // Array-side reads follow the array kind and its dataflow.
+    let reads =
+        array::of(&arch.array).operand_reads(g, sp.compute_gemm.k, mac.macs_per_pe_per_cycle);
+    let (a_reads, b_reads, psum_rw) = (reads.a, reads.b, reads.psum_rw);
     let (cap, _) = buffer_caps(arch);
     let elem = nest::ElemBytes {
         a: eb_a * a_ratio * sp.a.sram,

@@ -147,10 +147,10 @@ mod tests {
                 let fresh = Plan::new(w, &slow, &RunOptions::default()).unwrap();
                 let recost = plan.at_clock(&slow).unwrap();
                 let mut same = 0;
-                for i in 0..w.ops.len() {
-                    if fresh.pins[i] == plan.pins[i] {
+                for (i, (pins, cost)) in plan.pins.iter().zip(&recost).enumerate() {
+                    if fresh.pins[i] == *pins {
                         same += 1;
-                        assert_eq!(recost[i], fresh.costs[i], "{} op {i}", arch.name);
+                        assert_eq!(*cost, fresh.costs[i], "{} op {i}", arch.name);
                     }
                 }
                 assert!(same * 2 >= w.ops.len(), "{}: {same} same", arch.name);
