@@ -23,8 +23,9 @@ pub struct Systolic {
 
 impl ArrayModel for Systolic {
     fn validate(&self, _arch: &Arch) -> InputResult<()> {
-        nonzero("array.rows", self.rows)?;
-        nonzero("array.cols", self.cols)?;
+        for (path, side) in [("array.rows", self.rows), ("array.cols", self.cols)] {
+            nonzero(path, side)?;
+        }
         pe_count_fits(self.rows, self.cols, 1)
     }
 

@@ -28,10 +28,15 @@ pub struct TensorCore {
 
 impl ArrayModel for TensorCore {
     fn validate(&self, _arch: &Arch) -> InputResult<()> {
-        nonzero("array.m", self.m)?;
-        nonzero("array.n", self.n)?;
-        nonzero("array.k", self.k)?;
-        nonzero("array.units_per_core", self.units_per_core)?;
+        let sides = [
+            ("array.m", self.m),
+            ("array.n", self.n),
+            ("array.k", self.k),
+            ("array.units_per_core", self.units_per_core),
+        ];
+        for (path, v) in sides {
+            nonzero(path, v)?;
+        }
         pe_count_fits(self.m, self.n, self.k.saturating_mul(self.units_per_core))
     }
 
