@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Arch, ArrayConfig, CoreBuffers};
+use super::{Arch, CoreBuffers};
 use crate::numerics::{Format, MxElem};
 
 /// Tag of the arithmetic-unit areas: the 45 nm area column of Hennessy & Patterson,
@@ -198,10 +198,7 @@ pub fn sram_kib(arch: &Arch) -> f64 {
 /// Register files of a GPU-style array (`array.gpu.register_file_kib` × cores), KiB; 0
 /// for other arrays.
 pub fn register_file_kib(arch: &Arch) -> f64 {
-    match &arch.array {
-        ArrayConfig::TensorCore { gpu: Some(g), .. } => g.register_file_kib * arch.cores as f64,
-        _ => 0.0,
-    }
+    crate::model::array::of(&arch.array).register_file_kib_per_core() * arch.cores as f64
 }
 
 /// The area estimate of an arch and how it was reached.

@@ -20,7 +20,7 @@
 use serde::Serialize;
 
 use super::energy::{self, HOROWITZ_NODE};
-use super::{area, Arch, ArrayConfig, CoreBuffers};
+use super::{area, Arch, CoreBuffers};
 
 /// Logic leakage density at 45 nm, nW per µm² of cell area: the NanGate FreePDK45 Open Cell
 /// Library (typical corner, 1.1 V, 25 °C) INV_X1 `cell_leakage_power` 14.353185 nW over its
@@ -144,8 +144,8 @@ pub fn model(arch: &Arch) -> Option<IdleModel> {
         .as_ref()
         .map(buffer_bits)
         .unwrap_or(0.0);
-    let gpu = matches!(arch.array, ArrayConfig::TensorCore { gpu: Some(_), .. });
-    let clock = (!gpu).then(|| ClockModel {
+    let clock_tree = crate::model::array::of(&arch.array).has_pe_clock_tree();
+    let clock = clock_tree.then(|| ClockModel {
         pj_per_pe_cycle: register_bits_per_pe(arch)
             * cfg
                 .clock_fj_per_register_bit

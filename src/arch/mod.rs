@@ -74,30 +74,7 @@ impl Arch {
         if self.cores == 0 {
             return Err(InputError::at("cores", "expected at least 1 core, got 0"));
         }
-        match &self.array {
-            ArrayConfig::Systolic { rows, cols, .. } => {
-                nonzero("array.rows", *rows)?;
-                nonzero("array.cols", *cols)?;
-                pe_count_fits(*rows, *cols, 1)?;
-            }
-            ArrayConfig::TensorCore {
-                m,
-                n,
-                k,
-                units_per_core,
-                gpu,
-                ..
-            } => {
-                nonzero("array.m", *m)?;
-                nonzero("array.n", *n)?;
-                nonzero("array.k", *k)?;
-                nonzero("array.units_per_core", *units_per_core)?;
-                pe_count_fits(*m, *n, k.saturating_mul(*units_per_core))?;
-                if let Some(g) = gpu {
-                    self.validate_gpu(g)?;
-                }
-            }
-        }
+        crate::model::array::of(&self.array).validate(self)?;
         if self.precisions.is_empty() {
             return Err(InputError::at(
                 "precisions",
@@ -229,46 +206,6 @@ impl Arch {
         Ok(())
     }
 
-    fn validate_gpu(&self, g: &GpuExec) -> InputResult<()> {
-        if g.cta_tiles.is_empty() {
-            return Err(InputError::at(
-                "array.gpu.cta_tiles",
-                "expected at least one CTA tile shape [rows, cols]",
-            ));
-        }
-        for (i, t) in g.cta_tiles.iter().enumerate() {
-            nonzero(&format!("array.gpu.cta_tiles[{i}][0]"), t[0])?;
-            nonzero(&format!("array.gpu.cta_tiles[{i}][1]"), t[1])?;
-            if t[0] > 65536 || t[1] > 65536 {
-                return Err(InputError::at(
-                    format!("array.gpu.cta_tiles[{i}]"),
-                    "expected tile sides of at most 65536",
-                ));
-            }
-        }
-        nonzero("array.gpu.cta_k_bytes", g.cta_k_bytes)?;
-        nonzero("array.gpu.pipeline_stages", g.pipeline_stages as u64)?;
-        nonzero("array.gpu.max_ctas_per_sm", g.max_ctas_per_sm as u64)?;
-        nonzero("array.gpu.max_split_k", g.max_split_k as u64)?;
-        positive("array.gpu.register_file_kib", g.register_file_kib)?;
-        if !(g.cluster_multicast.is_finite() && g.cluster_multicast >= 1.0) {
-            return Err(InputError::at(
-                "array.gpu.cluster_multicast",
-                format!("expected a number ≥ 1, got {}", g.cluster_multicast),
-            ));
-        }
-        non_negative("array.gpu.tile_overhead_cycles", g.tile_overhead_cycles)?;
-        non_negative("array.gpu.launch_latency_us", g.launch_latency_us)?;
-        non_negative("array.gpu.sm_active_pj_per_cycle", g.sm_active_pj_per_cycle)?;
-        if !matches!(self.memory.core_buffers, CoreBuffers::Unified { .. }) {
-            return Err(InputError::at(
-                "memory.core_buffers",
-                "the GPU execution model (array.gpu) needs a unified core buffer: the SM's shared memory",
-            ));
-        }
-        Ok(())
-    }
-
     fn validate_epilogue(&self) -> InputResult<()> {
         let Some(e) = &self.epilogue else {
             return Ok(());
@@ -277,7 +214,9 @@ impl Arch {
             positive("epilogue.elements_per_cycle", v)?;
         } else if !e.ops.is_empty()
             && self.gpu().is_none()
-            && matches!(self.array, ArrayConfig::TensorCore { .. })
+            && crate::model::array::of(&self.array)
+                .output_elements_per_cycle()
+                .is_none()
         {
             return Err(InputError::at(
                 "epilogue.elements_per_cycle",
@@ -297,11 +236,8 @@ impl Arch {
         if self.gpu().is_some() {
             return None;
         }
-        match (e.elements_per_cycle, &self.array) {
-            (Some(v), _) => Some(v),
-            (None, ArrayConfig::Systolic { cols, .. }) => Some(*cols as f64),
-            (None, ArrayConfig::TensorCore { .. }) => None,
-        }
+        e.elements_per_cycle
+            .or_else(|| crate::model::array::of(&self.array).output_elements_per_cycle())
     }
 
     fn validate_power(&self, p: &PowerConfig) -> InputResult<()> {
@@ -375,16 +311,7 @@ impl Arch {
 
     /// Processing elements (MAC units at one MAC per cycle) in one core's array.
     pub fn pes_per_core(&self) -> u64 {
-        match self.array {
-            ArrayConfig::Systolic { rows, cols, .. } => rows * cols,
-            ArrayConfig::TensorCore {
-                m,
-                n,
-                k,
-                units_per_core,
-                ..
-            } => m * n * k * units_per_core,
-        }
+        crate::model::array::of(&self.array).pes_per_core()
     }
 
     /// The precision entry for exactly `format`, if supported.
@@ -470,8 +397,8 @@ impl Arch {
     /// The GPU execution block of a tensor-core array, if any.
     pub fn gpu(&self) -> Option<&GpuExec> {
         match &self.array {
-            ArrayConfig::TensorCore { gpu, .. } => gpu.as_ref(),
-            ArrayConfig::Systolic { .. } => None,
+            ArrayConfig::TensorCore { gpu: Some(g), .. } => Some(g),
+            _ => None,
         }
     }
 
@@ -610,7 +537,7 @@ pub fn interpolate_vf(curve: &[VfPoint], clock_ghz: f64) -> f64 {
     }
 }
 
-fn positive(path: &str, v: f64) -> InputResult<()> {
+pub(crate) fn positive(path: &str, v: f64) -> InputResult<()> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
@@ -621,7 +548,7 @@ fn positive(path: &str, v: f64) -> InputResult<()> {
     }
 }
 
-fn non_negative(path: &str, v: f64) -> InputResult<()> {
+pub(crate) fn non_negative(path: &str, v: f64) -> InputResult<()> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
@@ -632,7 +559,7 @@ fn non_negative(path: &str, v: f64) -> InputResult<()> {
     }
 }
 
-fn nonzero(path: &str, v: u64) -> InputResult<()> {
+pub(crate) fn nonzero(path: &str, v: u64) -> InputResult<()> {
     if v > 0 {
         Ok(())
     } else {
@@ -640,7 +567,7 @@ fn nonzero(path: &str, v: u64) -> InputResult<()> {
     }
 }
 
-fn pe_count_fits(a: u64, b: u64, c: u64) -> InputResult<()> {
+pub(crate) fn pe_count_fits(a: u64, b: u64, c: u64) -> InputResult<()> {
     a.checked_mul(b)
         .and_then(|x| x.checked_mul(c))
         .filter(|&x| x <= (1u64 << 40))

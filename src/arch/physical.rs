@@ -8,7 +8,7 @@
 //! any shipped chip in both directions — and listed in [`RANGES`] (printed in
 //! `docs/robustness.md`).
 
-use super::{Arch, ArrayConfig, Buffer, CoreBuffers};
+use super::{Arch, Buffer, CoreBuffers};
 use crate::error::{InputError, InputResult};
 
 /// An inclusive range of physically sensible values, with its unit and the reason for the
@@ -174,7 +174,8 @@ pub fn check(path: &str, v: f64, r: PhysicalRange) -> InputResult<()> {
     }
 }
 
-fn check_u(path: &str, v: u64, r: PhysicalRange) -> InputResult<()> {
+/// [`check`] for an integer.
+pub(crate) fn check_u(path: &str, v: u64, r: PhysicalRange) -> InputResult<()> {
     check(path, v as f64, r)
 }
 
@@ -206,48 +207,7 @@ fn check_buffer(path: &str, b: &Buffer) -> InputResult<()> {
 pub(crate) fn check_arch(a: &Arch) -> InputResult<()> {
     check("clock_ghz", a.clock_ghz, CLOCK_GHZ)?;
     check_u("cores", a.cores.into(), CORES)?;
-    match &a.array {
-        ArrayConfig::Systolic { rows, cols, .. } => {
-            check_u("array.rows", *rows, ARRAY_SIDE)?;
-            check_u("array.cols", *cols, ARRAY_SIDE)?;
-        }
-        ArrayConfig::TensorCore {
-            m,
-            n,
-            k,
-            units_per_core,
-            gpu,
-            ..
-        } => {
-            check_u("array.m", *m, ARRAY_SIDE)?;
-            check_u("array.n", *n, ARRAY_SIDE)?;
-            check_u("array.k", *k, ARRAY_SIDE)?;
-            check_u("array.units_per_core", *units_per_core, UNITS_PER_CORE)?;
-            if let Some(g) = gpu {
-                check(
-                    "array.gpu.register_file_kib",
-                    g.register_file_kib,
-                    REGISTER_FILE_KIB,
-                )?;
-                check(
-                    "array.gpu.cluster_multicast",
-                    g.cluster_multicast,
-                    CLUSTER_MULTICAST,
-                )?;
-                check(
-                    "array.gpu.tile_overhead_cycles",
-                    g.tile_overhead_cycles,
-                    TILE_OVERHEAD_CYCLES,
-                )?;
-                check("array.gpu.launch_latency_us", g.launch_latency_us, TIME_US)?;
-                check(
-                    "array.gpu.sm_active_pj_per_cycle",
-                    g.sm_active_pj_per_cycle,
-                    ENERGY_PJ,
-                )?;
-            }
-        }
-    }
+    crate::model::array::of(&a.array).check_physical()?;
     for (i, p) in a.precisions.iter().enumerate() {
         check(
             &format!("precisions[{i}].macs_per_pe_per_cycle"),

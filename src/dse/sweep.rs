@@ -320,7 +320,6 @@ impl Sweep {
             &base_arch_built,
             &axes.precision_archs,
             &axes.wl_checks,
-            spec.launch,
         )?;
         if spec.accuracy.is_some() && !axes.varied_slots.is_empty() {
             notes.insert(

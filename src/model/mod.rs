@@ -4,6 +4,7 @@
 //! the simulation engine ([`crate::sim`]) only schedules these costs.
 
 pub mod access_counts;
+pub mod array;
 pub mod fusion;
 pub mod gpu;
 pub mod mapping;
@@ -11,6 +12,8 @@ pub mod mapspace;
 pub mod nest;
 pub mod options;
 pub mod pe_level;
+pub mod pins;
+pub(crate) mod plan;
 pub mod search;
 pub mod sparsity;
 pub mod systolic;
@@ -20,12 +23,14 @@ pub mod vector;
 
 use serde::Serialize;
 
-use crate::arch::{Arch, ArrayConfig, CoreBuffers, EnergyTable, MacMode};
+use crate::arch::{Arch, CoreBuffers, EnergyTable, MacMode};
 use crate::error::{InputError, InputResult};
 use crate::numerics::Format;
 use crate::workload::{GemmView, Op, OpKind, Workload};
+use pins::{OpPins, Pins, Variant};
 
 pub use options::RunOptions;
+pub use plan::Plan;
 
 /// Which unit executes an op.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -197,49 +202,7 @@ pub struct OpCost {
 
 /// Ideal-memory cycles of an `m × n × k` GEMM (× count) on one core's array.
 pub fn gemm_cycles_one_core(arch: &Arch, g: GemmView, mac: &MacMode) -> ArrayMapping {
-    match arch.array {
-        ArrayConfig::Systolic {
-            rows,
-            cols,
-            dataflow,
-        } => {
-            let c = systolic::gemm_cost(
-                g.m,
-                g.n,
-                g.k,
-                rows,
-                cols,
-                dataflow,
-                mac.macs_per_pe_per_cycle,
-            );
-            // Independent GEMMs (groups / batch) run one after another (SCALE-Sim's convention).
-            ArrayMapping::Systolic(systolic::SystolicCost {
-                cycles: c
-                    .cycles
-                    .saturating_add(1)
-                    .saturating_mul(g.count)
-                    .saturating_sub(1),
-                ..c
-            })
-        }
-        ArrayConfig::TensorCore {
-            m,
-            n,
-            k,
-            units_per_core,
-            pipeline_latency_cycles,
-            ..
-        } => ArrayMapping::TensorCore(tensor_core::gemm_cost(
-            g.count,
-            g.m,
-            g.n,
-            g.k,
-            (m, n, k),
-            units_per_core,
-            mac.macs_per_pe_per_cycle,
-            pipeline_latency_cycles,
-        )),
-    }
+    array::of(&arch.array).gemm_cycles(g, mac)
 }
 
 /// Splits a GEMM across `cores` by batch/groups, output rows or output columns, whichever
@@ -301,23 +264,13 @@ pub fn plan(workload: &Workload, arch: &Arch) -> InputResult<Vec<OpCost>> {
 
 /// Costs every op of a workload on an arch, in file order, under `options` (e.g. the GPU
 /// launch path), then fuses elementwise ops into their producers ([`fusion`]) unless
-/// `options.fusion` is off.
+/// `options.fusion` is off: the costs of [`Plan::new`].
 pub fn plan_with(
     workload: &Workload,
     arch: &Arch,
     options: &RunOptions,
 ) -> InputResult<Vec<OpCost>> {
-    let table = arch.energy_table();
-    let mut costs = workload
-        .ops
-        .iter()
-        .map(|op| plan_op_with(op, workload, arch, &table, options))
-        .collect::<InputResult<Vec<OpCost>>>()?;
-    if options.fusion == options::Fusion::On {
-        let groups = fusion::plan(workload, arch);
-        fusion::apply(workload, arch, &table, &mut costs, &groups);
-    }
-    Ok(costs)
+    Plan::new(workload, arch, options).map(|p| p.costs)
 }
 
 /// Costs one op with the default [`RunOptions`].
@@ -334,8 +287,27 @@ pub fn plan_op_with(
     table: &EnergyTable,
     options: &RunOptions,
 ) -> InputResult<OpCost> {
+    cost_op(
+        op,
+        w,
+        arch,
+        table,
+        options,
+        &mut Pins::record(&mut OpPins::default()),
+    )
+}
+
+/// [`plan_op_with`] taking its decisions from (or recording them into) `pins`.
+fn cost_op(
+    op: &Op,
+    w: &Workload,
+    arch: &Arch,
+    table: &EnergyTable,
+    options: &RunOptions,
+    pins: &mut Pins<'_>,
+) -> InputResult<OpCost> {
     let mut cost = match op.gemm {
-        Some(g) => plan_compute(op, g, w, arch, table)?,
+        Some(g) => plan_compute(op, g, w, arch, table, pins)?,
         None => plan_vector(op, w, arch, table),
     };
     cost.host_overhead_cycles = options.launch.host_cycles(arch, &cost);
@@ -415,10 +387,28 @@ fn plan_compute(
     w: &Workload,
     arch: &Arch,
     table: &EnergyTable,
+    pins: &mut Pins<'_>,
 ) -> InputResult<OpCost> {
-    let dense = plan_compute_with(op, g, w, arch, table, &sparsity::GemmSparsity::dense(g))?;
+    let dense_sp = sparsity::GemmSparsity::dense(g);
+    let dense = plan_compute_with(
+        op,
+        g,
+        w,
+        arch,
+        table,
+        &dense_sp,
+        &mut pins.variant(Variant::Dense),
+    )?;
     sparsity::apply_gemm(op, g, w, arch, dense, |sp| {
-        plan_compute_with(op, g, w, arch, table, sp)
+        plan_compute_with(
+            op,
+            g,
+            w,
+            arch,
+            table,
+            sp,
+            &mut pins.variant(Variant::Sparse),
+        )
     })
 }
 
@@ -446,6 +436,7 @@ fn plan_compute_with(
     arch: &Arch,
     table: &EnergyTable,
     sp: &sparsity::GemmSparsity,
+    pins: &mut Pins<'_>,
 ) -> InputResult<OpCost> {
     let bound = bind_precision(op, arch)?;
     let mut warnings = Vec::new();
@@ -464,7 +455,7 @@ fn plan_compute_with(
     let a_ratio = (a_unique / (mf * kf * cnt)).min(1.0);
     if let Some(gpu_exec) = arch.gpu() {
         return Ok(gpu::op::plan_compute(
-            op, g, w, arch, table, mac, gpu_exec, a_ratio, sp, warnings,
+            op, g, w, arch, table, mac, gpu_exec, a_ratio, sp, warnings, pins,
         ));
     }
     let (per_core, cores_used, mapping) = split_across_cores(arch, sp.compute_gemm, &mac);
@@ -476,42 +467,11 @@ fn plan_compute_with(
     let eb_b = bytes_per_element(op.precision.weights);
     let eb_c = bytes_per_element(op.precision.output);
     let eb_acc = bytes_per_element(mac.accumulator);
-    let (mf, nf, kf, cnt) = (g.m as f64, g.n as f64, g.k as f64, g.count as f64);
-    let (p, _) = systolic::packing(mac.macs_per_pe_per_cycle);
-    let (a_reads, b_reads, psum_rw) = match arch.array {
-        ArrayConfig::Systolic {
-            rows,
-            cols,
-            dataflow,
-        } => match dataflow {
-            crate::arch::Dataflow::Os => (
-                mf * kf * g.n.div_ceil(cols) as f64,
-                nf * kf * g.m.div_ceil(rows) as f64,
-                0.0,
-            ),
-            crate::arch::Dataflow::Ws => {
-                let kf_folds = sp.compute_gemm.k.div_ceil(rows * p) as f64;
-                (
-                    mf * kf * g.n.div_ceil(cols) as f64,
-                    nf * kf,
-                    mf * nf * (2.0 * kf_folds - 2.0),
-                )
-            }
-            crate::arch::Dataflow::Is => {
-                let kf_folds = sp.compute_gemm.k.div_ceil(rows * p) as f64;
-                (
-                    mf * kf,
-                    nf * kf * g.m.div_ceil(cols) as f64,
-                    mf * nf * (2.0 * kf_folds - 2.0),
-                )
-            }
-        },
-        ArrayConfig::TensorCore { m, n, .. } => (
-            mf * kf * g.n.div_ceil(n) as f64,
-            nf * kf * g.m.div_ceil(m) as f64,
-            0.0,
-        ),
-    };
+    let (mf, nf, cnt) = (g.m as f64, g.n as f64, g.count as f64);
+    // Array-side reads follow the array kind and its dataflow.
+    let reads =
+        array::of(&arch.array).operand_reads(g, sp.compute_gemm.k, mac.macs_per_pe_per_cycle);
+    let (a_reads, b_reads, psum_rw) = (reads.a, reads.b, reads.psum_rw);
     let (cap, _) = buffer_caps(arch);
     let elem = nest::ElemBytes {
         a: eb_a * a_ratio * sp.a.sram,
@@ -521,7 +481,8 @@ fn plan_compute_with(
     };
     let sram_e = sram_energy_per_64b(arch, table);
     let gb = arch.memory.global_buffer.as_ref();
-    let searched = search::search(&search::Problem {
+    // Searched when planning, the plan's mapping when re-costing it at another clock.
+    let searched = pins.temporal(&search::Problem {
         dims: [g.m, g.n, g.k],
         elem,
         core: cap,

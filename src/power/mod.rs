@@ -11,6 +11,11 @@
 //! a model of power against clock (dynamic ∝ f·V(f)², corrected by every run so far) it
 //! needs about four runs where bisection needs twelve ([`search`]).
 //!
+//! The workload is planned once, at the nominal clock ([`Plan::new`]): like a compiler
+//! building one binary, that fixes every mapping, GPU kernel and fusion. Each probe clock
+//! re-costs that plan ([`Plan::at_clock`]: bandwidth-bound and launch cycles, energies at
+//! the clock's voltage) and schedules it; nothing is searched or chosen again.
+//!
 //! The power of a run is its [`EnergyLedger`]'s average power — the same figures the report
 //! shows.
 
@@ -22,7 +27,7 @@ use serde::Serialize;
 
 use crate::arch::Arch;
 use crate::error::InputResult;
-use crate::model::{self, OpCost, RunOptions};
+use crate::model::{OpCost, Plan, RunOptions};
 use crate::sim::{self, Engine, SimOptions, Timeline};
 use crate::workload::Workload;
 
@@ -89,7 +94,7 @@ pub fn average_power_w(arch: &Arch, costs: &[OpCost], timeline: &Timeline) -> f6
     EnergyLedger::new(arch, costs, timeline).average_power_w
 }
 
-/// One run at `arch`'s clock: plan, schedule, energy ledger.
+/// One run at `arch`'s clock: the plan's costs there, their schedule, the energy ledger.
 struct Probe {
     arch: Arch,
     costs: Vec<OpCost>,
@@ -98,22 +103,22 @@ struct Probe {
 }
 
 impl Probe {
+    /// Schedules `costs` (planned or re-costed for `arch`'s clock) and accounts the energy.
     fn run(
         workload: &Workload,
         arch: Arch,
+        costs: Vec<OpCost>,
         engine: Engine,
-        run: &RunOptions,
         options: &SimOptions,
-    ) -> InputResult<Probe> {
-        let costs = model::plan_with(workload, &arch, run)?;
+    ) -> Probe {
         let timeline = sim::simulate_with(workload, &arch, &costs, engine, options);
         let energy = EnergyLedger::new(&arch, &costs, &timeline);
-        Ok(Probe {
+        Probe {
             arch,
             costs,
             timeline,
             energy,
-        })
+        }
     }
 
     /// The same probe with its schedule re-run with `options` when they record a trace
@@ -178,7 +183,9 @@ pub fn solve_traced(
         record_trace: false,
         ..*options
     };
-    let nominal = Probe::run(workload, arch.clone(), engine, run, &plain)?;
+    // One plan, at the nominal clock; each probe clock re-costs it (`Plan::at_clock`).
+    let plan = Plan::new(workload, arch, run)?;
+    let nominal = Probe::run(workload, arch.clone(), plan.costs.clone(), engine, &plain);
     let p_nom = nominal.power_w();
     let cap = arch.power.as_ref().and_then(|p| p.cap_w);
     let point = |a: &Arch, state, p| OperatingPoint {
@@ -205,14 +212,10 @@ pub fn solve_traced(
     let top = (arch.clock_ghz * 1000.0).floor() as u64;
     let mut model = search::PowerModel::new(arch, p_nom);
     let found = search::highest_fitting(floor, top, cap_w, &mut model, |mhz| {
-        Probe::run(
-            workload,
-            at_clock(arch, mhz as f64 / 1000.0),
-            engine,
-            run,
-            &plain,
-        )
-        .map(|p| (p.power_w(), p))
+        let probe_arch = at_clock(arch, mhz as f64 / 1000.0);
+        let costs = plan.at_clock(&probe_arch)?;
+        let p = Probe::run(workload, probe_arch, costs, engine, &plain);
+        Ok((p.power_w(), p))
     })?;
     let (state, best) = match found {
         search::Found::Fits(p) => (CapState::Capped, p),
@@ -228,4 +231,30 @@ pub fn solve_traced(
     let best = best.traced(workload, engine, options);
     let pt = point(&best.arch, state, best.power_w());
     Ok(best.solved(pt))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A power-capped solve plans the workload once and re-costs that plan at every probe
+    /// clock: one plan, several probes.
+    #[test]
+    fn a_capped_solve_plans_once() {
+        let arch = Arch::from_json(crate::validate::H100_ARCH_JSON).unwrap();
+        let wl = Workload::from_json(include_str!(
+            "../../tests/data/pipeline/gemm_2048_fp32.json"
+        ))
+        .unwrap();
+        for engine in [Engine::Event, Engine::Analytic] {
+            let before = crate::model::plan::PLANS.with(|n| n.get());
+            let solved = solve(&wl, &arch, engine).unwrap();
+            let plans = crate::model::plan::PLANS.with(|n| n.get()) - before;
+            assert_eq!(solved.point.cap_state, CapState::Capped);
+            assert_eq!(plans, 1, "{engine:?}: {plans} plans for one solve");
+            // The chosen clock's costs are the nominal plan re-costed there.
+            let plan = Plan::new(&wl, &arch, &RunOptions::default()).unwrap();
+            assert_eq!(plan.at_clock(&solved.arch).unwrap(), solved.costs);
+        }
+    }
 }

@@ -28,10 +28,9 @@
 //! Cutting or merging changes how the op's traffic is spread over steps, never its total:
 //! the engine scales each operand's shares to the op's DRAM bytes from the model.
 
-use crate::arch::{Arch, ArrayConfig};
+use crate::arch::Arch;
 use crate::workload::GemmView;
 
-use crate::model::systolic::packing;
 use crate::model::tiling::Reuse;
 use crate::model::{gemm_cycles_one_core, OpCost, Unit};
 
@@ -170,11 +169,8 @@ fn dim_of(g: &GemmView, d: Dim) -> u64 {
 
 /// The granules blocks are aligned to along M, N and K (array rows/cols, reduction fold).
 fn granules(arch: &Arch, macs_per_pe_per_cycle: f64) -> (u64, u64, u64) {
-    let (p, _) = packing(macs_per_pe_per_cycle);
-    match arch.array {
-        ArrayConfig::Systolic { rows, cols, .. } => (rows, cols, rows * p),
-        ArrayConfig::TensorCore { m, n, k, .. } => (m, n, k * p),
-    }
+    let [m, n, k] = crate::model::array::of(&arch.array).granules(macs_per_pe_per_cycle);
+    (m, n, k)
 }
 
 /// Steps of one core's share of a compute (array) op: its per-core GEMM walked in the

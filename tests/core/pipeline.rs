@@ -37,28 +37,7 @@ fn capped_h100_gemm_is_the_same_through_every_entry_point() {
     assert_eq!(traced, run, "run --trace reports the same run as run");
     assert!(!trace.is_empty());
 
-    let sweep = Sweep::from_json(
-        &json!({
-            "name": "one_point",
-            "arch": "arch_configs/h100_sxm.json",
-            "workload": GEMM,
-            "engine": "analytic",
-            "axes": [{ "kind": "batch", "values": [2048] }]
-        })
-        .to_string(),
-        &root(),
-    )
-    .unwrap();
-    let point = sweep.evaluate(0);
-    assert_eq!(point.error, None);
-    let metric = |m: Metric| point.metrics[m.index()];
-    assert_eq!(metric(Metric::LatencyS), run.summary.latency_s);
-    assert_eq!(metric(Metric::EnergyPj), run.summary.energy_pj);
-    assert_eq!(metric(Metric::DramBytes), run.summary.dram_bytes);
-    assert_eq!(
-        metric(Metric::EnergyStaticPj),
-        run.summary.energy_breakdown_pj.static_
-    );
+    one_point_sweep_matches(&run, "analytic");
 
     let g: GemmPoint = serde_json::from_value(json!({
         "M": 2048, "N": 2048, "K": 2048, "prec": "fp32",
@@ -74,8 +53,39 @@ fn capped_h100_gemm_is_the_same_through_every_entry_point() {
     assert_eq!(row.predicted_pj_per_mac, run.summary.energy_pj / macs);
 }
 
+/// A one-point sweep of the capped GEMM with `engine` gives `run`'s figures, bit for bit.
+fn one_point_sweep_matches(run: &accelsim::report::Report, engine: &str) {
+    let sweep = Sweep::from_json(
+        &json!({
+            "name": "one_point",
+            "arch": "arch_configs/h100_sxm.json",
+            "workload": GEMM,
+            "engine": engine,
+            "axes": [{ "kind": "batch", "values": [2048] }]
+        })
+        .to_string(),
+        &root(),
+    )
+    .unwrap();
+    let point = sweep.evaluate(0);
+    assert_eq!(point.error, None);
+    let metric = |m: Metric| point.metrics[m.index()];
+    assert_eq!(metric(Metric::LatencyS), run.summary.latency_s, "{engine}");
+    assert_eq!(metric(Metric::EnergyPj), run.summary.energy_pj, "{engine}");
+    assert_eq!(
+        metric(Metric::DramBytes),
+        run.summary.dram_bytes,
+        "{engine}"
+    );
+    assert_eq!(
+        metric(Metric::EnergyStaticPj),
+        run.summary.energy_breakdown_pj.static_,
+        "{engine}"
+    );
+}
+
 /// The event engine's trace path applies the power cap too (it used to report the nominal
-/// clock as "under the cap").
+/// clock as "under the cap"), and a one-point event-engine sweep agrees with both.
 #[test]
 fn trace_path_applies_the_power_cap_with_the_event_engine() {
     let arch = h100();
@@ -84,6 +94,24 @@ fn trace_path_applies_the_power_cap_with_the_event_engine() {
     let (traced, _) = accelsim::run_with_trace(&wl, &arch, Engine::Event).unwrap();
     assert_eq!(run.power.cap_state, CapState::Capped);
     assert_eq!(traced, run);
+    one_point_sweep_matches(&run, "event");
+}
+
+/// The capped operating point is the nominal-clock plan re-costed at the chosen clock
+/// (`Plan::at_clock`): the solver plans once, as a compiler would for one binary.
+#[test]
+fn capped_costs_are_the_nominal_plan_recosted() {
+    let arch = h100();
+    let wl = Workload::load(&root().join(GEMM)).unwrap();
+    for engine in [Engine::Event, Engine::Analytic] {
+        let eval = accelsim::evaluate(&wl, &arch, &accelsim::Options::with_engine(engine)).unwrap();
+        assert_eq!(eval.point.cap_state, CapState::Capped);
+        assert!(eval.arch.clock_ghz < arch.clock_ghz);
+        let plan = accelsim::model::Plan::new(&wl, &arch, &Default::default()).unwrap();
+        assert_eq!(plan.at_clock(&eval.arch).unwrap(), eval.costs, "{engine:?}");
+        // Not the nominal costs: the HBM-bound cycles and the energies moved with the clock.
+        assert_ne!(plan.costs, eval.costs);
+    }
 }
 
 fn edge_npu_with_cap(cap_w: Option<f64>, clock_ghz: Option<f64>) -> Arch {

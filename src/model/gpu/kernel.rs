@@ -242,6 +242,59 @@ pub fn gemm_cost(g: &GemmShape, p: &GpuParams) -> Option<GpuCost> {
     best.map(|(_, _, c)| c)
 }
 
+/// The schedule a kernel was given — its CTA tile, K slice, CTAs per SM and split-K —
+/// fixed when an op is planned and re-costed at another clock ([`pinned_kernel`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KernelChoice {
+    cta: [u64; 3],
+    ctas_per_sm: u64,
+    split_k: u64,
+    /// Chosen among the unconstrained fallback tile ([`fallback_params`]).
+    fallback: bool,
+}
+
+/// The parameters of the fallback kernel used when no listed tile fits: one 16×16 tile per
+/// SM with unbounded shared memory and registers.
+fn fallback_params(p: &GpuParams) -> GpuParams {
+    let mut q = p.clone();
+    q.cta_tiles = vec![[16, 16]];
+    q.max_ctas_per_sm = 1;
+    q.smem_bytes = f64::INFINITY;
+    q.register_file_bytes = f64::INFINITY;
+    q
+}
+
+/// The fastest kernel of `g` on `p` ([`gemm_cost`]), or the fallback tile when no listed
+/// tile fits (a tile always fits for sane arch files), with the choice made.
+pub fn choose_kernel(g: &GemmShape, p: &GpuParams) -> (GpuCost, KernelChoice) {
+    let (cost, fallback) = match gemm_cost(g, p) {
+        Some(c) => (c, false),
+        None => (
+            gemm_cost(g, &fallback_params(p)).expect("an unconstrained 16x16 tile always fits"),
+            true,
+        ),
+    };
+    let choice = KernelChoice {
+        cta: cost.cta,
+        ctas_per_sm: cost.ctas_per_sm,
+        split_k: cost.split_k,
+        fallback,
+    };
+    (cost, choice)
+}
+
+/// The kernel `choice` (made on other parameters, e.g. another clock) costed on `p`: the
+/// same figures [`gemm_cost`] computes for that tile and split-K.
+pub fn pinned_kernel(g: &GemmShape, p: &GpuParams, choice: &KernelChoice) -> GpuCost {
+    let [bm, bn, bk] = choice.cta;
+    let (occ, s) = (choice.ctas_per_sm, choice.split_k);
+    if choice.fallback {
+        candidate(g, &fallback_params(p), bm, bn, bk, occ, s)
+    } else {
+        candidate(g, p, bm, bn, bk, occ, s)
+    }
+}
+
 fn occupancy(bm: u64, bn: u64, bk: u64, g: &GemmShape, p: &GpuParams) -> Option<u64> {
     let [a, b, _] = g.chip_bytes();
     let smem_per_cta = p.pipeline_stages as f64 * (bm as f64 * a + bn as f64 * b) * bk as f64;

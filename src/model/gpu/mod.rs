@@ -27,5 +27,7 @@ pub mod launch;
 pub mod op;
 pub mod traffic;
 
-pub use kernel::{gemm_cost, GemmShape, GpuBound, GpuCost, GpuParams};
+pub use kernel::{
+    choose_kernel, gemm_cost, pinned_kernel, GemmShape, GpuBound, GpuCost, GpuParams, KernelChoice,
+};
 pub use launch::Launch;

@@ -26,7 +26,8 @@ use crate::model::{
 use crate::numerics::Format;
 use crate::workload::{GemmView, Op, Workload};
 
-use super::{gemm_cost, GemmShape, GpuParams};
+use super::{GemmShape, GpuParams};
+use crate::model::pins::Pins;
 
 /// Bytes a GPU stores one element of `format` in: sub-byte and byte formats packed
 /// (int4 = 0.5), wider formats in the next power-of-two container (tf32 = `fp_e8m10`, 19
@@ -124,7 +125,7 @@ pub fn l2_energy_per_64b(arch: &Arch, table: &EnergyTable) -> (f64, String) {
 /// `sp` says ([`GemmSparsity::dense`] for dense data). `a_unique_ratio` is the unique
 /// activation bytes over the GEMM view's A bytes (convolutions).
 #[allow(clippy::too_many_arguments)]
-pub fn plan_compute(
+pub(crate) fn plan_compute(
     op: &Op,
     g: GemmView,
     w: &Workload,
@@ -135,6 +136,7 @@ pub fn plan_compute(
     a_unique_ratio: f64,
     sp: &GemmSparsity,
     warnings: Vec<String>,
+    pins: &mut Pins<'_>,
 ) -> OpCost {
     let p = params(arch, gpu, &mac);
     let bytes = container_bytes;
@@ -151,15 +153,8 @@ pub fn plan_compute(
         storage: [sp.a, sp.b, sp.c],
         reduction_speedup: reduction_speedup(g, sp),
     };
-    // A tile always fits for sane arch files; fall back to one SM-sized tile if not.
-    let cost = gemm_cost(&shape, &p).unwrap_or_else(|| {
-        let mut q = p.clone();
-        q.cta_tiles = vec![[16, 16]];
-        q.max_ctas_per_sm = 1;
-        q.smem_bytes = f64::INFINITY;
-        q.register_file_bytes = f64::INFINITY;
-        gemm_cost(&shape, &q).expect("an unconstrained 16x16 tile always fits")
-    });
+    // Chosen when planning, re-costed at this clock when re-costing a plan.
+    let cost = pins.kernel(&shape, &p);
     let macs = g.macs();
     let bias_bytes = op.bias.map(|b| w.tensors[b].bytes() as f64).unwrap_or(0.0);
     let [a_chip, b_chip, c_chip] = shape.chip_bytes();
