@@ -60,14 +60,9 @@ impl PeAccumulators {
     /// The accumulators of `arch`'s array if it is an output-stationary systolic array (one
     /// core's `rows × cols`), else `None`.
     pub fn of(arch: &crate::arch::Arch) -> Option<PeAccumulators> {
-        match arch.array {
-            crate::arch::ArrayConfig::Systolic {
-                rows,
-                cols,
-                dataflow: crate::arch::Dataflow::Os,
-            } => Some(PeAccumulators { rows, cols }),
-            _ => None,
-        }
+        crate::model::array::of(&arch.array)
+            .output_stationary_accumulators()
+            .map(|(rows, cols)| PeAccumulators { rows, cols })
     }
 }
 

@@ -82,6 +82,12 @@ pub trait ArrayModel {
         None
     }
 
+    /// `(rows, cols)` of one core's PE accumulators when the array is output stationary
+    /// (a C tile within them keeps its partial sums in the PEs; [`crate::model::mapspace`]).
+    fn output_stationary_accumulators(&self) -> Option<(u64, u64)> {
+        None
+    }
+
     /// The granules the event engine aligns an op's blocks to along M, N and K (array rows
     /// and columns, the reduction one pass covers).
     fn granules(&self, macs_per_pe_per_cycle: f64) -> [u64; 3];

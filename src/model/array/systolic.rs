@@ -42,6 +42,10 @@ impl ArrayModel for Systolic {
         Some(self.cols as f64)
     }
 
+    fn output_stationary_accumulators(&self) -> Option<(u64, u64)> {
+        (self.dataflow == Dataflow::Os).then_some((self.rows, self.cols))
+    }
+
     fn gemm_cycles(&self, g: GemmView, mac: &MacMode) -> ArrayMapping {
         let c = cost::gemm_cost(
             g.m,
