@@ -120,4 +120,8 @@ impl ArrayModel for Gpu<'_> {
     fn granules(&self, macs: f64) -> [u64; 3] {
         self.tc.granules(macs)
     }
+
+    fn block_shape(&self) -> [u64; 3] {
+        self.tc.block_shape()
+    }
 }

@@ -88,6 +88,12 @@ pub trait ArrayModel {
         None
     }
 
+    /// The `[m, n, k]` block one unit issues per instruction (a tensor core's MMA shape,
+    /// `[1, 1, 1]` for a PE that does one MAC): the register-file access granule.
+    fn block_shape(&self) -> [u64; 3] {
+        [1, 1, 1]
+    }
+
     /// The granules the event engine aligns an op's blocks to along M, N and K (array rows
     /// and columns, the reduction one pass covers).
     fn granules(&self, macs_per_pe_per_cycle: f64) -> [u64; 3];

@@ -51,6 +51,10 @@ impl ArrayModel for TensorCore {
         self.m * self.n * self.k * self.units_per_core
     }
 
+    fn block_shape(&self) -> [u64; 3] {
+        [self.m, self.n, self.k]
+    }
+
     fn gemm_cycles(&self, g: GemmView, mac: &MacMode) -> ArrayMapping {
         ArrayMapping::TensorCore(cost::gemm_cost(
             g.count,

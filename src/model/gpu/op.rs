@@ -182,10 +182,7 @@ pub(crate) fn plan_compute(
         dram_pj: traffic.dram_bytes() * dram_pj_per_byte(arch, table),
         ..OpEnergy::default()
     };
-    let tc = match arch.array {
-        crate::arch::ArrayConfig::TensorCore { m, n, k, .. } => [m, n, k],
-        crate::arch::ArrayConfig::Systolic { .. } => [1, 1, 1],
-    };
+    let tc = crate::model::array::of(&arch.array).block_shape();
     let planned_split = super::counts::split(&shape, &p, &cost, tc, bias_bytes);
     let tiles_per_sm = cost.ctas.div_ceil(cost.sms_used.max(1));
     OpCost {
