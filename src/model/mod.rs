@@ -427,6 +427,37 @@ pub fn bind_precision(op: &Op, arch: &Arch) -> InputResult<crate::binding::Bound
     })
 }
 
+/// The mapping-search problem of one instance of `g` on `arch`'s memory hierarchy, priced
+/// with its energies and bandwidths (`compute_cycles`: one instance's array cycles).
+fn temporal_problem(
+    arch: &Arch,
+    table: &EnergyTable,
+    g: GemmView,
+    elem: nest::ElemBytes,
+    core: tiling::Capacity,
+    compute_cycles: f64,
+) -> search::Problem {
+    let sram_e = sram_energy_per_64b(arch, table);
+    let gb = arch.memory.global_buffer.as_ref();
+    search::Problem {
+        dims: [g.m, g.n, g.k],
+        elem,
+        core,
+        global_bytes: gb.map(|b| b.capacity_kib * 1024.0),
+        double_buffer: arch.memory.double_buffering,
+        pe_accumulators: mapspace::PeAccumulators::of(arch),
+        objective: arch.memory.mapping_objective,
+        prices: search::Prices {
+            compute_cycles,
+            dram_bytes_per_cycle: arch.dram_bytes_per_cycle(),
+            global_bytes_per_cycle: gb.map(|b| b.bytes_per_cycle).unwrap_or(0.0),
+            dram_pj_per_byte: dram_pj_per_byte(arch, table),
+            global_pj_per_byte: global_buffer_energy_per_64b(arch, table).unwrap_or(0.0) / 8.0,
+            core_pj_per_byte: (sram_e[0] + sram_e[1] + sram_e[2]) / 24.0,
+        },
+    }
+}
+
 /// Costs a compute op whose operands are stored and computed as `sp` says (dense: the
 /// identity).
 fn plan_compute_with(
@@ -480,25 +511,16 @@ fn plan_compute_with(
         acc: eb_acc,
     };
     let sram_e = sram_energy_per_64b(arch, table);
-    let gb = arch.memory.global_buffer.as_ref();
     // Searched when planning, the plan's mapping when re-costing it at another clock.
-    let searched = pins.temporal(&search::Problem {
-        dims: [g.m, g.n, g.k],
+    let problem = temporal_problem(
+        arch,
+        table,
+        g,
         elem,
-        core: cap,
-        global_bytes: gb.map(|b| b.capacity_kib * 1024.0),
-        double_buffer: arch.memory.double_buffering,
-        pe_accumulators: mapspace::PeAccumulators::of(arch),
-        objective: arch.memory.mapping_objective,
-        prices: search::Prices {
-            compute_cycles: mapping.cycles() as f64 / cnt.max(1.0),
-            dram_bytes_per_cycle: arch.dram_bytes_per_cycle(),
-            global_bytes_per_cycle: gb.map(|b| b.bytes_per_cycle).unwrap_or(0.0),
-            dram_pj_per_byte: dram_pj_per_byte(arch, table),
-            global_pj_per_byte: global_buffer_energy_per_64b(arch, table).unwrap_or(0.0) / 8.0,
-            core_pj_per_byte: (sram_e[0] + sram_e[1] + sram_e[2]) / 24.0,
-        },
-    });
+        cap,
+        mapping.cycles() as f64 / cnt.max(1.0),
+    );
+    let searched = pins.temporal(&problem);
     let t = tiling::Tiling::from_search(&searched, elem, arch.memory.double_buffering);
     let bias_bytes = op.bias.map(|b| w.tensors[b].bytes() as f64).unwrap_or(0.0);
     // C's DRAM bytes (outputs plus partial sums both ways) all count as writes: the

@@ -131,6 +131,50 @@ pub fn render_table_details(r: &Report) -> String {
     render(r, true)
 }
 
+/// The summary's energy per inference (per batch and per sample when the batch is > 1).
+fn energy_line(s: &super::Summary) -> String {
+    if s.batch > 1 {
+        format!(
+            "{} per batch of {} = {} per sample ({:.1} inferences/J; {} per sample)",
+            si(s.energy_pj * 1e-12, "J"),
+            s.batch,
+            si(s.energy_per_sample_pj * 1e-12, "J"),
+            s.inferences_per_joule,
+            si(s.latency_per_sample_s, "s")
+        )
+    } else {
+        format!(
+            "{} ({:.1} inferences/J)",
+            si(s.energy_pj * 1e-12, "J"),
+            s.inferences_per_joule
+        )
+    }
+}
+
+/// The energy breakdown: the always-present buckets, then the non-zero optional ones.
+fn breakdown_line(e: &super::EnergyBreakdown) -> String {
+    format!(
+        "MAC {} | vector {} | SRAM {} | DRAM {} | static {}{}",
+        si(e.mac * 1e-12, "J"),
+        si(e.vector * 1e-12, "J"),
+        si(e.sram * 1e-12, "J"),
+        si(e.dram * 1e-12, "J"),
+        si(e.static_ * 1e-12, "J"),
+        [
+            ("clock", e.clock),
+            ("SM overhead", e.sm_overhead),
+            ("L2", e.l2),
+            ("global buffer", e.global_buffer),
+            ("register files", e.register_file),
+            ("NoC", e.noc),
+        ]
+        .iter()
+        .filter(|(_, v)| *v > 0.0)
+        .map(|(k, v)| format!(" | {k} {}", si(v * 1e-12, "J")))
+        .collect::<String>()
+    )
+}
+
 fn render(r: &Report, details: bool) -> String {
     let s = &r.summary;
     let e = &s.energy_breakdown_pj;
@@ -154,48 +198,8 @@ fn render(r: &Report, details: bool) -> String {
             format!("{:.3} / {:.3} TOPS", s.achieved_tops, s.peak_tops),
         ),
         ("utilization", format!("{:.2} %", 100.0 * s.utilization)),
-        (
-            "energy / inference",
-            if s.batch > 1 {
-                format!(
-                    "{} per batch of {} = {} per sample ({:.1} inferences/J; {} per sample)",
-                    si(s.energy_pj * 1e-12, "J"),
-                    s.batch,
-                    si(s.energy_per_sample_pj * 1e-12, "J"),
-                    s.inferences_per_joule,
-                    si(s.latency_per_sample_s, "s")
-                )
-            } else {
-                format!(
-                    "{} ({:.1} inferences/J)",
-                    si(s.energy_pj * 1e-12, "J"),
-                    s.inferences_per_joule
-                )
-            },
-        ),
-        (
-            "energy breakdown",
-            format!(
-                "MAC {} | vector {} | SRAM {} | DRAM {} | static {}{}",
-                si(e.mac * 1e-12, "J"),
-                si(e.vector * 1e-12, "J"),
-                si(e.sram * 1e-12, "J"),
-                si(e.dram * 1e-12, "J"),
-                si(e.static_ * 1e-12, "J"),
-                [
-                    ("clock", e.clock),
-                    ("SM overhead", e.sm_overhead),
-                    ("L2", e.l2),
-                    ("global buffer", e.global_buffer),
-                    ("register files", e.register_file),
-                    ("NoC", e.noc),
-                ]
-                .iter()
-                .filter(|(_, v)| *v > 0.0)
-                .map(|(k, v)| format!(" | {k} {}", si(v * 1e-12, "J")))
-                .collect::<String>()
-            ),
-        ),
+        ("energy / inference", energy_line(s)),
+        ("energy breakdown", breakdown_line(e)),
         ("average power", format!("{:.3} W", s.average_power_w)),
         ("clock", clock_line(r)),
         ("power cap", cap_line(r)),
