@@ -498,17 +498,7 @@ mod tests {
                         continue;
                     }
                     for order in ORDERS {
-                        let map = Mapping {
-                            dims: p.dims,
-                            levels: vec![LevelNest {
-                                level: MemLevel::CoreBuffer,
-                                tile: [m, n, k],
-                                order,
-                            }],
-                            psums_in_array: false,
-                        };
-                        let a = nest::analyze(&map, p.elem, ArraySide::default());
-                        best = best.min(a.dram_bytes());
+                        best = best.min(one_level_dram(p, [m, n, k], order, false));
                     }
                 }
             }
@@ -541,6 +531,20 @@ mod tests {
         }
     }
 
+    /// DRAM bytes of the one-level mapping `tile` in `order` (partial sums in the PEs or not).
+    fn one_level_dram(p: &Problem, tile: [u64; 3], order: [Dim; 3], psums_in_array: bool) -> f64 {
+        let map = Mapping {
+            dims: p.dims,
+            levels: vec![LevelNest {
+                level: MemLevel::CoreBuffer,
+                tile,
+                order,
+            }],
+            psums_in_array,
+        };
+        nest::analyze(&map, p.elem, ArraySide::default()).dram_bytes()
+    }
+
     /// Every tile and order on an output-stationary `rows × cols` array, the fit written
     /// out here: a `C` block within the array whose `K` loop has one trip or is innermost
     /// among the loops of more than one trip keeps its sums in the PEs (the ofmap side
@@ -570,17 +574,7 @@ mod tests {
                         if !ok {
                             continue;
                         }
-                        let map = Mapping {
-                            dims: p.dims,
-                            levels: vec![LevelNest {
-                                level: MemLevel::CoreBuffer,
-                                tile: [m, n, k],
-                                order,
-                            }],
-                            psums_in_array: in_pes,
-                        };
-                        let a = nest::analyze(&map, p.elem, ArraySide::default());
-                        best = best.min(a.dram_bytes());
+                        best = best.min(one_level_dram(p, [m, n, k], order, in_pes));
                     }
                 }
             }
