@@ -44,33 +44,51 @@ fn transpose_last2(
     name
 }
 
-#[allow(clippy::too_many_arguments)]
-fn matmul_op(
-    b: &mut Builder,
-    name: String,
-    a: String,
-    bb: String,
-    as_weight: bool,
-    transpose_b: bool,
-    prec: PrecisionSpec,
-    phase: Phase,
-    layer: &str,
+/// One derived GEMM of a layer: its kind (which also sets its phase), its operand and
+/// result formats and the tag it carries in the side table.
+struct DerivedGemm<'l> {
+    layer: &'l str,
     kind: GemmKind,
-    what: &str,
-) -> String {
-    let mut op = if as_weight {
-        let mut op = OpSpec::new(name.clone(), OpKind::Matmul, vec![a], name.clone());
-        op.weight = Some(bb);
-        op
-    } else {
-        OpSpec::new(name.clone(), OpKind::Matmul, vec![a, bb], name.clone())
-    };
-    if transpose_b {
-        op.transpose_b = Some(true);
+    what: &'static str,
+    prec: PrecisionSpec,
+}
+
+impl DerivedGemm<'_> {
+    /// Pushes `name = a · bb` (two activation operands) and returns `name`.
+    fn push(self, b: &mut Builder, name: String, a: String, bb: String) -> String {
+        self.push_with(b, name, a, bb, false, false)
     }
-    op.precision = Some(prec);
-    b.push(op, phase, layer, Some(kind), what);
-    name
+
+    /// Pushes `name = a · bb`, `bb` as the op's weight when `as_weight`, transposed when
+    /// `transpose_b`.
+    fn push_with(
+        self,
+        b: &mut Builder,
+        name: String,
+        a: String,
+        bb: String,
+        as_weight: bool,
+        transpose_b: bool,
+    ) -> String {
+        let mut op = if as_weight {
+            let mut op = OpSpec::new(name.clone(), OpKind::Matmul, vec![a], name.clone());
+            op.weight = Some(bb);
+            op
+        } else {
+            OpSpec::new(name.clone(), OpKind::Matmul, vec![a, bb], name.clone())
+        };
+        if transpose_b {
+            op.transpose_b = Some(true);
+        }
+        op.precision = Some(self.prec);
+        let phase = match self.kind {
+            GemmKind::Fwd => Phase::Fwd,
+            GemmKind::Bwd => Phase::Bwd,
+            GemmKind::Grad => Phase::Grad,
+        };
+        b.push(op, phase, self.layer, Some(self.kind), self.what);
+        name
+    }
 }
 
 /// Backward of a matmul (with a weight or two activations).
@@ -104,19 +122,13 @@ pub(super) fn matmul(b: &mut Builder, id: OpId, dy: &str) -> InputResult<()> {
     if b.wants(a) {
         let name = format!("{layer}.dx");
         let prec = Builder::gemm_precision(err, bfmt, err);
-        let dx = matmul_op(
-            b,
-            name,
-            dy.to_string(),
-            bn.clone(),
-            declared_weight,
-            !tb,
+        let dx = DerivedGemm {
+            layer: &layer,
+            kind: GemmKind::Bwd,
+            what: "dx",
             prec,
-            Phase::Bwd,
-            &layer,
-            GemmKind::Bwd,
-            "dx",
-        );
+        }
+        .push_with(b, name, dy.to_string(), bn.clone(), declared_weight, !tb);
         b.contribute(a, dx);
     }
     if b_weight {
@@ -148,52 +160,34 @@ pub(super) fn matmul(b: &mut Builder, id: OpId, dy: &str) -> InputResult<()> {
         };
         let dw = if !tb {
             let xt = transpose_last2(b, a2, format!("{layer}.xT"), 2, act, Phase::Grad, &layer);
-            matmul_op(
-                b,
-                format!("{bn}.grad"),
-                xt,
-                dy2,
-                false,
-                false,
-                Builder::gemm_precision(act, err, gf),
-                Phase::Grad,
-                &layer,
-                GemmKind::Grad,
-                "dw",
-            )
+            DerivedGemm {
+                layer: &layer,
+                kind: GemmKind::Grad,
+                what: "dw",
+                prec: Builder::gemm_precision(act, err, gf),
+            }
+            .push(b, format!("{bn}.grad"), xt, dy2)
         } else {
             let dyt = transpose_last2(b, dy2, format!("{layer}.dyT"), 2, err, Phase::Grad, &layer);
-            matmul_op(
-                b,
-                format!("{bn}.grad"),
-                dyt,
-                a2,
-                false,
-                false,
-                Builder::gemm_precision(err, act, gf),
-                Phase::Grad,
-                &layer,
-                GemmKind::Grad,
-                "dw",
-            )
+            DerivedGemm {
+                layer: &layer,
+                kind: GemmKind::Grad,
+                what: "dw",
+                prec: Builder::gemm_precision(err, act, gf),
+            }
+            .push(b, format!("{bn}.grad"), dyt, a2)
         };
         b.weight_grad(bt, dw);
     } else if b.wants(bt) {
         let db = if !tb {
             let at = transpose_last2(b, an, format!("{layer}.aT"), rank, act, Phase::Bwd, &layer);
-            matmul_op(
-                b,
-                format!("{layer}.db"),
-                at,
-                dy.to_string(),
-                false,
-                false,
-                Builder::gemm_precision(act, err, err),
-                Phase::Bwd,
-                &layer,
-                GemmKind::Bwd,
-                "db",
-            )
+            DerivedGemm {
+                layer: &layer,
+                kind: GemmKind::Bwd,
+                what: "db",
+                prec: Builder::gemm_precision(act, err, err),
+            }
+            .push(b, format!("{layer}.db"), at, dy.to_string())
         } else {
             let dyt = transpose_last2(
                 b,
@@ -204,19 +198,13 @@ pub(super) fn matmul(b: &mut Builder, id: OpId, dy: &str) -> InputResult<()> {
                 Phase::Bwd,
                 &layer,
             );
-            matmul_op(
-                b,
-                format!("{layer}.db"),
-                dyt,
-                an,
-                false,
-                false,
-                Builder::gemm_precision(err, act, err),
-                Phase::Bwd,
-                &layer,
-                GemmKind::Bwd,
-                "db",
-            )
+            DerivedGemm {
+                layer: &layer,
+                kind: GemmKind::Bwd,
+                what: "db",
+                prec: Builder::gemm_precision(err, act, err),
+            }
+            .push(b, format!("{layer}.db"), dyt, an)
         };
         b.contribute(bt, db);
     }
@@ -366,19 +354,13 @@ pub(super) fn conv2d(b: &mut Builder, id: OpId, dy: &str) -> InputResult<()> {
         &layer,
         "error_to_rows",
     );
-    let gm = matmul_op(
-        b,
-        format!("{layer}.dw"),
-        dyt,
-        cols,
-        false,
-        false,
-        Builder::gemm_precision(err, act, gf),
-        Phase::Grad,
-        &layer,
-        GemmKind::Grad,
-        "dw",
-    );
+    let gm = DerivedGemm {
+        layer: &layer,
+        kind: GemmKind::Grad,
+        what: "dw",
+        prec: Builder::gemm_precision(err, act, gf),
+    }
+    .push(b, format!("{layer}.dw"), dyt, cols);
     let dw = reshape(b, gm, format!("{wn}.grad"), &ws, gf, Phase::Grad, &layer);
     b.weight_grad(w, dw);
     if let Some(bias) = bias {
