@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Builds docs/mapping.md's side-by-side tables from the raw outputs in docs/compare/
-(accelsim_*.csv from accelsim_run.py, zigzag_*.csv from zigzag_run.py).
+(accelsim_*.csv from accelsim_run.py, zigzag_*.csv from zigzag_run.py, timeloop_*.csv from
+timeloop_run.py).
 
   python3 scripts/compare/tables.py           print the tables
   python3 scripts/compare/tables.py --write   rewrite the block between the markers in docs/mapping.md
   python3 scripts/compare/tables.py --check   exit 1 if that block is stale
 
-Standard library only. A ratio is accelsim / ZigZag; one off by more than 10 % is in bold
-and explained in docs/mapping.md.
+Standard library only. A ratio is accelsim / the other tool; one off by more than 10 % is in
+bold and explained in docs/mapping.md.
 """
 
 from __future__ import annotations
@@ -46,13 +47,15 @@ def secs(s: float) -> str:
     return f"{s * 1e6:.0f} µs" if s < 1e-3 else f"{s * 1e3:.0f} ms" if s < 1 else f"{s:.1f} s"
 
 
-def table(acc: dict[str, dict], zz: dict[str, dict], totals: bool) -> list[str]:
+def table(acc: dict[str, dict], zz: dict[str, dict], totals: bool, tool: str = "ZigZag") -> list[str]:
+    """One row per layer: accelsim against `tool` (whose CSV has the same columns for DRAM
+    bytes, latency and energy, and its search's CPU seconds)."""
     missing = set(acc) ^ set(zz)
     if missing:
         sys.exit(f"layers in one CSV only: {sorted(missing)}")
     lines = [
-        "| layer | GEMM M×N×K | DRAM accelsim | DRAM ZigZag | ratio | latency accelsim | latency ZigZag | ratio"
-        " | energy accelsim | energy ZigZag | ratio | search accelsim | search ZigZag (CPU) |",
+        f"| layer | GEMM M×N×K | DRAM accelsim | DRAM {tool} | ratio | latency accelsim | latency {tool} | ratio"
+        f" | energy accelsim | energy {tool} | ratio | search accelsim | search {tool} (CPU) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     tot = {k: 0.0 for k in ("ad", "zd", "al", "zl", "ae", "ze", "at", "zt")}
@@ -81,6 +84,28 @@ def table(acc: dict[str, dict], zz: dict[str, dict], totals: bool) -> list[str]:
     return lines
 
 
+# user_bw10_128x128_os: DRAM words per cycle (1-byte words) and accelsim's DRAM price per byte
+# (1300 pJ per 64 bits), as timeloop_run.py describes it to Timeloop.
+GEMM_DRAM_BYTES_PER_CYCLE = 10.0
+GEMM_DRAM_PJ_PER_BYTE = 1300.0 / 8
+
+
+def psum32(tl: dict[str, dict]) -> dict[str, dict]:
+    """Timeloop's GEMM rows with its spilled partial sums priced at 32 bits: Timeloop v3 has
+    one word width per storage level, so its 1-byte DRAM words carry the spilled sums at
+    1 byte. timeloop_run.py re-prices the bytes (`dram_bytes_psum32`); here the latency
+    (never below bytes / bandwidth) and the DRAM energy follow."""
+    out = {}
+    for name, r in tl.items():
+        extra = float(r["dram_bytes_psum32"]) - float(r["dram_bytes"])
+        r = dict(r)
+        r["dram_bytes"] = r["dram_bytes_psum32"]
+        r["latency_cycles"] = max(float(r["latency_cycles"]), float(r["dram_bytes"]) / GEMM_DRAM_BYTES_PER_CYCLE)
+        r["energy_pj"] = float(r["energy_pj"]) + extra * GEMM_DRAM_PJ_PER_BYTE
+        out[name] = r
+    return out
+
+
 def block() -> str:
     out = [BEGIN, ""]
     out.append("**ResNet-18 on ZigZag's TPU-like example** (`docs/compare/zigzag_tpu_like.json`;")
@@ -91,6 +116,12 @@ def block() -> str:
     out.append("**GEMMs on `user_bw10_128x128_os`** (raw: `docs/compare/{accelsim,zigzag}_gemm.csv`)")
     out.append("")
     out += table(load("accelsim_gemm.csv"), load("zigzag_gemm.csv"), False)
+    out.append("")
+    out.append("**The same GEMMs, accelsim against Timeloop's mapper**, Timeloop's spilled partial sums priced")
+    out.append("at 32 bits (raw: `docs/compare/timeloop_gemm.csv`; inputs and chosen mappings:")
+    out.append("`docs/compare/timeloop_gemm_inputs/`)")
+    out.append("")
+    out += table(load("accelsim_gemm.csv"), psum32(load("timeloop_gemm.csv")), False, "Timeloop")
     out += ["", END]
     return "\n".join(out)
 
