@@ -25,7 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from common import GEMM_CONFIG, GEMM_TOPOLOGY, REPO, write_rows
+
 BIN = REPO / "target/release/accelsim"
 SEARCH_TIME = REPO / "target/release/examples/search_time"
 
@@ -102,18 +103,14 @@ def main() -> None:
                 "import",
                 "scalesim",
                 "--config",
-                str(REPO / "tests/data/scalesim/configs/user_bw10_128x128_os.cfg"),
+                str(GEMM_CONFIG),
                 "--topology",
-                str(REPO / "tests/data/scalesim/topologies/gemm_shapes.csv"),
+                str(GEMM_TOPOLOGY),
                 "--out-dir",
                 tmp,
             )
             data = rows(Path(tmp, "arch.json"), Path(tmp, "workload.json"), args.reps)
-    with open(args.out, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(data[0]))
-        w.writeheader()
-        w.writerows(data)
-    print(f"wrote {args.out} ({len(data)} layers)", file=sys.stderr)
+    write_rows(args.out, data, "layers")
 
 
 if __name__ == "__main__":

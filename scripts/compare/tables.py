@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from common import DRAM_PJ_PER_64B, REPO, dram_bytes_per_cycle
+
 DOC = REPO / "docs/mapping.md"
 RAW = REPO / "docs/compare"
 BEGIN = "<!-- compare-tables:begin (scripts/compare/tables.py --write) -->"
@@ -84,10 +84,7 @@ def table(acc: dict[str, dict], zz: dict[str, dict], totals: bool, tool: str = "
     return lines
 
 
-# user_bw10_128x128_os: DRAM words per cycle (1-byte words) and accelsim's DRAM price per byte
-# (1300 pJ per 64 bits), as timeloop_run.py describes it to Timeloop.
-GEMM_DRAM_BYTES_PER_CYCLE = 10.0
-GEMM_DRAM_PJ_PER_BYTE = 1300.0 / 8
+GEMM_DRAM_PJ_PER_BYTE = DRAM_PJ_PER_64B / 8
 
 
 def psum32(tl: dict[str, dict]) -> dict[str, dict]:
@@ -95,12 +92,13 @@ def psum32(tl: dict[str, dict]) -> dict[str, dict]:
     one word width per storage level, so its 1-byte DRAM words carry the spilled sums at
     1 byte. timeloop_run.py re-prices the bytes (`dram_bytes_psum32`); here the latency
     (never below bytes / bandwidth) and the DRAM energy follow."""
+    bandwidth = dram_bytes_per_cycle()
     out = {}
     for name, r in tl.items():
         extra = float(r["dram_bytes_psum32"]) - float(r["dram_bytes"])
         r = dict(r)
         r["dram_bytes"] = r["dram_bytes_psum32"]
-        r["latency_cycles"] = max(float(r["latency_cycles"]), float(r["dram_bytes"]) / GEMM_DRAM_BYTES_PER_CYCLE)
+        r["latency_cycles"] = max(float(r["latency_cycles"]), float(r["dram_bytes"]) / bandwidth)
         r["energy_pj"] = float(r["energy_pj"]) + extra * GEMM_DRAM_PJ_PER_BYTE
         out[name] = r
     return out

@@ -39,13 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from common import DRAM_PJ_PER_64B, GEMM_CONFIG, GEMM_TOPOLOGY, MAC_INT8_PJ, SRAM_64KIB_PJ_PER_64B, write_rows
 
-# accelsim's prices for the imported SCALE-Sim arch, as in zigzag_run.py: DRAM 1300 pJ per
-# 64 bits, a 64 KiB SRAM 36 pJ per 64 bits, an int8 MAC with an int32 accumulator 0.3 pJ.
-DRAM_PJ_PER_64B = 1300.0
-SRAM_64KIB_PJ_PER_64B = 36.0
-MAC_INT8_PJ = 0.3
 # Timeloop's nest analysis costs grow with the number of spatial instances it tracks; a
 # 128×128 array of one-accumulator PEs takes ~1 s per evaluated mapping. The array is
 # described as an 8×8 grid of 16×16 PE blocks instead (two spatial levels, same MACs, same
@@ -290,20 +285,15 @@ def main() -> None:
     p.add_argument("--out", required=True, help="CSV to write")
     p.add_argument("--mapper", default=os.environ.get("TIMELOOP_MAPPER", "timeloop-mapper"),
                    help="the timeloop-mapper binary (default: $TIMELOOP_MAPPER)")
-    p.add_argument("--config", default=str(REPO / "tests/data/scalesim/configs/user_bw10_128x128_os.cfg"))
-    p.add_argument("--topology", default=str(REPO / "tests/data/scalesim/topologies/gemm_shapes.csv"))
+    p.add_argument("--config", default=str(GEMM_CONFIG))
+    p.add_argument("--topology", default=str(GEMM_TOPOLOGY))
     p.add_argument("--only", nargs="*", help="only these GEMMs")
     p.add_argument("--budget-s", type=float, default=120.0, help="wall-clock budget per GEMM (SIGINT after it)")
     p.add_argument("--victory", type=int, default=500, help="victory condition per thread")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--dump-inputs", help="also write each GEMM's Timeloop input and chosen mapping here")
     args = p.parse_args()
-    rows = case_gemm(args)
-    with open(args.out, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    print(f"wrote {args.out} ({len(rows)} GEMMs)", file=sys.stderr)
+    write_rows(args.out, case_gemm(args), "GEMMs")
 
 
 if __name__ == "__main__":

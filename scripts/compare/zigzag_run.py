@@ -34,16 +34,9 @@ import zigzag
 from zigzag.api import get_hardware_performance_zigzag
 from zigzag.mapping.data_movement import DataMoveAttr
 
-REPO = Path(__file__).resolve().parents[2]
-DIRECTIONS = ("rd_out_to_low", "wr_in_by_low", "rd_out_to_high", "wr_in_by_high")
+from common import DRAM_PJ_PER_64B, GEMM_CONFIG, GEMM_TOPOLOGY, MAC_INT8_PJ, SRAM_64KIB_PJ_PER_64B, write_rows
 
-# accelsim's prices for the imported SCALE-Sim arch (horowitz_45nm table, `accelsim
-# energy-table`): DRAM 1300 pJ per 64 bits, a 64 KiB SRAM 36 pJ per 64 bits, an int8 MAC
-# with an int32 accumulator 0.3 pJ. The ZigZag description uses the same prices so that
-# energy differences come from access counts, not price tables.
-DRAM_PJ_PER_64B = 1300.0
-SRAM_64KIB_PJ_PER_64B = 36.0
-MAC_INT8_PJ = 0.3
+DIRECTIONS = ("rd_out_to_low", "wr_in_by_low", "rd_out_to_high", "wr_in_by_high")
 
 
 class LayerTimer(logging.Handler):
@@ -320,8 +313,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("case", choices=["resnet18", "gemm"])
     p.add_argument("--out", required=True, help="CSV to write")
-    p.add_argument("--config", default=str(REPO / "tests/data/scalesim/configs/user_bw10_128x128_os.cfg"))
-    p.add_argument("--topology", default=str(REPO / "tests/data/scalesim/topologies/gemm_shapes.csv"))
+    p.add_argument("--config", default=str(GEMM_CONFIG))
+    p.add_argument("--topology", default=str(GEMM_TOPOLOGY))
     p.add_argument("--only", nargs="*", help="gemm: only these layers")
     p.add_argument("--lpf-limit", type=int, default=6, help="LOMA's loop-prime-factor limit (ZigZag's default 6)")
     p.add_argument("--dump", default=tempfile.mkdtemp(prefix="zigzag_"), help="ZigZag's own output folder")
@@ -329,11 +322,7 @@ def main() -> None:
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     rows = case_resnet18(args) if args.case == "resnet18" else case_gemm(args)
-    with open(args.out, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    print(f"wrote {args.out} ({len(rows)} layers)", file=sys.stderr)
+    write_rows(args.out, rows, "layers")
 
 
 if __name__ == "__main__":
