@@ -21,9 +21,11 @@ pub fn run(root: &Path, name: &str) -> (String, Value) {
         "technology_scale" => technology_scale(),
         "mlp6_presets" => mlp6_presets(root),
         "cnn_front" => cnn_front(root),
+        "bert_layer_kernels" => bert_layer_kernels(root),
         _ => panic!(
             "unknown generator '{name}' (h100_2x4, mlp6_capacity, mlp6_presets, cnn_front, \
-             fusion_resnet50, mapping_user_bw10, area_presets, technology_scale)"
+             fusion_resnet50, mapping_user_bw10, area_presets, technology_scale, \
+             bert_layer_kernels)"
         ),
     }
 }
@@ -217,6 +219,36 @@ fn fusion_resnet50(root: &Path) -> (String, Value) {
                 "elementwise_cycles_pct": 100.0 * sum("cycles") / num("cycles"),
             });
         }
+    }
+    (String::new(), doc)
+}
+
+/// README's count of the kernels a 128-token BERT layer launches on the H100 preset
+/// (`workloads/sparsity_study_fp16_dense.json`): the layers that run on a unit (array or
+/// vector), with fusion on and off. JSON `/on/kernels`, `/off/kernels`.
+fn bert_layer_kernels(root: &Path) -> (String, Value) {
+    let mut doc = json!({});
+    for fusion in ["on", "off"] {
+        let mut args: Vec<String> = [
+            "run",
+            "arch_configs/h100_sxm.json",
+            "workloads/sparsity_study_fp16_dense.json",
+            "--json",
+        ]
+        .map(String::from)
+        .to_vec();
+        if fusion == "off" {
+            args.push("--no-fusion".into());
+        }
+        let r: Value =
+            serde_json::from_str(&crate::runner::accelsim(root, &args, None)).expect("run --json");
+        let kernels = r["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["unit"] != "none")
+            .count();
+        doc[fusion] = json!({ "kernels": kernels });
     }
     (String::new(), doc)
 }
