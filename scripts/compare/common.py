@@ -22,11 +22,26 @@ SRAM_64KIB_PJ_PER_64B = 36.0
 MAC_INT8_PJ = 0.3
 
 
-def dram_bytes_per_cycle(cfg_path: Path = GEMM_CONFIG) -> float:
-    """A SCALE-Sim config's DRAM bandwidth (`Bandwidth`, 1-byte words per cycle)."""
+def load_config(cfg_path: Path) -> configparser.ConfigParser:
+    """A SCALE-Sim config file."""
     cfg = configparser.ConfigParser()
     cfg.read(cfg_path)
-    return float(cfg["architecture_presets"]["Bandwidth"])
+    return cfg
+
+
+def os_array(cfg_path: Path) -> tuple[configparser.ConfigParser, int, int]:
+    """A SCALE-Sim config with an output-stationary array: (config, rows, cols). Exits on any
+    other dataflow (the comparison scripts describe only this one)."""
+    cfg = load_config(cfg_path)
+    a = cfg["architecture_presets"]
+    if a["Dataflow"].strip() != "os":
+        sys.exit(f"{cfg_path}: only the output-stationary dataflow is described here")
+    return cfg, int(a["ArrayHeight"]), int(a["ArrayWidth"])
+
+
+def dram_bytes_per_cycle(cfg_path: Path = GEMM_CONFIG) -> float:
+    """A SCALE-Sim config's DRAM bandwidth (`Bandwidth`, 1-byte words per cycle)."""
+    return float(load_config(cfg_path)["architecture_presets"]["Bandwidth"])
 
 
 def write_rows(path: str, rows: list[dict], what: str) -> None:

@@ -26,7 +26,6 @@ search stopped, the chosen loop nest), written to --out.
 from __future__ import annotations
 
 import argparse
-import configparser
 import csv
 import os
 import re
@@ -39,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import DRAM_PJ_PER_64B, GEMM_CONFIG, GEMM_TOPOLOGY, MAC_INT8_PJ, SRAM_64KIB_PJ_PER_64B, write_rows
+from common import DRAM_PJ_PER_64B, GEMM_CONFIG, GEMM_TOPOLOGY, MAC_INT8_PJ, SRAM_64KIB_PJ_PER_64B, os_array, write_rows
 
 # Timeloop's nest analysis costs grow with the number of spatial instances it tracks; a
 # 128×128 array of one-accumulator PEs takes ~1 s per evaluated mapping. The array is
@@ -74,12 +73,8 @@ def gemm_spec(cfg_path: Path, m: int, n: int, k: int, victory: int, threads: int
     them (the sums live in the PEs, as in accelsim's output-stationary rule); the level is
     left out.
     """
-    cfg = configparser.ConfigParser()
-    cfg.read(cfg_path)
+    cfg, rows, cols = os_array(cfg_path)
     a = cfg["architecture_presets"]
-    rows, cols = int(a["ArrayHeight"]), int(a["ArrayWidth"])
-    if a["Dataflow"].strip() != "os":
-        sys.exit(f"{cfg_path}: only the output-stationary dataflow is described here")
     if rows % PE_BLOCK or cols % PE_BLOCK:
         sys.exit(f"{cfg_path}: array edges must be multiples of {PE_BLOCK}")
     ifmap_b = int(float(a["IfmapSramSzkB"]) * 1024)

@@ -20,7 +20,6 @@ to --out.
 from __future__ import annotations
 
 import argparse
-import configparser
 import csv
 import logging
 import os
@@ -34,7 +33,7 @@ import zigzag
 from zigzag.api import get_hardware_performance_zigzag
 from zigzag.mapping.data_movement import DataMoveAttr
 
-from common import DRAM_PJ_PER_64B, GEMM_CONFIG, GEMM_TOPOLOGY, MAC_INT8_PJ, SRAM_64KIB_PJ_PER_64B, write_rows
+from common import DRAM_PJ_PER_64B, GEMM_CONFIG, GEMM_TOPOLOGY, MAC_INT8_PJ, SRAM_64KIB_PJ_PER_64B, os_array, write_rows
 
 DIRECTIONS = ("rd_out_to_low", "wr_in_by_low", "rd_out_to_high", "wr_in_by_high")
 
@@ -195,12 +194,8 @@ def gemm_hardware(cfg_path: Path) -> tuple[dict, dict]:
     in the PE while K runs: output stationary), the three SRAMs, and DRAM at the config's
     words per cycle (1-byte words). SRAM widths are the ones `accelsim import scalesim`
     gives (4, 4 and 16 bytes per cycle per array edge PE: wide enough never to limit the array)."""
-    cfg = configparser.ConfigParser()
-    cfg.read(cfg_path)
+    cfg, rows, cols = os_array(cfg_path)
     a = cfg["architecture_presets"]
-    rows, cols = int(a["ArrayHeight"]), int(a["ArrayWidth"])
-    if a["Dataflow"].strip() != "os":
-        sys.exit(f"{cfg_path}: only the output-stationary dataflow is described here")
     dram_bits = int(a["Bandwidth"]) * 8
     acc = 32
     edge = rows + cols  # accelsim's import::scalesim::buffer_bytes_per_cycle
